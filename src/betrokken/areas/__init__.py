@@ -1,0 +1,1 @@
+"""areas stage of the betrokken pipeline."""

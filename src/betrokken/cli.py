@@ -1,0 +1,195 @@
+"""The front door: every job of betrokken is a subcommand here.
+
+Commands only parse options and print; the work is done by the stage modules.
+A ``BetrokkenError`` is printed as a Dutch message (no traceback), exit code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from betrokken.config import db_path_from, data_dir_from
+from betrokken.errors import BetrokkenError
+
+app = typer.Typer(
+    help="betrokken: open betrokkenheidsprofielen voor Nederlandse gemeenten.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+DataDirOption = typer.Option(
+    None, "--data-dir", help="Map met lokale bronbestanden (anders: BETROKKEN_DATA of download)."
+)
+DbOption = typer.Option(None, "--db", help="Pad van de database (standaard ./betrokken.duckdb).")
+
+
+def friendly_errors(func):
+    """Print BetrokkenError as a Dutch message and exit 2 instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except BetrokkenError as exc:
+            err_console.print(f"[bold red]Fout:[/] {exc.message}")
+            if exc.hint:
+                err_console.print(f"[yellow]Tip:[/] {exc.hint}")
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+@app.command()
+@friendly_errors
+def build(
+    data_dir: Path | None = DataDirOption,
+    db: Path | None = DbOption,
+    n_boot: int | None = typer.Option(None, "--n-boot", help="Aantal bootstrap-replicaties."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Geen voortgangsbalken."),
+) -> None:
+    """Bouw de database uit de bronnen (lokaal of gedownload)."""
+    from betrokken.build import build_database
+
+    report = build_database(
+        db_path_from(db), data_dir_from(data_dir), console=err_console, quiet=quiet, n_boot=n_boot
+    )
+    for check in report.quality:
+        mark = "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
+        console.print(f"{mark} {check.get('message', check.get('name'))}")
+    counts = ", ".join(f"{lvl}: {n}" for lvl, n in report.level_counts.items())
+    console.print(f"[bold green]Database gebouwd:[/] {report.db_path} ({counts})")
+
+
+@app.command()
+@friendly_errors
+def info(
+    db: Path | None = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON."),
+) -> None:
+    """Wat staat er in de database: jaren, niveaus, aantallen, bronnen en licenties."""
+    from betrokken.store.inspect import database_info
+
+    data = database_info(db_path_from(db))
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    table = Table(title=f"Database {data['db_path']}")
+    table.add_column("Niveau")
+    table.add_column("Gebieden", justify="right")
+    table.add_column("Jaren")
+    for level, n in data["levels"].items():
+        table.add_row(level, str(n), ", ".join(str(y) for y in data["years"].get(level, [])))
+    console.print(table)
+    src = Table(title="Bronnen")
+    for col in ("naam", "jaar", "licentie", "herkomst"):
+        src.add_column(col)
+    for s in data["sources"]:
+        src.add_row(str(s["name"]), str(s["year"]), str(s["licence"]), str(s["origin"]))
+    console.print(src)
+    for key, value in data.get("build", {}).items():
+        console.print(f"[dim]{key}:[/] {value}")
+
+
+@app.command()
+@friendly_errors
+def serve(
+    db: Path | None = DbOption,
+    host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
+    port: int = typer.Option(8000, help="Poort."),
+) -> None:
+    """Start het dashboard in de browser (http://127.0.0.1:8000)."""
+    import uvicorn
+
+    from betrokken.web.app import create_app
+
+    application = create_app(db_path_from(db))
+    console.print(f"Dashboard op [bold]http://{host}:{port}[/] (stoppen met Ctrl+C)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+@friendly_errors
+def fit(
+    data_dir: Path | None = DataDirOption,
+    out: Path | None = typer.Option(None, "--out", help="Waar het modelbestand komt."),
+    seed: int = typer.Option(20210317, help="Startwaarde van de toevalsgenerator."),
+    quick: bool = typer.Option(False, "--quick", help="Minder starts en bootstraps (test)."),
+) -> None:
+    """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête."""
+    from betrokken.model.fit import fit_and_save
+
+    data = data_dir_from(data_dir)
+    if data is None:
+        raise BetrokkenError(
+            "Voor 'fit' is een datamap met de enquêtebestanden nodig.",
+            hint="Gebruik --data-dir of BETROKKEN_DATA.",
+        )
+    path = fit_and_save(data, out=out, seed=seed, quick=quick, console=err_console)
+    console.print(f"[bold green]Model opgeslagen:[/] {path}")
+
+
+@app.command()
+@friendly_errors
+def profiles(as_json: bool = typer.Option(False, "--json", help="Uitvoer als JSON.")) -> None:
+    """Toon de acht profielkaarten."""
+    from betrokken.model.artifact import load_model
+    from betrokken.model.cards import render_cards_text
+
+    model = load_model()
+    if as_json:
+        sys.stdout.write(json.dumps(model.profiles, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(render_cards_text(model.profiles))
+
+
+@app.command()
+@friendly_errors
+def validate(
+    data_dir: Path | None = DataDirOption,
+    db: Path | None = DbOption,
+    out: Path = typer.Option(Path("docs"), "--out", help="Map voor validation.md en figuren."),
+) -> None:
+    """Vergelijk de geschatte profielen met verkiezingsuitslagen (alleen ter controle)."""
+    from betrokken.reports.validation import run_validation
+
+    data = data_dir_from(data_dir)
+    if data is None:
+        raise BetrokkenError(
+            "Voor 'validate' is een datamap met validation/ nodig.",
+            hint="Gebruik --data-dir of BETROKKEN_DATA.",
+        )
+    path = run_validation(db_path_from(db), data, out, console=err_console)
+    console.print(f"[bold green]Validatie geschreven:[/] {path}")
+
+
+@app.command()
+@friendly_errors
+def export(
+    level: str = typer.Option(..., "--level", help="gemeente, wijk, buurt of pc4."),
+    gemeente: str | None = typer.Option(None, "--gemeente", help="Gemeentecode, bv. GM0344."),
+    fmt: str = typer.Option("csv", "--format", help="gpkg, csv, xlsx of parquet."),
+    out: Path | None = typer.Option(None, "--out", help="Uitvoerbestand."),
+    db: Path | None = DbOption,
+) -> None:
+    """Exporteer profielmix, intervallen en vlaggen voor QGIS en Excel."""
+    from betrokken.store.export import export_areas
+
+    path = export_areas(db_path_from(db), level=level, gemeente=gemeente, fmt=fmt, out=out)
+    console.print(f"[bold green]Geëxporteerd:[/] {path}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,95 @@
+"""The contracts between the stages: table names, column names and category codes.
+
+Every stage (sources -> areas -> model -> mix -> store -> web) reads and writes the
+names declared here, so a rename happens in one place. The database tables are
+documented column by column in ``docs/data.md``; this module is the machine-readable
+half of that document.
+"""
+
+from __future__ import annotations
+
+LEVELS: tuple[str, ...] = ("gemeente", "wijk", "buurt", "pc4")
+"""Area levels, coarse to fine (pc4 sits beside wijk/buurt, below gemeente)."""
+
+LEVEL_LABELS_NL: dict[str, str] = {
+    "gemeente": "Gemeente",
+    "wijk": "Wijk",
+    "buurt": "Buurt",
+    "pc4": "Postcode (4 cijfers)",
+}
+
+MIN_RESIDENTS_PUBLISHED = 50
+"""Areas with fewer residents get no published profile mix (privacy, issue #4)."""
+
+# --- Demographic cells shared by the survey, the membership model and poststratification.
+# Coded exactly as CBS publishes them per area (KWB age bands; adults only, so the
+# 0-15 band is dropped and the 15-25 band stands for the survey's 18-24).
+AGE_BANDS: tuple[str, ...] = ("15_24", "25_44", "45_64", "65plus")
+SEXES: tuple[str, ...] = ("man", "vrouw")
+EDUCATION_LEVELS: tuple[str, ...] = ("laag", "midden", "hoog")
+MIGRATION_BACKGROUNDS: tuple[str, ...] = ("nl", "west", "nietwest")
+URBANITY_CLASSES: tuple[int, ...] = (1, 2, 3, 4, 5)
+"""CBS stedelijkheid: 1 = zeer sterk stedelijk ... 5 = niet stedelijk."""
+
+CELL_VARIABLES: dict[str, tuple[str, ...]] = {
+    "age": AGE_BANDS,
+    "sex": SEXES,
+    "education": EDUCATION_LEVELS,
+    "migration": MIGRATION_BACKGROUNDS,
+}
+
+# --- Table `areas`: one row per area and year (harmonised marginals as shares).
+AREA_ID_COLUMNS: tuple[str, ...] = (
+    "year",
+    "level",
+    "area_code",
+    "area_name",
+    "gemeente_code",
+    "wijk_code",
+    "population",
+)
+AREA_SHARE_COLUMNS: tuple[str, ...] = (
+    "share_age_0_14",
+    "share_age_15_24",
+    "share_age_25_44",
+    "share_age_45_64",
+    "share_age_65plus",
+    "share_man",
+    "share_vrouw",
+    "share_hh_single",
+    "share_hh_couple_no_children",
+    "share_hh_with_children",
+    "share_migration_nl",
+    "share_migration_west",
+    "share_migration_nietwest",
+    "share_edu_laag",
+    "share_edu_midden",
+    "share_edu_hoog",
+    "share_low_income_hh",
+    "share_high_income_hh",
+    "share_owner_occupied",
+)
+AREA_VALUE_COLUMNS: tuple[str, ...] = (
+    "income_avg",  # average income per resident, x 1000 euro
+    "woz_avg",  # average WOZ value, x 1000 euro
+    "address_density",  # omgevingsadressendichtheid, addresses per km2
+    "urbanity",  # stedelijkheid 1..5
+)
+AREA_FLAG_COLUMNS: tuple[str, ...] = (
+    "derived_columns",  # comma-separated columns derived from the parent level
+    "secret_columns",  # comma-separated columns that CBS kept secret (NULL here)
+    "is_current",  # the row used for the profile mix of this level
+)
+
+# --- Table `area_geometries`: level, area_code, year, geom_rd (EPSG:28992),
+#     geom_wgs84 and geom_display (simplified WGS84), all DuckDB GEOMETRY.
+
+# --- Table `profile_mix` (long): year, level, area_code, profile_id,
+#     share, share_lo, share_hi  (90 % interval), NULL when suppressed.
+# --- Table `area_indices`: year, level, area_code, population, suppressed,
+#     suppression_reason, engagement_index(_lo/_hi), low_trust_share(_lo/_hi).
+# --- Table `profiles`: the eight profile cards (id, position, name, share, ... , card_json).
+# --- Table `sources`: name, description, year, licence, origin, path_or_url.
+# --- Table `build_info`: key, value (build time, code version, model version, data dir).
+
+INTERVAL_LEVEL = 0.90

@@ -1,0 +1,31 @@
+"""Shared fixtures: the real data directory and a database built from it once per run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from betrokken.config import DATA_ENV
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real data directory (../shared/data), from BETROKKEN_DATA."""
+    raw = os.environ.get(DATA_ENV)
+    if not raw:
+        pytest.fail(f"Set {DATA_ENV} to the shared data directory (see README).")
+    path = Path(raw)
+    assert path.is_dir(), f"{DATA_ENV}={raw} is not a directory"
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """A full database built from the real data, shared by every test that reads one."""
+    from betrokken.build import build_database
+
+    db = tmp_path_factory.mktemp("db") / "betrokken.duckdb"
+    build_database(db, data_dir, quiet=True, n_boot=int(os.environ.get("BETROKKEN_TEST_BOOT", "100")))
+    return db
