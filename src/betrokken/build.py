@@ -50,7 +50,8 @@ def build_database(
     from betrokken.areas.harmonise import build_area_tables
     from betrokken.areas.quality import run_quality_checks
     from betrokken.store.database import atomic_build
-    from betrokken.store.write import write_area_tables, write_build_info, write_mix_tables
+    from betrokken.store.mix_tables import write_mix_tables
+    from betrokken.store.write import write_area_tables, write_build_info
 
     console = console or Console(stderr=True)
     report = BuildReport(db_path=db_path)
@@ -64,25 +65,25 @@ def build_database(
         report.timings["quality"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        mix = _profile_mix_or_none(tables, progress=progress, n_boot=n_boot, console=console)
+        mix, model = _profile_mix_or_none(tables, progress=progress, n_boot=n_boot)
         report.timings["profile_mix"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         with atomic_build(db_path) as con:
             report.level_counts = write_area_tables(con, tables)
             if mix is not None:
-                report.mix_rows = write_mix_tables(con, mix)
+                report.mix_rows = write_mix_tables(con, mix, model)
             write_build_info(con, data_dir=data_dir, report=report)
         report.timings["store"] = time.perf_counter() - t0
     return report
 
 
-def _profile_mix_or_none(tables, *, progress, n_boot, console):
+def _profile_mix_or_none(tables, *, progress, n_boot):
     """Profile mix per area when a fitted model artifact is available."""
     try:
         from betrokken.areas.mix import compute_profile_mix
         from betrokken.model.artifact import load_model
     except ImportError:  # stage not built yet
-        return None
+        return None, None
     model = load_model()
-    return compute_profile_mix(tables, model, progress=progress, n_boot=n_boot)
+    return compute_profile_mix(tables, model, progress=progress, n_boot=n_boot), model
