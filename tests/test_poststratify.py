@@ -1,0 +1,142 @@
+"""Iterative proportional fitting: margins reproduced, seed interactions preserved."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from betrokken.areas.poststratify import (
+    CELL_SHAPE,
+    IPF_TOLERANCE,
+    MARGIN_COLUMNS,
+    area_margins,
+    cell_frame,
+    ipf,
+    seed_array,
+)
+from betrokken.errors import BetrokkenError
+from betrokken.schema import CELL_VARIABLES
+
+
+def _margins_of(cells: np.ndarray) -> list[np.ndarray]:
+    return [cells.sum(axis=tuple(a for a in range(1, 5) if a != axis)) for axis in range(1, 5)]
+
+
+def _log_odds_ratios(cells: np.ndarray) -> np.ndarray:
+    """Every local log odds ratio between two cell variables (the others held fixed)."""
+    logc = np.log(cells)
+    out = []
+    for a in range(1, 5):
+        for b in range(a + 1, 5):
+            d = np.diff(np.diff(logc, axis=a), axis=b)
+            out.append(d.reshape(cells.shape[0], -1))
+    return np.concatenate(out, axis=1)
+
+
+@pytest.fixture(scope="module")
+def seed() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    raw = rng.gamma(2.0, size=CELL_SHAPE)
+    return raw / raw.sum()
+
+
+@pytest.fixture(scope="module")
+def hand_margins() -> dict[str, np.ndarray]:
+    """Three made-up areas: a student town, a retirement village, an average place."""
+    return {
+        "age": np.array(
+            [[0.40, 0.35, 0.15, 0.10], [0.05, 0.15, 0.30, 0.50], [0.13, 0.31, 0.33, 0.23]]
+        ),
+        "sex": np.array([[0.52, 0.48], [0.45, 0.55], [0.50, 0.50]]),
+        "education": np.array([[0.15, 0.35, 0.50], [0.45, 0.40, 0.15], [0.30, 0.40, 0.30]]),
+        "migration": np.array([[0.60, 0.15, 0.25], [0.92, 0.06, 0.02], [0.75, 0.10, 0.15]]),
+    }
+
+
+def test_ipf_reproduces_given_margins(seed, hand_margins):
+    result = ipf(seed, hand_margins)
+    assert result.converged.all()
+    assert np.allclose(result.cells.sum(axis=(1, 2, 3, 4)), 1.0)
+    for fitted, var in zip(_margins_of(result.cells), CELL_VARIABLES, strict=True):
+        np.testing.assert_allclose(fitted, hand_margins[var], atol=10 * IPF_TOLERANCE)
+
+
+def test_ipf_preserves_seed_odds_ratios(seed, hand_margins):
+    result = ipf(seed, hand_margins)
+    seed_lor = _log_odds_ratios(seed[None])
+    expected = np.repeat(seed_lor, 3, axis=0)
+    np.testing.assert_allclose(_log_odds_ratios(result.cells), expected, atol=1e-8)
+
+
+def test_ipf_with_the_seed_margins_returns_the_seed(seed):
+    margins = dict(zip(CELL_VARIABLES, _margins_of(seed[None]), strict=True))
+    result = ipf(seed, margins)
+    np.testing.assert_allclose(result.cells[0], seed, atol=1e-12)
+
+
+def test_ipf_leaves_areas_with_missing_margins_unfitted(seed, hand_margins):
+    margins = {k: v.copy() for k, v in hand_margins.items()}
+    margins["education"][1] = np.nan
+    result = ipf(seed, margins)
+    assert result.converged.tolist() == [True, False, True]
+    assert np.isnan(result.cells[1]).all()
+    assert np.isfinite(result.cells[[0, 2]]).all()
+
+
+def test_ipf_reports_non_convergence_when_iterations_run_out(seed, hand_margins):
+    result = ipf(seed, hand_margins, max_iterations=1)
+    assert not result.converged.all()
+    assert result.iterations == 1
+
+
+def test_zero_margin_category_gives_zero_cells(seed, hand_margins):
+    margins = {k: v.copy() for k, v in hand_margins.items()}
+    margins["migration"][2] = [1.0, 0.0, 0.0]
+    result = ipf(seed, margins)
+    assert result.converged[2]
+    assert np.allclose(result.cells[2, :, :, :, 1:], 0.0)
+
+
+def test_area_margins_renormalise_adults_and_flag_missing():
+    areas = pd.DataFrame(
+        {
+            "share_age_15_24": [0.10, 0.12],
+            "share_age_25_44": [0.30, 0.25],
+            "share_age_45_64": [0.25, 0.30],
+            "share_age_65plus": [0.15, 0.18],
+            "share_man": [0.5, 0.49],
+            "share_vrouw": [0.5, 0.51],
+            "share_edu_laag": [0.3, None],  # secret in the second area
+            "share_edu_midden": [0.4, None],
+            "share_edu_hoog": [0.3, None],
+            "share_migration_nl": [0.7, 0.8],
+            "share_migration_west": [0.1, 0.1],
+            "share_migration_nietwest": [0.2, 0.1],
+        }
+    )
+    margins = area_margins(areas)
+    np.testing.assert_allclose(margins["age"][0], np.array([0.10, 0.30, 0.25, 0.15]) / 0.80)
+    assert np.isnan(margins["education"][1]).all()
+    with pytest.raises(BetrokkenError, match="share_man"):
+        area_margins(areas.drop(columns=["share_man"]))
+
+
+def test_seed_array_from_cells_floors_empty_cells():
+    cells = cell_frame()
+    cells["weight"] = 1.0
+    cells.loc[0, "weight"] = 0.0
+    seed = seed_array(cells)
+    assert seed.shape == CELL_SHAPE
+    assert seed.sum() == pytest.approx(1.0)
+    assert seed.min() > 0
+    bad = cells.assign(age="18_24")
+    with pytest.raises(BetrokkenError, match="18_24"):
+        seed_array(bad)
+
+
+def test_margin_columns_follow_the_schema():
+    from betrokken.schema import AREA_SHARE_COLUMNS
+
+    for columns in MARGIN_COLUMNS.values():
+        assert set(columns) <= set(AREA_SHARE_COLUMNS)
