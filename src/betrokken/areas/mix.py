@@ -1,0 +1,400 @@
+"""The profile mix of every area, with bootstrap intervals, engagement and trust indices.
+
+For each area the mix is ``sum over cells of P(profile | cell [, urbanity]) x share of
+cell``, where the cell shares come from poststratification (``areas.poststratify``) and
+P from the membership model. P is evaluated once for the 72 cells (x 5 urbanity classes
+when the model uses the gemeente's urbanity); every area's mix is then one matrix
+product, for all areas of all levels at once.
+
+Uncertainty: ``model.bootstrap_proba`` gives P under B refits of the membership model on
+bootstrap resamples of the survey; the same cell shares give B bootstrap mixes per area.
+The 90 % interval is the bootstrap percentile interval *centred on the point estimate*:
+``[point + (q05 - q50), point + (q95 - q50)]`` clipped to [0, 1]. It has the width and
+skew of the percentile interval but always contains the point estimate; how often the
+plain percentile interval would have missed the point is reported in ``diagnostics``.
+The intervals cover the sampling uncertainty of the membership model only; the IPF
+assumption (national interaction structure) adds uncertainty that is not in them.
+
+Coherence: a parent area (gemeente; wijk when buurten are present) is published as the
+adult-population-weighted mean of its children's mixes (and of their bootstrap draws),
+so wijk -> gemeente aggregation holds exactly. The children carry more local
+information (their own age/sex structure). The parent's mix from its own marginals is
+kept as a diagnostic and the difference is reported.
+
+Privacy: areas with fewer than ``MIN_RESIDENTS_PUBLISHED`` residents or with secret or
+missing marginals are suppressed: NULL shares and a Dutch reason. Small areas still
+count in their parent's aggregate (only aggregates leave the process).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from betrokken.areas.poststratify import (
+    MARGIN_COLUMNS,
+    area_margins,
+    cell_frame,
+    ipf,
+    seed_array,
+)
+from betrokken.errors import BetrokkenError
+from betrokken.schema import INTERVAL_LEVEL, LEVELS, MIN_RESIDENTS_PUBLISHED, URBANITY_CLASSES
+
+__all__ = [
+    "MixTables",
+    "REASON_FEW_RESIDENTS",
+    "REASON_MISSING_MARGINS",
+    "REASON_SECRET_MARGINS",
+    "REASON_NO_URBANITY",
+    "REASON_NOT_CONVERGED",
+    "cell_probabilities",
+    "compute_profile_mix",
+    "interval_around_point",
+]
+
+REASON_FEW_RESIDENTS = f"minder dan {MIN_RESIDENTS_PUBLISHED} inwoners"
+REASON_UNKNOWN_POPULATION = "aantal inwoners onbekend"
+REASON_SECRET_MARGINS = "marginalen geheim (CBS)"
+REASON_MISSING_MARGINS = "marginalen ontbreken"
+REASON_NO_URBANITY = "stedelijkheid van de gemeente onbekend"
+REASON_NOT_CONVERGED = "schatting niet geconvergeerd"
+
+URBANITY_PREDICTOR = "gemeente_urbanity"
+COMPOSABLE_LEVELS: tuple[str, ...] = ("pc4",)
+"""Levels whose bootstrap draws are kept, so that sets of them can be combined later."""
+
+PARENT_OF: dict[str, tuple[str, str]] = {
+    "buurt": ("wijk", "wijk_code"),
+    "wijk": ("gemeente", "gemeente_code"),
+}
+"""child level -> (parent level, column of the child holding the parent's code)."""
+
+
+@dataclass
+class MixTables:
+    """Output of ``compute_profile_mix`` (see docs/architecture.md)."""
+
+    profile_mix: pd.DataFrame
+    area_indices: pd.DataFrame
+    draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Bootstrap draws of composable levels: level, area_code, profile_id, draws (list)."""
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+def cell_probabilities(model, *, n_boot: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """P(profile | cell, urbanity) for every cell: point ``(U, 72, K)``, draws ``(B, U, 72, K)``.
+
+    U is 5 when the model reads ``gemeente_urbanity``, else 1.
+    """
+    cells = cell_frame()
+    uses_urbanity = URBANITY_PREDICTOR in list(model.predictors)
+    classes = URBANITY_CLASSES if uses_urbanity else (None,)
+    frames = []
+    for u in classes:
+        frame = cells.copy()
+        if uses_urbanity:
+            frame[URBANITY_PREDICTOR] = u
+        frames.append(frame)
+    X = pd.concat(frames, ignore_index=True)
+    n_cells = len(cells)
+    k = len(model.profile_ids)
+    point = np.asarray(model.predict_proba(X), float).reshape(len(classes), n_cells, k)
+    draws = np.asarray(model.bootstrap_proba(X), float)
+    if draws.ndim != 3 or draws.shape[1:] != (len(X), k):
+        raise BetrokkenError(
+            f"bootstrap_proba gaf vorm {draws.shape}; verwacht (B, {len(X)}, {k})."
+        )
+    if n_boot is not None:
+        if n_boot > draws.shape[0]:
+            raise BetrokkenError(
+                f"Er zijn {n_boot} bootstrap-replicaties gevraagd, maar het model heeft er "
+                f"{draws.shape[0]}.",
+                hint="Gebruik een kleiner --n-boot of schat het model opnieuw met 'betrokken fit'.",
+            )
+        draws = draws[:n_boot]
+    draws = draws.reshape(draws.shape[0], len(classes), n_cells, k)
+    return point, draws
+
+
+def interval_around_point(point: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, ...]:
+    """90 % percentile interval of ``draws`` (axis 0) re-centred on ``point``.
+
+    Returns ``lo, hi, outside`` where ``outside`` marks where the plain percentile
+    interval would not have contained the point.
+    """
+    alpha = (1 - INTERVAL_LEVEL) / 2
+    q_lo, q_mid, q_hi = np.quantile(draws, [alpha, 0.5, 1 - alpha], axis=0)
+    outside = (point < q_lo) | (point > q_hi)
+    lo = np.clip(point + (q_lo - q_mid), 0.0, 1.0)
+    hi = np.clip(point + (q_hi - q_mid), 0.0, 1.0)
+    lo = np.minimum(lo, point)
+    hi = np.maximum(hi, point)
+    return lo, hi, outside
+
+
+def _profile_vector(model, key: str) -> np.ndarray:
+    by_id = {p["id"]: p for p in model.profiles}
+    try:
+        return np.array([float(by_id[pid][key]) for pid in model.profile_ids])
+    except KeyError as exc:
+        raise BetrokkenError(f"Profielkaart mist '{key}' of profiel {exc}.") from None
+
+
+def _suppression_reasons(areas: pd.DataFrame, margins: dict[str, np.ndarray]) -> pd.Series:
+    """Why an area gets no published estimate (None = published), in Dutch."""
+    reason = pd.Series([None] * len(areas), index=areas.index, dtype=object)
+    margin_cols = [c for cols in MARGIN_COLUMNS.values() for c in cols]
+    missing = ~np.all([np.isfinite(m).all(axis=1) for m in margins.values()], axis=0)
+    secret_text = (
+        areas["secret_columns"].fillna("").astype(str)
+        if "secret_columns" in areas
+        else pd.Series("", index=areas.index)
+    )
+    secret = secret_text.map(lambda s: bool(set(s.split(",")) & set(margin_cols))).to_numpy()
+    reason[missing & secret] = REASON_SECRET_MARGINS
+    reason[missing & ~secret] = REASON_MISSING_MARGINS
+    pop = pd.to_numeric(areas["population"], errors="coerce")
+    reason[pop.isna().to_numpy() & reason.isna().to_numpy()] = REASON_UNKNOWN_POPULATION
+    reason[(pop < MIN_RESIDENTS_PUBLISHED).to_numpy()] = REASON_FEW_RESIDENTS
+    return reason
+
+
+def _urbanity_index(areas: pd.DataFrame) -> np.ndarray:
+    """Index into URBANITY_CLASSES of each area's gemeente urbanity (-1 when unknown)."""
+    gem = areas[areas["level"] == "gemeente"]
+    by_gemeente = pd.to_numeric(gem["urbanity"], errors="coerce").groupby(gem["area_code"]).first()
+    gemeente_code = areas["gemeente_code"].where(areas["level"] != "gemeente", areas["area_code"])
+    urbanity = gemeente_code.map(by_gemeente)
+    own = pd.to_numeric(areas["urbanity"], errors="coerce")
+    urbanity = urbanity.fillna(own).round()
+    lookup = {u: i for i, u in enumerate(URBANITY_CLASSES)}
+    return urbanity.map(lookup).fillna(-1).to_numpy(int)
+
+
+def _adult_weight(areas: pd.DataFrame) -> np.ndarray:
+    """Adults (15+) per area: population x (1 - share aged 0-14); population if unknown."""
+    pop = pd.to_numeric(areas["population"], errors="coerce").fillna(0.0).to_numpy(float)
+    young = pd.to_numeric(areas.get("share_age_0_14"), errors="coerce")
+    young = young.fillna(0.0).clip(0, 1).to_numpy(float) if young is not None else 0.0
+    return pop * (1.0 - young)
+
+
+def _aggregate_children(
+    areas: pd.DataFrame,
+    estimated: np.ndarray,
+    point: np.ndarray,
+    draws: np.ndarray,
+    method: np.ndarray,
+    reasons: pd.Series,
+    diagnostics: dict[str, Any],
+) -> None:
+    """Replace parent mixes by the adult-weighted mean of their children's (in place).
+
+    Children without an estimate (missing marginals) are left out; the share of the
+    parent's adults that the used children cover is reported in ``diagnostics``.
+    """
+    weight = _adult_weight(areas)
+    level = areas["level"].to_numpy()
+    code = areas["area_code"].to_numpy()
+    for child_level in ("buurt", "wijk"):  # fine to coarse, so gemeente sees refined wijken
+        parent_level, parent_col = PARENT_OF[child_level]
+        child = np.flatnonzero((level == child_level) & estimated & (weight > 0))
+        parents = np.flatnonzero(level == parent_level)
+        if child.size == 0 or parents.size == 0:
+            continue
+        parent_pos = pd.Series(parents, index=code[parents])
+        target = pd.Series(areas[parent_col].to_numpy()[child]).map(parent_pos)
+        keep = target.notna().to_numpy()
+        child, target = child[keep], target[keep].to_numpy(int)
+        order, local = np.unique(target, return_inverse=True)
+        w = weight[child]
+        total = np.bincount(local, weights=w, minlength=order.size)
+        matrix = sparse.csr_matrix(
+            (w / total[local], (local, np.arange(child.size))), shape=(order.size, child.size)
+        )
+        agg_point = matrix @ point[child]
+        n_draws, _, k = draws.shape
+        child_draws = draws[:, child].transpose(1, 0, 2).reshape(child.size, n_draws * k)
+        agg_draws = (matrix @ child_draws).reshape(order.size, n_draws, k).transpose(1, 0, 2)
+        own_ok = estimated[order]
+        diff = np.abs(agg_point[own_ok] - point[order][own_ok])
+        coverage = total / np.where(weight[order] > 0, weight[order], np.nan)
+        diagnostics.setdefault("coherence", {})[f"{child_level}->{parent_level}"] = {
+            "parents_aggregated": int(order.size),
+            "parents_without_children": int(parents.size - order.size),
+            "children_used": int(child.size),
+            "own_vs_aggregate_max_abs_diff": float(diff.max()) if diff.size else None,
+            "own_vs_aggregate_mean_abs_diff": float(diff.mean()) if diff.size else None,
+            "children_adult_coverage_min": float(np.nanmin(coverage)),
+            "children_adult_coverage_median": float(np.nanmedian(coverage)),
+        }
+        point[order] = agg_point
+        draws[:, order] = agg_draws
+        margin_reason = reasons.iloc[order].isin(
+            [REASON_SECRET_MARGINS, REASON_MISSING_MARGINS, REASON_NOT_CONVERGED]
+        ).to_numpy()
+        reasons.iloc[order[margin_reason]] = None
+        estimated[order] = True
+        method[order] = f"aggregated_from_{child_level}"
+
+
+def compute_profile_mix(tables, model, *, progress=None, n_boot: int | None = None) -> MixTables:
+    """Profile mix with 90 % intervals and indices for every current area of every level."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    areas = tables.areas
+    if "is_current" in areas:
+        areas = areas[areas["is_current"].fillna(False).astype(bool)]
+    areas = areas.reset_index(drop=True)
+    if areas.empty:
+        raise BetrokkenError("Er zijn geen actuele gebieden om een profielmix voor te schatten.")
+    task = progress.add_task("Profielmix schatten", total=4) if progress is not None else None
+
+    def step() -> None:
+        if progress is not None:
+            progress.advance(task)
+
+    # 1. Joint distribution of every area by IPF (all areas at once).
+    margins = area_margins(areas)
+    fit = ipf(seed_array(model.national_cells), margins)
+    reasons = _suppression_reasons(areas, margins)
+    estimated = fit.converged.copy()
+    reasons[~estimated & reasons.isna().to_numpy()] = REASON_NOT_CONVERGED
+    timings["ipf"] = time.perf_counter() - t0
+    step()
+
+    # 2. P(profile | cell) once, then one matrix product per urbanity class.
+    t1 = time.perf_counter()
+    p_point, p_draws = cell_probabilities(model, n_boot=n_boot)
+    timings["cell_probabilities"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    n_areas, k = len(areas), len(model.profile_ids)
+    n_draws = p_draws.shape[0]
+    if p_point.shape[0] > 1:
+        urb = _urbanity_index(areas)
+        no_urb = urb < 0
+        reasons[no_urb & reasons.isna().to_numpy()] = REASON_NO_URBANITY
+        estimated &= ~no_urb
+    else:
+        urb = np.zeros(n_areas, int)
+    flat = np.nan_to_num(fit.cells.reshape(n_areas, -1))
+    point = np.full((n_areas, k), np.nan)
+    draws = np.full((n_draws, n_areas, k), np.nan)
+    for u in range(p_point.shape[0]):
+        idx = np.flatnonzero(estimated & (urb == u))
+        if idx.size:
+            point[idx] = flat[idx] @ p_point[u]
+            draws[:, idx] = np.matmul(flat[idx][None], p_draws[:, u])
+    method = np.where(estimated, "ipf", None).astype(object)
+    timings["mix"] = time.perf_counter() - t1
+    step()
+
+    # 3. Coherence: parents are the adult-weighted aggregate of their children.
+    t1 = time.perf_counter()
+    diagnostics: dict[str, Any] = {}
+    _aggregate_children(areas, estimated, point, draws, method, reasons, diagnostics)
+    timings["aggregate"] = time.perf_counter() - t1
+    step()
+
+    # 4. Intervals and indices.
+    t1 = time.perf_counter()
+    lo, hi, outside = interval_around_point(point, draws)
+    p_engaged = _profile_vector(model, "p_high_engagement")
+    p_low_trust = _profile_vector(model, "p_low_trust")
+    engagement, engagement_draws = point @ p_engaged, draws @ p_engaged
+    low_trust, low_trust_draws = point @ p_low_trust, draws @ p_low_trust
+    e_lo, e_hi, e_out = interval_around_point(engagement, engagement_draws)
+    t_lo, t_hi, t_out = interval_around_point(low_trust, low_trust_draws)
+
+    suppressed = reasons.notna().to_numpy() | ~estimated
+    publish = ~suppressed
+    ids = np.asarray(model.profile_ids, dtype=object)
+    base = areas[["year", "level", "area_code"]]
+
+    def published(values: np.ndarray) -> np.ndarray:
+        out = values.astype(float).copy()
+        out[suppressed] = np.nan
+        return out
+
+    profile_mix = pd.DataFrame(
+        {
+            "year": np.repeat(base["year"].to_numpy(), k),
+            "level": np.repeat(base["level"].to_numpy(), k),
+            "area_code": np.repeat(base["area_code"].to_numpy(), k),
+            "profile_id": np.tile(ids, n_areas),
+            "share": published(point).ravel(),
+            "share_lo": published(lo).ravel(),
+            "share_hi": published(hi).ravel(),
+        }
+    )
+    area_indices = base.assign(
+        population=pd.to_numeric(areas["population"], errors="coerce").to_numpy(),
+        suppressed=suppressed,
+        suppression_reason=reasons.where(suppressed, None).to_numpy(),
+        engagement_index=published(engagement),
+        engagement_index_lo=published(e_lo),
+        engagement_index_hi=published(e_hi),
+        low_trust_share=published(low_trust),
+        low_trust_share_lo=published(t_lo),
+        low_trust_share_hi=published(t_hi),
+        estimate_method=np.where(publish, method, None),
+    )
+    draws_frame = _composable_draws(areas, publish, draws, ids)
+    timings["intervals"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    step()
+
+    pub_outside = outside[publish]
+    diagnostics.update(
+        {
+            "n_areas": {lvl: int((areas["level"] == lvl).sum()) for lvl in LEVELS},
+            "n_published": {lvl: int(((areas["level"] == lvl) & publish).sum()) for lvl in LEVELS},
+            "suppression_reasons": reasons[suppressed].value_counts().to_dict(),
+            "ipf": {
+                "converged": fit.n_converged,
+                "fitted": int(np.isfinite(fit.max_error).sum()),
+                "iterations": fit.iterations,
+                "max_error": float(np.nanmax(fit.max_error)) if np.isfinite(fit.max_error).any()
+                else None,
+            },
+            "n_boot": int(n_draws),
+            "uses_urbanity": bool(p_point.shape[0] > 1),
+            "percentile_interval_missed_point": float(pub_outside.mean()) if pub_outside.size
+            else 0.0,
+            "engagement_percentile_missed_point": float(e_out[publish].mean()) if publish.any()
+            else 0.0,
+            "low_trust_percentile_missed_point": float(t_out[publish].mean()) if publish.any()
+            else 0.0,
+            "timings_s": timings,
+        }
+    )
+    return MixTables(
+        profile_mix=profile_mix,
+        area_indices=area_indices,
+        draws=draws_frame,
+        diagnostics=diagnostics,
+    )
+
+
+def _composable_draws(
+    areas: pd.DataFrame, publish: np.ndarray, draws: np.ndarray, ids: np.ndarray
+) -> pd.DataFrame:
+    """Bootstrap draws (float32) of published areas of ``COMPOSABLE_LEVELS``, long by profile."""
+    idx = np.flatnonzero(areas["level"].isin(COMPOSABLE_LEVELS).to_numpy() & publish)
+    k = ids.size
+    per_area = draws[:, idx].astype(np.float32).transpose(1, 2, 0)  # (n, K, B)
+    return pd.DataFrame(
+        {
+            "level": np.repeat(areas["level"].to_numpy()[idx], k),
+            "area_code": np.repeat(areas["area_code"].to_numpy()[idx], k),
+            "profile_id": np.tile(ids, idx.size),
+            "draws": list(per_area.reshape(idx.size * k, -1)),
+        }
+    )
+
