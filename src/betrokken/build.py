@@ -50,7 +50,6 @@ def build_database(
     from betrokken.areas.harmonise import build_area_tables
     from betrokken.areas.quality import run_quality_checks
     from betrokken.store.database import atomic_build
-    from betrokken.store.mix_tables import write_mix_tables
     from betrokken.store.write import write_area_tables, write_build_info
 
     console = console or Console(stderr=True)
@@ -72,6 +71,8 @@ def build_database(
         with atomic_build(db_path) as con:
             report.level_counts = write_area_tables(con, tables)
             if mix is not None:
+                from betrokken.store.mix_tables import write_mix_tables
+
                 report.mix_rows = write_mix_tables(con, mix, model)
             write_build_info(con, data_dir=data_dir, report=report)
         report.timings["store"] = time.perf_counter() - t0
