@@ -176,3 +176,75 @@ def test_interval_around_point_always_contains_point():
 def test_asking_more_bootstrap_draws_than_the_model_has_is_an_error(hand_tables):
     with pytest.raises(BetrokkenError, match="bootstrap"):
         compute_profile_mix(hand_tables, HandModel(n_boot=5), n_boot=10)
+
+
+# --- database round trip and postcode composition (hand-made data) -----------------
+
+
+@pytest.fixture(scope="module")
+def hand_db(hand_tables, hand_mix):
+    import duckdb
+
+    from betrokken.store.mix_tables import write_mix_tables
+
+    con = duckdb.connect()
+    con.register("_areas", hand_tables.areas)
+    con.execute("CREATE TABLE areas AS SELECT * FROM _areas")
+    model = HandModel()
+    for card in model.profiles:
+        card.update(name=card["id"].upper(), share=0.125, trust=0.5, engagement=0.5)
+    n = write_mix_tables(con, hand_mix, model)
+    assert n == len(hand_mix.profile_mix)
+    yield con
+    con.close()
+
+
+def test_database_keeps_suppressed_areas_null(hand_db):
+    rows = hand_db.execute(
+        "SELECT i.area_code, i.suppression_reason, count(m.share) AS n_shares, "
+        "count(i.engagement_index) AS n_idx FROM area_indices i JOIN profile_mix m "
+        "USING (level, area_code) WHERE i.suppressed GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["1012", "1013", "WK000102"]
+    assert all(r[1] and r[2] == 0 and r[3] == 0 for r in rows)
+    sums = hand_db.execute(
+        "SELECT area_code, sum(share) FROM profile_mix WHERE share IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    assert len(sums) == 6 and all(abs(s - 1) < 1e-9 for _, s in sums)
+    assert hand_db.execute("SELECT count(*) FROM profiles").fetchone()[0] == 8
+
+
+def test_compose_one_postcode_equals_its_own_mix(hand_db):
+    from betrokken.areas.compose import compose_postcodes
+
+    out = compose_postcodes(hand_db, ["1011"])
+    own = dict(hand_db.execute(
+        "SELECT profile_id, share FROM profile_mix WHERE area_code = '1011'").fetchall())
+    for row in out["mix"]:
+        assert row["share"] == pytest.approx(own[row["profile_id"]])
+        assert row["share_lo"] <= row["share"] <= row["share_hi"]
+    assert sum(r["share"] for r in out["mix"]) == pytest.approx(1.0)
+
+
+def test_compose_skips_suppressed_and_names_them(hand_db):
+    from betrokken.areas.compose import compose_postcodes
+
+    out = compose_postcodes(hand_db, ["1011", "1012 AB", "1013"])
+    assert out["used"] == ["1011"]
+    assert [s["area_code"] for s in out["suppressed"]] == ["1012", "1013"]
+    only_small = compose_postcodes(hand_db, ["1012"])
+    assert only_small["suppressed_all"] and only_small["mix"] == []
+
+
+def test_compose_unknown_and_malformed_postcodes(hand_db):
+    from betrokken.areas.compose import compose_postcodes
+    from betrokken.errors import UnknownAreaError
+
+    with pytest.raises(UnknownAreaError, match="9999"):
+        compose_postcodes(hand_db, ["1011", "9999"])
+    with pytest.raises(BetrokkenError, match="'12a4'"):
+        compose_postcodes(hand_db, ["12a4"])
+    with pytest.raises(BetrokkenError, match="'0123'"):
+        compose_postcodes(hand_db, ["0123"])
+    with pytest.raises(BetrokkenError, match="ten minste"):
+        compose_postcodes(hand_db, [])

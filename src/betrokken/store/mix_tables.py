@@ -1,0 +1,140 @@
+"""Write the profile mix, the area indices, the profile cards and the draws into DuckDB.
+
+Suppressed areas are written with NULL shares (they come that way from
+``compute_profile_mix``); this module re-checks it, so no suppressed estimate can reach
+the database whatever happened upstream.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from betrokken.errors import BetrokkenError
+
+__all__ = ["write_mix_tables"]
+
+_PROFILE_MIX_DDL = """
+CREATE OR REPLACE TABLE profile_mix (
+    year INTEGER, level VARCHAR, area_code VARCHAR, profile_id VARCHAR,
+    share DOUBLE, share_lo DOUBLE, share_hi DOUBLE
+)"""
+_AREA_INDICES_DDL = """
+CREATE OR REPLACE TABLE area_indices (
+    year INTEGER, level VARCHAR, area_code VARCHAR, population DOUBLE,
+    suppressed BOOLEAN, suppression_reason VARCHAR,
+    engagement_index DOUBLE, engagement_index_lo DOUBLE, engagement_index_hi DOUBLE,
+    low_trust_share DOUBLE, low_trust_share_lo DOUBLE, low_trust_share_hi DOUBLE,
+    estimate_method VARCHAR
+)"""
+_PROFILES_DDL = """
+CREATE OR REPLACE TABLE profiles (
+    id VARCHAR PRIMARY KEY, position INTEGER, name VARCHAR, share DOUBLE, share_lo DOUBLE,
+    share_hi DOUBLE, trust DOUBLE, engagement DOUBLE, card_json VARCHAR
+)"""
+_DRAWS_DDL = """
+CREATE OR REPLACE TABLE profile_mix_draws (
+    level VARCHAR, area_code VARCHAR, profile_id VARCHAR, draws FLOAT[]
+)"""
+_DIAGNOSTICS_DDL = "CREATE OR REPLACE TABLE mix_diagnostics (key VARCHAR, value VARCHAR)"
+
+_INDEX_VALUES = (
+    "engagement_index",
+    "engagement_index_lo",
+    "engagement_index_hi",
+    "low_trust_share",
+    "low_trust_share_lo",
+    "low_trust_share_hi",
+)
+
+
+def _profiles_frame(model) -> pd.DataFrame:
+    rows = []
+    for position, card in enumerate(model.profiles, start=1):
+        rows.append(
+            {
+                "id": card["id"],
+                "position": position,
+                "name": card.get("name"),
+                "share": card.get("share"),
+                "share_lo": card.get("share_lo"),
+                "share_hi": card.get("share_hi"),
+                "trust": card.get("trust"),
+                "engagement": card.get("engagement"),
+                "card_json": json.dumps(card, ensure_ascii=False, default=_json_default),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _flatten(prefix: str, value, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), sub, out)
+    else:
+        out.append((prefix, json.dumps(value, default=_json_default)))
+
+
+def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
+    """Create profile_mix, area_indices, profiles, profile_mix_draws, mix_diagnostics.
+
+    Returns the number of profile_mix rows written.
+    """
+    indices = mix.area_indices.copy()
+    profile_mix = mix.profile_mix.copy()
+    suppressed_codes = indices.loc[indices["suppressed"].astype(bool), ["level", "area_code"]]
+    key = pd.MultiIndex.from_frame(profile_mix[["level", "area_code"]])
+    hidden = key.isin(pd.MultiIndex.from_frame(suppressed_codes))
+    profile_mix.loc[hidden, ["share", "share_lo", "share_hi"]] = np.nan
+    indices.loc[indices["suppressed"].astype(bool), list(_INDEX_VALUES)] = np.nan
+    if "estimate_method" not in indices:
+        indices["estimate_method"] = None
+    missing_reason = indices["suppressed"].astype(bool) & indices["suppression_reason"].isna()
+    if missing_reason.any():
+        codes = ", ".join(indices.loc[missing_reason, "area_code"].astype(str).head(5))
+        raise BetrokkenError(f"Onderdrukte gebieden zonder reden: {codes}.")
+
+    con.execute(_PROFILE_MIX_DDL)
+    con.execute(_AREA_INDICES_DDL)
+    con.execute(_PROFILES_DDL)
+    con.execute(_DRAWS_DDL)
+    con.execute(_DIAGNOSTICS_DDL)
+    con.register("_pm", profile_mix)
+    con.execute(
+        "INSERT INTO profile_mix SELECT year, level, area_code, profile_id, share, share_lo, "
+        "share_hi FROM _pm"
+    )
+    con.unregister("_pm")
+    con.register("_ai", indices)
+    con.execute(
+        "INSERT INTO area_indices SELECT year, level, area_code, population, suppressed, "
+        f"suppression_reason, {', '.join(_INDEX_VALUES)}, estimate_method FROM _ai"
+    )
+    con.unregister("_ai")
+    con.register("_pr", _profiles_frame(model))
+    con.execute("INSERT INTO profiles SELECT * FROM _pr")
+    con.unregister("_pr")
+    draws = getattr(mix, "draws", None)
+    if draws is not None and not draws.empty:
+        lists = [np.asarray(d, dtype=np.float32).tolist() for d in draws["draws"]]
+        con.register("_dr", draws.assign(draws=lists))
+        con.execute(
+            "INSERT INTO profile_mix_draws SELECT level, area_code, profile_id, draws FROM _dr"
+        )
+        con.unregister("_dr")
+    flat: list[tuple[str, str]] = []
+    _flatten("", getattr(mix, "diagnostics", {}) or {}, flat)
+    if flat:
+        con.executemany("INSERT INTO mix_diagnostics VALUES (?, ?)", flat)
+    return len(profile_mix)
