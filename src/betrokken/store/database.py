@@ -44,7 +44,9 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("LOAD spatial")
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open a database (or in-memory when path is None) with spatial loaded."""
     if path is not None and read_only and not Path(path).exists():
         raise BetrokkenError(

@@ -1,0 +1,71 @@
+"""Make a broken copy of the real data directory (symlinks, one file changed).
+
+Every other file is a symlink to the real one, so a copy costs nothing and the real
+data are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+
+def broken_copy(data_dir: Path, target: Path, filename: str,
+                change: Callable[[Path, Path], None] | None) -> Path:
+    """A data dir in ``target`` where ``filename`` is changed by ``change(src, dst)``.
+
+    ``change=None`` leaves the file out (a missing file).
+    """
+    cbs = target / "cbs"
+    cbs.mkdir(parents=True)
+    for src in (Path(data_dir) / "cbs").iterdir():
+        if src.name == filename:
+            continue
+        (cbs / src.name).symlink_to(src)
+    if change is not None:
+        change(Path(data_dir) / "cbs" / filename, cbs / filename)
+    return target
+
+
+def rename_column(old: str, new: str) -> Callable[[Path, Path], None]:
+    def change(src: Path, dst: Path) -> None:
+        lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+        header = lines[0].split(",")
+        header = [new if h.strip().strip('"') == old else h for h in header]
+        dst.write_text(",".join(header) + "".join(lines[1:]), encoding="utf-8")
+
+    return change
+
+
+def truncate(fraction: float) -> Callable[[Path, Path], None]:
+    def change(src: Path, dst: Path) -> None:
+        data = src.read_bytes()
+        dst.write_bytes(data[: int(len(data) * fraction)])
+
+    return change
+
+
+def replace_text(old: str, new: str, count: int = 1) -> Callable[[Path, Path], None]:
+    def change(src: Path, dst: Path) -> None:
+        text = src.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {src.name}"
+        dst.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    return change
+
+
+def append_line(line: str) -> Callable[[Path, Path], None]:
+    def change(src: Path, dst: Path) -> None:
+        text = src.read_text(encoding="utf-8")
+        dst.write_text(text.rstrip("\n") + "\n" + line + "\n", encoding="utf-8")
+
+    return change
+
+
+def copy_of(other: str) -> Callable[[Path, Path], None]:
+    """Put another source file in this file's place (e.g. the wrong year)."""
+
+    def change(src: Path, dst: Path) -> None:
+        dst.symlink_to(src.parent / other)
+
+    return change

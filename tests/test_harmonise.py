@@ -1,0 +1,159 @@
+"""The harmonised area table built from the real CBS files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from betrokken import schema
+from betrokken.areas.harmonise import (
+    AreaTables,
+    benchmark_to_parent,
+    build_area_tables,
+    sex_shares,
+    urbanity_class,
+)
+from betrokken.errors import UnknownAreaError
+from betrokken.sources.crosswalk import PC4_WIJK_CROSSWALK
+from helpers_data import append_line, broken_copy
+
+MARGINALS = [c for c in schema.AREA_SHARE_COLUMNS]
+
+
+@pytest.fixture(scope="module")
+def tables(data_dir: Path) -> AreaTables:
+    return build_area_tables(data_dir)
+
+
+def current(tables: AreaTables, level: str) -> pd.DataFrame:
+    a = tables.areas
+    return a[(a["level"] == level) & a["is_current"]]
+
+
+def test_schema_columns_in_order(tables: AreaTables):
+    expected = [*schema.AREA_ID_COLUMNS, *schema.AREA_SHARE_COLUMNS,
+                *schema.AREA_VALUE_COLUMNS, *schema.AREA_FLAG_COLUMNS]
+    assert list(tables.areas.columns) == expected
+    assert not tables.areas.duplicated(["level", "year", "area_code"]).any()
+
+
+def test_every_level_is_complete(tables: AreaTables):
+    assert len(current(tables, "gemeente")) >= 340
+    assert len(current(tables, "wijk")) >= 3000
+    assert len(current(tables, "pc4")) >= 4000
+    years = tables.areas[tables.areas["is_current"]].groupby("level")["year"].unique()
+    assert {k: list(v) for k, v in years.items()} == {"gemeente": [2024], "wijk": [2024],
+                                                      "pc4": [2021]}
+
+
+def test_current_areas_have_geometry_and_marginals(tables: AreaTables):
+    cur = tables.areas[tables.areas["is_current"]]
+    keys = set(zip(tables.geometries["level"], tables.geometries["area_code"],
+                   tables.geometries["year"], strict=True))
+    assert all(k in keys for k in zip(cur["level"], cur["area_code"], cur["year"], strict=True))
+    assert tables.geometries.crs.to_epsg() == 28992
+    populated = cur[cur["population"] >= schema.MIN_RESIDENTS_PUBLISHED]
+    # every marginal is present unless CBS kept it secret (then it is flagged)
+    for column in MARGINALS:
+        missing = populated[populated[column].isna()]
+        flagged = missing["secret_columns"].str.contains(column, regex=False)
+        assert flagged.all(), (column, missing["area_code"].head().tolist())
+    assert populated[MARGINALS].notna().all(axis=1).mean() > 0.98
+
+
+def test_shares_are_fractions(tables: AreaTables):
+    shares = tables.areas[MARGINALS]
+    assert ((shares >= 0) & (shares <= 1) | shares.isna()).all().all()
+    edu = current(tables, "gemeente")[["share_edu_laag", "share_edu_midden", "share_edu_hoog"]]
+    np.testing.assert_allclose(edu.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_derived_columns_are_flagged(tables: AreaTables):
+    wijk = current(tables, "wijk")
+    pc4 = current(tables, "pc4")
+    for frame in (wijk, pc4):
+        flags = frame["derived_columns"].str.split(",")
+        assert flags.map(lambda f: {"share_edu_laag", "share_hh_single", "income_avg",
+                                    "urbanity"} <= set(f)).all()
+        # measured at this level: never listed as derived
+        assert not flags.map(lambda f: "share_age_0_14" in f or "population" in f).any()
+    gm = current(tables, "gemeente")
+    assert gm["derived_columns"].str.contains("share_edu_laag").all()  # carried from 2022
+    assert not gm["derived_columns"].str.contains("share_migration_nl").any()  # 2024 herkomst
+
+
+def test_pc4_takes_wijk_figures_through_the_address_crosswalk(tables: AreaTables):
+    pc4 = current(tables, "pc4").set_index("area_code")
+    wijk = current(tables, "wijk").set_index("area_code")
+    cw = tables.crosswalk
+    one_wijk = cw.groupby("pc4")["wijk_code"].nunique()
+    single = one_wijk[one_wijk == 1].index[:50]
+    for code in single:
+        w = cw.loc[cw["pc4"] == code, "wijk_code"].iloc[0]
+        assert pc4.at[code, "share_edu_hoog"] == pytest.approx(wijk.at[w, "share_edu_hoog"])
+    # a PC4 spread over wijken gets the address-weighted mean
+    code = one_wijk[one_wijk > 1].index[0]
+    part = cw[cw["pc4"] == code]
+    expected = np.average(wijk.loc[part["wijk_code"], "woz_avg"], weights=part["n_addresses"])
+    assert pc4.at[code, "woz_avg"] == pytest.approx(expected)
+
+
+def test_every_area_has_gemeente_and_urbanity(tables: AreaTables):
+    cur = tables.areas[tables.areas["is_current"]]
+    assert cur["gemeente_code"].notna().all()
+    assert cur["urbanity"].isin([1, 2, 3, 4, 5]).all()
+    gm_codes = set(current(tables, "gemeente")["area_code"])
+    assert set(cur["gemeente_code"]) <= gm_codes
+    # PC4 3511 (Utrecht centre) lies in Utrecht and is very urban
+    row = current(tables, "pc4").set_index("area_code").loc["3511"]
+    assert row["gemeente_code"] == "GM0344" and row["urbanity"] == 1
+
+
+def test_gemeente_mergers_are_reconciled(tables: AreaTables):
+    changes = dict(zip(tables.code_changes["code_2022"], tables.code_changes["gemeente_code"],
+                       strict=True))
+    assert changes["GM0457"] == "GM0363"  # Weesp -> Amsterdam (2022)
+    assert changes["GM0501"] == changes["GM0530"] == changes["GM0614"] == "GM1992"
+    # Voorne aan Zee (new in 2023) still gets education from its three 2022 gemeenten
+    vaz = current(tables, "gemeente").set_index("area_code").loc["GM1992"]
+    assert vaz[["share_edu_laag", "share_edu_midden", "share_edu_hoog"]].notna().all()
+
+
+def test_wijk_population_matches_gemeente(tables: AreaTables):
+    gm = current(tables, "gemeente").set_index("area_code")["population"]
+    wk = current(tables, "wijk").groupby("gemeente_code")["population"].sum()
+    rel = ((wk.reindex(gm.index) - gm) / gm).abs()
+    assert rel.max() < 0.02
+
+
+def test_urbanity_calibration_is_reported(tables: AreaTables):
+    model = tables.urbanity_model
+    assert model["n"] >= 340 and 0.5 < model["r2"] <= 1
+    assert model["class_within_one"] > 0.9
+
+
+def test_secret_cells_are_null_and_flagged(tables: AreaTables):
+    wijk = current(tables, "wijk")
+    secret = wijk[wijk["secret_columns"].str.contains("share_age_0_14", regex=False)]
+    assert len(secret) > 0
+    assert secret["share_age_0_14"].isna().all()
+
+
+def test_unknown_area_code_in_crosswalk(tmp_path: Path, data_dir: Path):
+    broken = broken_copy(data_dir, tmp_path / "d", PC4_WIJK_CROSSWALK.filename,
+                         append_line("2024,WK999999,3511,10"))
+    with pytest.raises(UnknownAreaError, match="onbekende gebiedscode 'WK999999'"):
+        build_area_tables(broken)
+
+
+def test_small_helpers():
+    men, women = sex_shares(pd.Series([20.0, 0.0]), pd.Series([0.0, 0.0]))
+    assert men.tolist()[0] == 1.0 and np.isnan(men.iloc[1])
+    assert urbanity_class(pd.Series([3000.0, 1500.0, 999.0, 10.0])).tolist() == [1, 2, 4, 5]
+    child = pd.Series([0.1, 0.3, 0.5])
+    scaled = benchmark_to_parent(child, pd.Series([1.0, 1.0, 1.0]),
+                                 pd.Series(["a", "a", "b"]), pd.Series([0.4, 0.4, 0.6]))
+    np.testing.assert_allclose(scaled, [0.2, 0.6, 0.6])
