@@ -1,0 +1,519 @@
+"""Validation against election results: does the profile mix track what people did?
+
+The profile mix never sees an election variable. Here it is compared with Kiesraad
+results it was not fitted on:
+
+- predicted engagement index vs turnout per gemeente (TK2021, GR2022, PS2019);
+- predicted low-trust share vs the combined vote share of anti-establishment parties
+  (``ANTI_ESTABLISHMENT_PARTIES``) per gemeente (TK2021);
+- within gemeenten: GR2022 polling stations, by the PC4 of their address, vs the PC4 mix
+  (both sides centred on their gemeente mean);
+- beside each, naive baselines from the same CBS marginals (share 65+ among adults;
+  share low/high educated), to show what the model adds beyond a single demographic.
+
+Election results are on the municipal borders of their year; they are re-aggregated to
+the 2024 borders of the database with ``MERGERS`` (counts summed, then turnout
+recomputed); what cannot be reconciled is dropped and listed in the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from betrokken.errors import BetrokkenError, SourceError
+from betrokken.store.database import connect, table_exists
+
+__all__ = [
+    "ANTI_ESTABLISHMENT_PARTIES",
+    "MERGERS",
+    "WADDEN_ISLANDS",
+    "correlation",
+    "run_validation",
+    "to_2024_borders",
+]
+
+ANTI_ESTABLISHMENT_PARTIES: tuple[str, ...] = ("PVV", "FvD", "JA21", "BBB", "SP")
+"""Parties counted as anti-establishment (populist left and right, farmers' protest)."""
+
+WADDEN_ISLANDS: dict[str, str] = {
+    "GM0448": "Texel",
+    "GM0096": "Vlieland",
+    "GM0093": "Terschelling",
+    "GM0060": "Ameland",
+    "GM0088": "Schiermonnikoog",
+}
+"""Excluded everywhere: tourists vote there, turnout goes above 100 %."""
+
+
+@dataclass(frozen=True)
+class Merger:
+    effective: dt.date
+    old: tuple[str, ...]
+    new: str
+    name: str
+
+
+MERGERS: tuple[Merger, ...] = (
+    Merger(dt.date(2021, 1, 1), ("GM0003", "GM0010", "GM0024"), "GM1979", "Eemsdelta"),
+    Merger(dt.date(2022, 1, 1), ("GM0398", "GM0416"), "GM1980", "Dijk en Waard"),
+    Merger(dt.date(2022, 1, 1), ("GM0370", "GM0439"), "GM0439", "Purmerend"),
+    Merger(dt.date(2022, 1, 1), ("GM0756", "GM0786", "GM0815", "GM1684", "GM1702"), "GM1982",
+           "Land van Cuijk"),
+    Merger(dt.date(2022, 1, 1), ("GM0856", "GM1685"), "GM1991", "Maashorst"),
+    # Weesp joined Amsterdam on 24 March 2022; the GR2022 election of 16 March was
+    # already held for the merged gemeente, so for elections it counts from that day.
+    Merger(dt.date(2022, 3, 16), ("GM0363", "GM0457"), "GM0363", "Amsterdam"),
+    Merger(dt.date(2023, 1, 1), ("GM0501", "GM0530", "GM0614"), "GM1992", "Voorne aan Zee"),
+)
+"""Municipal mergers between the elections and the 2024 borders (CBS gemeentelijke indeling)."""
+
+SPLIT: dict[str, str] = {"GM0788": "Haaren (2021 verdeeld over Boxtel, Oisterwijk, Tilburg, Vught)"}
+
+ELECTION_DATES = {
+    "PS2019": dt.date(2019, 3, 20),
+    "TK2021": dt.date(2021, 3, 17),
+    "GR2022": dt.date(2022, 3, 16),
+}
+CI_LEVEL = 0.95
+MIN_PC4_PER_GEMEENTE = 3
+
+
+@dataclass
+class Election:
+    """Results of one election per gemeente on 2024 borders, with what was dropped."""
+
+    key: str
+    frame: pd.DataFrame  # gemeente_code, electorate, votes, valid, turnout, anti_share
+    dropped: list[str] = field(default_factory=list)
+
+
+def correlation(x: np.ndarray, y: np.ndarray, *, n_groups: int = 0) -> dict:
+    """Pearson and Spearman r with n and 95 % Fisher-z intervals.
+
+    ``n_groups`` reduces the effective n for within-group (centred) data. The Spearman
+    interval uses the Fieller-Hartley-Pearson variance 1.06 / (n - 3).
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    n = int(ok.sum())
+    out = {"n": n}
+    if n < 5:
+        return {**out, "pearson": np.nan, "pearson_ci": (np.nan, np.nan), "spearman": np.nan,
+                "spearman_ci": (np.nan, np.nan)}
+    n_eff = max(n - n_groups, 4)
+    z = stats.norm.ppf(0.5 + CI_LEVEL / 2)
+    pearson = float(stats.pearsonr(x, y)[0])
+    spearman = float(stats.spearmanr(x, y)[0])
+    for name, r, var in (("pearson", pearson, 1.0), ("spearman", spearman, 1.06)):
+        se = np.sqrt(var / (n_eff - 3))
+        fz = np.arctanh(np.clip(r, -0.999999, 0.999999))
+        out[name] = r
+        out[f"{name}_ci"] = (float(np.tanh(fz - z * se)), float(np.tanh(fz + z * se)))
+    return out
+
+
+def to_2024_borders(frame: pd.DataFrame, election: str, known: set[str],
+                    count_columns: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Sum counts of merged gemeenten onto their 2024 code; drop what cannot be mapped.
+
+    A merged gemeente is kept only when every gemeente that formed it is in the file.
+    """
+    date = ELECTION_DATES[election]
+    mapping: dict[str, str] = {}
+    members: dict[str, set[str]] = {}
+    for merger in MERGERS:
+        if merger.effective > date:
+            for old in merger.old:
+                mapping[old] = merger.new
+            members[merger.new] = set(merger.old)
+    dropped: list[str] = []
+    present = set(frame["gemeente_code"])
+    split = frame["gemeente_code"].isin(SPLIT)
+    for code in frame.loc[split, "gemeente_code"]:
+        dropped.append(f"{code} {SPLIT[code]}")
+    frame = frame[~split].assign(
+        gemeente_code=lambda f: f["gemeente_code"].map(lambda c: mapping.get(c, c))
+    )
+    for new, olds in members.items():
+        if new in set(frame["gemeente_code"]) and not olds <= present:
+            missing = ", ".join(sorted(olds - present))
+            dropped.append(f"{new}: samengevoegde gemeente onvolledig (ontbreekt: {missing})")
+            frame = frame[frame["gemeente_code"] != new]
+    summed = frame.groupby("gemeente_code", as_index=False)[count_columns].sum(min_count=1)
+    unknown = sorted(set(summed["gemeente_code"]) - known)
+    if unknown:
+        dropped.append(f"niet in de database (2024-indeling): {', '.join(unknown)}")
+    return summed[summed["gemeente_code"].isin(known)], dropped
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise SourceError(f"Validatiebestand '{path}' ontbreekt.")
+    return pd.read_csv(path)
+
+
+def load_elections(validation_dir: Path, known: set[str]) -> dict[str, Election]:
+    """TK2021, GR2022 and PS2019 per gemeente, on 2024 borders, Wadden islands excluded."""
+    parties = [f"votes_{p}" for p in ANTI_ESTABLISHMENT_PARTIES]
+    out: dict[str, Election] = {}
+
+    tk = _read_csv(validation_dir / "tk2021_gemeente.csv")
+    tk = tk.rename(columns={"kiesgerechtigden": "electorate", "uitgebrachte_stemmen": "votes",
+                            "geldige_stemmen": "valid"})
+    tk["anti_votes"] = tk[parties].sum(axis=1)
+    frame, dropped = to_2024_borders(tk, "TK2021", known,
+                                     ["electorate", "votes", "valid", "anti_votes"])
+    out["TK2021"] = Election("TK2021", frame, dropped)
+
+    gr = _read_csv(validation_dir / "gr2022_gemeente.csv")
+    bad = gr["opkomst_flag"].notna() | gr["opkomst_pct"].isna()
+    flagged = gr.loc[bad, ["gemeente_code", "gemeente_naam"]].itertuples(index=False)
+    gr_dropped = [f"{c} {n}: kiesgerechtigden ontbreken in het bronbestand" for c, n in flagged]
+    gr = gr[~bad].rename(columns={"kiesgerechtigden": "electorate",
+                                  "uitgebrachte_stemmen": "votes", "geldige_stemmen": "valid"})
+    gr["anti_votes"] = gr[parties].sum(axis=1)
+    frame, dropped = to_2024_borders(gr, "GR2022", known,
+                                     ["electorate", "votes", "valid", "anti_votes"])
+    out["GR2022"] = Election("GR2022", frame, gr_dropped + dropped)
+
+    ps = _read_csv(validation_dir / "ps2019_gemeente_opkomst.csv")
+    ps = ps.rename(columns={"kiesgerechtigden": "electorate", "geldige_stemmen": "votes"})
+    frame, dropped = to_2024_borders(ps, "PS2019", known, ["electorate", "votes"])
+    out["PS2019"] = Election("PS2019", frame, dropped)
+
+    for election in out.values():
+        f = election.frame
+        absent = len(known - set(f["gemeente_code"]) - set(WADDEN_ISLANDS))
+        if absent:
+            election.dropped.append(f"{absent} gemeenten van de database hebben geen uitslag in "
+                                    "dit bestand (geen verkiezing of ontbrekend bestand)")
+        f["turnout"] = f["votes"] / f["electorate"].where(f["electorate"] > 0)
+        if "anti_votes" in f:
+            f["anti_share"] = f["anti_votes"] / f["valid"].where(f["valid"] > 0)
+        wadden = f["gemeente_code"].isin(WADDEN_ISLANDS)
+        over = f["turnout"] > 1
+        election.dropped += [f"{c} {WADDEN_ISLANDS[c]} (Waddeneiland)"
+                             for c in f.loc[wadden, "gemeente_code"]]
+        election.dropped += [f"{c}: opkomst boven 100 %" for c in f.loc[over & ~wadden,
+                                                                         "gemeente_code"]]
+        election.frame = f[~wadden & ~over].reset_index(drop=True)
+    return out
+
+
+def load_predictions(con, level: str) -> pd.DataFrame:
+    """Published indices and naive baselines of one level from the database."""
+    for table in ("area_indices", "areas"):
+        if not table_exists(con, table):
+            raise BetrokkenError(f"De database mist de tabel '{table}'.",
+                                 hint="Bouw hem opnieuw: betrokken build")
+    frame = con.execute(
+        """
+        SELECT i.area_code, a.area_name, a.gemeente_code, i.population, i.engagement_index,
+               i.low_trust_share,
+               a.share_age_65plus / nullif(1 - a.share_age_0_14, 0) AS share_65plus_adults,
+               a.share_edu_hoog, a.share_edu_laag
+        FROM area_indices i JOIN areas a USING (year, level, area_code)
+        WHERE i.level = ? AND NOT i.suppressed
+        """,
+        [level],
+    ).df()
+    return frame
+
+
+def within_gemeente_pc4(stembureau: pd.DataFrame, pc4: pd.DataFrame) -> pd.DataFrame:
+    """GR2022 polling stations summed per (gemeente, PC4) and joined to the PC4 mix.
+
+    Only gemeenten where at least one anti-establishment party stood and with at least
+    ``MIN_PC4_PER_GEMEENTE`` matched PC4s; all columns centred on the gemeente mean.
+    """
+    parties = [f"votes_{p}" for p in ANTI_ESTABLISHMENT_PARTIES]
+    s = stembureau.dropna(subset=["postcode"]).copy()
+    s["pc4"] = s["postcode"].astype(str).str.replace(" ", "").str[:4]
+    s = s[s["pc4"].str.fullmatch(r"[1-9]\d{3}")]
+    s["anti_votes"] = s[parties].sum(axis=1)
+    grouped = s.groupby(["gemeente_code", "pc4"], as_index=False)[
+        ["opgeroepenen", "toegelaten_kiezers", "geldige_stembiljetten", "anti_votes"]
+    ].sum()
+    grouped["turnout"] = grouped["toegelaten_kiezers"] / grouped["opgeroepenen"].where(
+        grouped["opgeroepenen"] > 0)
+    grouped["anti_share"] = grouped["anti_votes"] / grouped["geldige_stembiljetten"].where(
+        grouped["geldige_stembiljetten"] > 0)
+    contested = grouped.groupby("gemeente_code")["anti_votes"].transform("sum") > 0
+    grouped = grouped[contested & ~grouped["gemeente_code"].isin(WADDEN_ISLANDS)]
+    merged = grouped.merge(pc4.drop(columns=["gemeente_code"]), left_on="pc4",
+                           right_on="area_code", how="inner")
+    merged = merged[merged["turnout"].le(1.5)]  # voters may vote anywhere in their gemeente
+    size = merged.groupby("gemeente_code")["pc4"].transform("count")
+    merged = merged[size >= MIN_PC4_PER_GEMEENTE].copy()
+    cols = ["turnout", "anti_share", "engagement_index", "low_trust_share",
+            "share_65plus_adults", "share_edu_hoog", "share_edu_laag"]
+    for col in cols:
+        merged[f"{col}_within"] = merged[col] - merged.groupby("gemeente_code")[col].transform(
+            "mean")
+    return merged
+
+
+def _fmt_r(result: dict, key: str) -> str:
+    r = result[key]
+    if not np.isfinite(r):
+        return "–"
+    lo, hi = result[f"{key}_ci"]
+    return f"{r:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def _scatter(path: Path, panels: list[tuple[str, np.ndarray, np.ndarray, str, str]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4), squeeze=False)
+    for ax, (title, x, y, xlabel, ylabel) in zip(axes[0], panels, strict=True):
+        ok = np.isfinite(x) & np.isfinite(y)
+        ax.scatter(x[ok], y[ok], s=8, alpha=0.5, color="#1f4e79", edgecolor="none")
+        if ok.sum() > 2:
+            slope, intercept = np.polyfit(x[ok], y[ok], 1)
+            xs = np.linspace(x[ok].min(), x[ok].max(), 20)
+            ax.plot(xs, slope * xs + intercept, color="#c55a11", linewidth=1.5)
+        r = correlation(x, y)
+        ax.set_title(f"{title}\nr = {r['pearson']:+.2f}, ρ = {r['spearman']:+.2f}, n = {r['n']}",
+                     fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None) -> Path:
+    """Compute every comparison, draw the plots and write ``<out_dir>/validation.md``."""
+    validation_dir = Path(data_dir) / "validation"
+    if not validation_dir.is_dir():
+        raise SourceError(f"De map '{validation_dir}' met verkiezingsuitslagen ontbreekt.")
+    out_dir = Path(out_dir)
+    img_dir = out_dir / "img"
+    img_dir.mkdir(parents=True, exist_ok=True)
+    con = connect(db_path, read_only=True)
+    try:
+        gemeente = load_predictions(con, "gemeente")
+        pc4 = load_predictions(con, "pc4")
+        diagnostics = (
+            dict(con.execute("SELECT key, value FROM mix_diagnostics").fetchall())
+            if table_exists(con, "mix_diagnostics") else {}
+        )
+        build = (dict(con.execute("SELECT key, value FROM build_info").fetchall())
+                 if table_exists(con, "build_info") else {})
+    finally:
+        con.close()
+    if gemeente.empty:
+        raise BetrokkenError("De database bevat geen gepubliceerde gemeenteschattingen.")
+    known = set(gemeente["area_code"])
+    elections = load_elections(validation_dir, known)
+
+    rows: list[dict] = []
+    predictors = {
+        "engagement": [("model: engagement index", "engagement_index"),
+                       ("baseline: share 65+ of adults", "share_65plus_adults"),
+                       ("baseline: share highly educated", "share_edu_hoog")],
+        "trust": [("model: low-trust share", "low_trust_share"),
+                  ("baseline: share 65+ of adults", "share_65plus_adults"),
+                  ("baseline: share low educated", "share_edu_laag")],
+    }
+    joined: dict[str, pd.DataFrame] = {}
+    for key in ("TK2021", "GR2022", "PS2019"):
+        data = elections[key].frame.merge(gemeente, left_on="gemeente_code",
+                                          right_on="area_code")
+        joined[key] = data
+        for label, col in predictors["engagement"]:
+            rows.append({"comparison": f"{key} turnout (gemeente)", "predictor": label,
+                         **correlation(data[col], data["turnout"])})
+    tk = joined["TK2021"]
+    for label, col in predictors["trust"]:
+        rows.append({"comparison": "TK2021 anti-establishment vote share (gemeente)",
+                     "predictor": label, **correlation(tk[col], tk["anti_share"])})
+
+    stembureau = _read_csv(validation_dir / "gr2022_stembureau.csv")
+    within = within_gemeente_pc4(stembureau, pc4)
+    n_groups = within["gemeente_code"].nunique()
+    for label, col in predictors["trust"]:
+        rows.append({"comparison": "GR2022 anti-establishment share, PC4 within gemeente",
+                     "predictor": label,
+                     **correlation(within[f"{col}_within"], within["anti_share_within"],
+                                   n_groups=n_groups)})
+    for label, col in predictors["engagement"]:
+        rows.append({"comparison": "GR2022 turnout, PC4 within gemeente (noisy)",
+                     "predictor": label,
+                     **correlation(within[f"{col}_within"], within["turnout_within"],
+                                   n_groups=n_groups)})
+    per_gemeente = []
+    for _, g in within.groupby("gemeente_code"):
+        if len(g) >= 5:
+            per_gemeente.append(correlation(g["low_trust_share"], g["anti_share"])["spearman"])
+    per_gemeente = np.array([r for r in per_gemeente if np.isfinite(r)])
+
+    _scatter(img_dir / "validation_turnout.png", [
+        (f"{key}: engagement vs turnout", joined[key]["engagement_index"].to_numpy(float),
+         joined[key]["turnout"].to_numpy(float), "engagement index (model)", "turnout")
+        for key in ("TK2021", "GR2022", "PS2019")
+    ] + [("TK2021 baseline: 65+ vs turnout", tk["share_65plus_adults"].to_numpy(float),
+          tk["turnout"].to_numpy(float), "share 65+ of adults", "turnout")])
+    _scatter(img_dir / "validation_trust.png", [
+        ("TK2021: low trust vs anti-establishment", tk["low_trust_share"].to_numpy(float),
+         tk["anti_share"].to_numpy(float), "low-trust share (model)", "PVV+FvD+JA21+BBB+SP share"),
+        ("baseline: low educated", tk["share_edu_laag"].to_numpy(float),
+         tk["anti_share"].to_numpy(float), "share low educated", "PVV+FvD+JA21+BBB+SP share"),
+    ])
+    _scatter(img_dir / "validation_within.png", [
+        ("GR2022 PC4, within gemeente", within["low_trust_share_within"].to_numpy(float),
+         within["anti_share_within"].to_numpy(float), "low-trust share − gemeente mean",
+         "anti-establishment share − gemeente mean"),
+        ("baseline: 65+, within gemeente", within["share_65plus_adults_within"].to_numpy(float),
+         within["anti_share_within"].to_numpy(float), "share 65+ − gemeente mean",
+         "anti-establishment share − gemeente mean"),
+    ])
+
+    path = out_dir / "validation.md"
+    path.write_text(_report(rows, elections, within, per_gemeente, diagnostics, build, db_path,
+                            out_dir), encoding="utf-8")
+    if console is not None:
+        console.print(f"Validatie: {len(rows)} vergelijkingen, figuren in {img_dir}")
+    return path
+
+
+def _command(db_path: Path, out_dir: Path) -> str:
+    argv = sys.argv
+    if argv and Path(argv[0]).name == "betrokken" and len(argv) > 1 and argv[1] == "validate":
+        return "betrokken " + " ".join(shlex.quote(a) for a in argv[1:])
+    return (f"BETROKKEN_DATA=<data dir> betrokken validate --db {shlex.quote(str(db_path))} "
+            f"--out {shlex.quote(str(out_dir))}")
+
+
+def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, out_dir) -> str:
+    lines = [
+        "# Validation against election results",
+        "",
+        "*Generated by `betrokken validate` (src/betrokken/reports/validation.py); do not edit "
+        "by hand. Numbers are reported as they came out.*",
+        "",
+        "Command:",
+        "",
+        "```",
+        _command(db_path, out_dir),
+        "```",
+        "",
+    ]
+    if build:
+        keep = {k: v for k, v in build.items() if any(s in k for s in ("model", "time", "code"))}
+        if keep:
+            lines += ["Database build: " + ", ".join(f"{k} = {v}" for k, v in keep.items()), ""]
+    lines += [
+        "No election variable enters the model or the poststratification: the profile mix",
+        "comes from the survey and the CBS marginals only. Elections are used here, and only",
+        "here, as an outside check.",
+        "",
+        "## What is compared",
+        "",
+        "- **Engagement index** (expected share of residents with high engagement, from the",
+        "  profile mix) vs **turnout** per gemeente: TK2021 (votes cast / electorate), GR2022",
+        "  (votes cast / electorate) and PS2019 (valid votes / electorate).",
+        "- **Low-trust share** (expected share of residents with low trust in government) vs",
+        "  the combined vote share of **" + ", ".join(ANTI_ESTABLISHMENT_PARTIES) + "** in TK2021",
+        "  (votes for these lists / valid votes).",
+        "- **Within gemeenten**: GR2022 polling stations, grouped by the PC4 of the polling",
+        "  station's address and joined to that PC4's mix; both sides centred on the",
+        "  gemeente mean, so only differences *inside* a gemeente count. Only gemeenten where",
+        "  at least one of the parties above stood in the municipal election and with at least",
+        f"  {MIN_PC4_PER_GEMEENTE} matched PC4s. Voters may vote at any polling station of their",
+        "  gemeente, so turnout per station is noisy; party shares are the better test.",
+        "- **Baselines** from the same CBS marginals: share 65+ among adults, share highly",
+        "  educated (for turnout) and share low educated (for anti-establishment voting).",
+        "",
+        f"Pearson r and Spearman ρ with {int(CI_LEVEL * 100)} % Fisher-z intervals (Spearman with",
+        "variance 1.06/(n−3); within-gemeente: effective n reduced by the number of",
+        "gemeenten).",
+        "",
+        "## Results",
+        "",
+        "| comparison | predictor | n | Pearson r [95 % CI] | Spearman ρ [95 % CI] |",
+        "|---|---|---:|---|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['comparison']} | {r['predictor']} | {r['n']} | "
+                     f"{_fmt_r(r, 'pearson')} | {_fmt_r(r, 'spearman')} |")
+    lines += [""]
+    if per_gemeente.size:
+        lines += [
+            f"Per gemeente (GR2022, gemeenten with ≥ 5 matched PC4s, n = {per_gemeente.size}):",
+            f"median Spearman ρ between PC4 low-trust share and anti-establishment share "
+            f"{np.median(per_gemeente):+.2f} (interquartile range "
+            f"{np.quantile(per_gemeente, 0.25):+.2f} to {np.quantile(per_gemeente, 0.75):+.2f}); "
+            f"positive in {(per_gemeente > 0).mean():.0%} of them.",
+            "",
+        ]
+    lines += [
+        "![Engagement index vs turnout](img/validation_turnout.png)",
+        "",
+        "![Low-trust share vs anti-establishment vote](img/validation_trust.png)",
+        "",
+        "![Within gemeenten (PC4)](img/validation_within.png)",
+        "",
+        "## Reading the numbers",
+        "",
+        "- A gemeente's index depends only on its demographic marginals (age, sex, education,",
+        "  migration background) and its urbanity, pushed through the membership model. A",
+        "  correlation with turnout or vote shares therefore measures how much of the",
+        "  geographic variation those demographics carry through the model; the baselines",
+        "  show how much a single demographic already carries.",
+        "- Below gemeente level education and migration are not published per PC4/wijk",
+        "  by CBS in the data used here (they are derived from the gemeente or the 2019 wijk",
+        "  data, see `derived_columns`); within-gemeente variation in the PC4 mix therefore",
+        "  comes mostly from age and sex.",
+        "- TK turnout is counted where votes are cast, not where voters live (voting with a",
+        "  stempas anywhere in the country), which adds noise in small and commuter gemeenten.",
+        "",
+        "## Data handling",
+        "",
+        "Election results are on the borders of their year and were re-aggregated to the",
+        "2024 borders of the database (counts summed over merged gemeenten, then turnout",
+        "recomputed). Mergers used: "
+        + "; ".join(f"{m.name} ({m.new}, {m.effective.isoformat()}: {', '.join(m.old)})"
+                    for m in MERGERS) + ".",
+        "",
+    ]
+    for key, election in elections.items():
+        lines.append(f"- **{key}**: {len(election.frame)} gemeenten used; dropped: "
+                     + ("; ".join(election.dropped) if election.dropped else "none") + ".")
+    lines += [
+        f"- **GR2022 polling stations**: {len(within)} gemeente × PC4 pairs in "
+        f"{within['gemeente_code'].nunique()} gemeenten (stations without a postcode, PC4s "
+        "without a published mix and gemeenten without any of the parties above left out).",
+        "",
+        "## Method notes (profile mix)",
+        "",
+        "- Poststratification: the survey's national joint distribution of age × sex ×",
+        "  education × migration is raked (IPF) to each area's published marginals; the",
+        "  area is assumed to have the national interaction structure (odds ratios). Adults",
+        "  only: CBS's 15–24 band (incl. 15–17 year olds) stands for the survey's 18–24; the",
+        "  sex margin is for all ages, education for ages 15–75.",
+        "- Gemeente estimates are the adult-population-weighted aggregate of their wijken",
+        "  (coherent by construction); intervals are bootstrap percentile intervals",
+        "  re-centred on the point estimate (see `areas/mix.py`).",
+    ]
+    if diagnostics:
+        interesting = [k for k in diagnostics if k.startswith(("coherence", "ipf", "n_boot",
+                                                               "percentile"))]
+        if interesting:
+            lines += ["", "Build diagnostics (from `mix_diagnostics`):", ""]
+            lines += [f"- `{k}`: {diagnostics[k]}" for k in sorted(interesting)]
+    lines.append("")
+    return "\n".join(lines)
