@@ -1,0 +1,160 @@
+"""The JSON API: every page's data, documented by OpenAPI at /docs.
+
+Field names are English (they are code); messages are Dutch (they are for people).
+Suppressed areas never carry shares or indices (see ``queries``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import duckdb
+from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from betrokken.errors import BetrokkenError
+from betrokken.web import limits, queries
+from betrokken.web.app import cursor_dependency
+from betrokken.web.composition import compose, read_upload
+from betrokken.web.postcodes import parse_postcode_text, pc4_list
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
+Level = Literal["gemeente", "wijk", "buurt", "pc4"]
+AreaCode = Annotated[
+    str,
+    Path(
+        max_length=limits.MAX_AREA_CODE_CHARS,
+        description="Gebiedscode: GM0344, WK034401, BU03440101, 3511 (PC4) of NL.",
+    ),
+]
+
+
+def _catalogue(request: Request) -> queries.Catalogue:
+    return request.app.state.dashboard.catalogue
+
+
+@router.get("/areas/{code}", summary="Eén gebied: profielmix met intervallen, indices, demografie")
+def get_area(code: AreaCode, request: Request, cur: Cursor) -> dict[str, Any]:
+    return queries.area_detail(cur, _catalogue(request), queries.canonical_code(code))
+
+
+@router.get("/areas/{code}/children", summary="De gebieden van een niveau binnen een gebied")
+def get_children(
+    code: AreaCode,
+    request: Request,
+    cur: Cursor,
+    level: Annotated[Level, Query(description="wijk, buurt of pc4 (gemeente onder NL)")],
+) -> dict[str, Any]:
+    return queries.children(cur, _catalogue(request), queries.canonical_code(code), level)
+
+
+@router.get(
+    "/areas/{code}/geojson",
+    summary="Grenzen (WGS84) met profielaandelen, voor de kaart",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def get_geojson(
+    code: AreaCode,
+    request: Request,
+    level: Annotated[Level | None, Query(description="Leeg: het gebied zelf")] = None,
+) -> Response:
+    text = request.app.state.dashboard.geojson(queries.canonical_code(code), level)
+    return Response(
+        text,
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get("/profiles", summary="De acht profielkaarten en hun landelijke aandelen")
+def get_profiles(request: Request) -> dict[str, Any]:
+    cat = _catalogue(request)
+    return {"interval_level": 0.9, "profiles": cat.profiles}
+
+
+@router.get("/search", summary="Zoek gemeente, wijk, buurt of postcode op naam of code")
+def get_search(
+    cur: Cursor,
+    q: Annotated[
+        str, Query(min_length=limits.MIN_SEARCH_CHARS, max_length=limits.MAX_SEARCH_CHARS)
+    ],
+) -> dict[str, Any]:
+    results = queries.search(cur, q, limits.SEARCH_RESULT_LIMIT)
+    return {"q": q, "count": len(results), "results": results}
+
+
+@router.post("/compose", summary="Samenstelling van een eigen gebied uit PC4-postcodes")
+def post_compose(
+    request: Request,
+    cur: Cursor,
+    postcodes: Annotated[
+        list[Any],
+        Body(
+            description=f"JSON-lijst met postcodes (PC4 of PC6), hoogstens "
+            f"{limits.MAX_COMPOSE_POSTCODES}.",
+            examples=[["3511", "3512", "3513"]],
+        ),
+    ],
+) -> dict[str, Any]:
+    return compose(cur, _catalogue(request), pc4_list(postcodes))
+
+
+@router.post("/compose/upload", summary="Eigen gebied uit een bestand (.txt of .csv)")
+async def post_compose_upload(
+    request: Request,
+    bestand: Annotated[UploadFile, File(description="Tekst- of CSV-bestand met postcodes")],
+) -> dict[str, Any]:
+    text = await read_upload(bestand)
+    codes = parse_postcode_text(text)
+    cur = request.app.state.dashboard.cursor()
+    try:
+        return compose(cur, _catalogue(request), codes)
+    finally:
+        cur.close()
+
+
+@router.get("/compare", summary="Twee tot vier gebieden naast elkaar")
+def get_compare(
+    request: Request,
+    cur: Cursor,
+    codes: Annotated[str, Query(max_length=200, description="Komma-gescheiden codes")],
+) -> dict[str, Any]:
+    items = parse_compare_codes(codes)
+    cat = _catalogue(request)
+    return {"areas": [queries.area_detail(cur, cat, c) for c in items]}
+
+
+@router.get("/target-groups/{profile_id}", summary="Waar woont een profiel: de grootste aandelen")
+def get_target_group(
+    profile_id: Annotated[str, Path(max_length=60)],
+    request: Request,
+    cur: Cursor,
+    scope: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = queries.NATIONAL_CODE,
+    level: Level = "gemeente",
+) -> dict[str, Any]:
+    cat = _catalogue(request)
+    profile = cat.profile(profile_id)
+    code = queries.canonical_code(scope)
+    top = queries.top_areas(cur, cat, profile_id, code, level, limits.TOP_AREAS)
+    return {"profile": profile, "scope": code, "level": level, "top_areas": top}
+
+
+@router.get("/sources", summary="Bronnen, licenties en bouwgegevens van de database")
+def get_sources(request: Request) -> dict[str, Any]:
+    cat = _catalogue(request)
+    return {"sources": cat.sources, "build_info": cat.build_info, "levels": cat.level_counts}
+
+
+def parse_compare_codes(raw: str) -> list[str]:
+    """'GM0344, WK034401' -> canonical codes; between MIN and MAX_COMPARE_AREAS."""
+    items = list(dict.fromkeys(queries.canonical_code(c) for c in raw.split(",") if c.strip()))
+    if not limits.MIN_COMPARE_AREAS <= len(items) <= limits.MAX_COMPARE_AREAS:
+        raise BetrokkenError(
+            f"Vergelijk {limits.MIN_COMPARE_AREAS} tot {limits.MAX_COMPARE_AREAS} gebieden; "
+            f"nu zijn het er {len(items)}.",
+            hint="Bijvoorbeeld: ?codes=GM0344,GM0363",
+        )
+    return items

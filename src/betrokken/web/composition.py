@@ -1,0 +1,109 @@
+"""A custom area ('eigen gebied'): a list of PC4 codes -> its profile composition.
+
+The statistics live in ``betrokken.areas.compose.compose_postcodes`` (population-
+weighted over the PC4 mixes, with intervals); this module only checks the input,
+reads uploaded files and applies the publication rule to the answer.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import duckdb
+from fastapi import UploadFile
+
+from betrokken import schema
+from betrokken.errors import BetrokkenError
+from betrokken.web import limits, queries
+from betrokken.web.postcodes import PostcodeListError
+
+
+class UploadTooLarge(BetrokkenError):
+    """An uploaded file above ``limits.MAX_UPLOAD_BYTES``."""
+
+    status_code = 413
+
+
+class NotAvailable(BetrokkenError):
+    """A feature whose data or code is missing from this installation."""
+
+    status_code = 503
+
+
+async def read_upload(upload: UploadFile) -> str:
+    """The text of an uploaded .txt/.csv (or the cells of an .xlsx), size-checked."""
+    data = await upload.read(limits.MAX_UPLOAD_BYTES + 1)
+    name = upload.filename or "bestand"
+    if len(data) > limits.MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(
+            f"Het bestand '{name}' is groter dan {limits.MAX_UPLOAD_BYTES // 1024} kB.",
+            hint=f"Gebruik een lijst van hoogstens {limits.MAX_COMPOSE_POSTCODES} postcodes.",
+        )
+    if not data.strip():
+        raise PostcodeListError(f"Het bestand '{name}' is leeg.")
+    if name.lower().endswith(".xlsx"):
+        return _xlsx_text(data, name)
+    if b"\x00" in data:
+        raise PostcodeListError(
+            f"'{name}' is geen tekstbestand.",
+            hint="Upload een .txt-, .csv- of .xlsx-bestand met één postcode per regel.",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _xlsx_text(data: bytes, name: str) -> str:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise PostcodeListError(f"'{name}' is geen leesbaar Excel-bestand.") from exc
+    lines = []
+    for row in sheet.iter_rows(values_only=True):
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        if cells:
+            lines.append(";".join(cells))
+    return "\n".join(lines)
+
+
+def compose(cur: duckdb.DuckDBPyConnection, cat: queries.Catalogue, codes: list[str]) -> dict:
+    """Composition of the area made of these PC4 codes (already syntax-checked).
+
+    Unknown postcodes raise ``UnknownAreaError`` (404) naming them; suppressed postcodes
+    are left out and listed. The answer has the shape of an area answer (``mix``,
+    ``indices``) plus ``postcodes``, ``used`` and ``suppressed_postcodes``.
+    """
+    if not cat.has_mix:
+        raise NotAvailable("Deze database bevat nog geen profielmix; samenstellen kan niet.")
+    from betrokken.areas.compose import compose_postcodes
+
+    raw: dict[str, Any] = compose_postcodes(cur, codes)
+    out: dict[str, Any] = {
+        "postcodes": raw.get("postcodes", codes),
+        "used": raw.get("used", []),
+        "suppressed_postcodes": raw.get("suppressed", []),
+        "population": queries._int_or_none(raw.get("population")),
+        "interval_level": schema.INTERVAL_LEVEL,
+        "n_boot": raw.get("n_boot"),
+    }
+    if raw.get("suppressed_all") or not raw.get("mix"):
+        out.update(
+            suppressed=True,
+            suppression_reason="Alle postcodes in de lijst zijn te klein voor een schatting "
+            f"(minder dan {schema.MIN_RESIDENTS_PUBLISHED} inwoners of geheime CBS-cijfers).",
+            mix=[],
+            indices=None,
+        )
+        return out
+    indices = {}
+    for key in ("engagement_index", "low_trust_share"):
+        block = raw.get(key) or {}
+        indices[key] = block.get("value")
+        indices[f"{key}_lo"] = block.get("lo")
+        indices[f"{key}_hi"] = block.get("hi")
+    out.update(suppressed=False, suppression_reason=None, mix=raw["mix"], indices=indices)
+    return out

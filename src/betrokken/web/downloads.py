@@ -1,0 +1,198 @@
+"""Downloads from the pages: tables as CSV/Excel, a gemeente's areas as GeoPackage.
+
+Files carry the same numbers as the pages (suppressed areas without shares), with
+Dutch column headers for people and the profile ids kept in the share columns so a
+GIS user can join them back to the API.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+import duckdb
+import pandas as pd
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+
+from betrokken.errors import BetrokkenError
+from betrokken.web import limits, queries
+from betrokken.web.app import cursor_dependency
+from betrokken.web.composition import compose
+from betrokken.web.postcodes import parse_postcode_text
+
+router = APIRouter(prefix="/download", tags=["downloads"])
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
+Level = Literal["gemeente", "wijk", "buurt", "pc4"]
+TableFormat = Literal["csv", "xlsx"]
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "gpkg": "application/geopackage+sqlite3",
+}
+
+
+def composition_frame(detail: dict) -> pd.DataFrame:
+    """One row per profile: share and 90 % interval of one area."""
+    rows = [
+        {
+            "gebiedscode": detail["code"],
+            "gebied": detail["name"],
+            "profiel_id": m["profile_id"],
+            "profiel": m["name"],
+            "aandeel": m["share"],
+            "aandeel_ondergrens_90": m["share_lo"],
+            "aandeel_bovengrens_90": m["share_hi"],
+        }
+        for m in detail["mix"]
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "gebiedscode",
+            "gebied",
+            "profiel_id",
+            "profiel",
+            "aandeel",
+            "aandeel_ondergrens_90",
+            "aandeel_bovengrens_90",
+        ],
+    )
+
+
+def children_frame(kids: dict, profile_ids: list[str]) -> pd.DataFrame:
+    """One row per child area with every profile share and interval, plus indices."""
+    rows = []
+    for a in kids["areas"]:
+        row = {
+            "gebiedscode": a["code"],
+            "naam": a["name"],
+            "jaar": a["year"],
+            "inwoners": a["population"],
+            "onderdrukt": a["suppressed"],
+            "reden_onderdrukt": a["suppression_reason"],
+            "meest_voorkomend_profiel": a.get("dominant_profile"),
+        }
+        for pid in profile_ids:
+            row[f"aandeel_{pid}"] = a.get("shares", {}).get(pid)
+            row[f"aandeel_{pid}_lo"] = a.get("shares_lo", {}).get(pid)
+            row[f"aandeel_{pid}_hi"] = a.get("shares_hi", {}).get(pid)
+        ind = a.get("indices") or {}
+        for key in queries.INDEX_COLUMNS:
+            row[key] = ind.get(key)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def table_response(frame: pd.DataFrame, fmt: str, stem: str) -> Response:
+    """CSV (UTF-8 with BOM, so Excel shows accents) or XLSX as an attachment."""
+    if fmt == "csv":
+        body = frame.to_csv(index=False).encode("utf-8-sig")
+    else:
+        buf = io.BytesIO()
+        frame.to_excel(buf, index=False, sheet_name="betrokken")
+        body = buf.getvalue()
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
+
+
+@router.get("/areas/{code}.{fmt}", summary="Samenstelling van één gebied als CSV of Excel")
+def download_area(code: str, fmt: TableFormat, request: Request, cur: Cursor) -> Response:
+    cat = request.app.state.dashboard.catalogue
+    detail = queries.area_detail(cur, cat, queries.canonical_code(code))
+    if detail["suppressed"]:
+        raise BetrokkenError(
+            f"Voor {detail['name']} is geen schatting gepubliceerd.",
+            hint=detail["suppression_reason"],
+        )
+    return table_response(composition_frame(detail), fmt, f"betrokken_{detail['code']}")
+
+
+@router.get("/areas/{code}/children.gpkg", summary="GeoPackage van de gebieden (voor QGIS)")
+def download_geopackage(
+    code: str, level: Annotated[Level, Query()], request: Request, cur: Cursor
+) -> Response:
+    dashboard = request.app.state.dashboard
+    cat = dashboard.catalogue
+    code = queries.canonical_code(code)
+    kids = queries.children(cur, cat, code, level)  # validates code and level
+    body = _geopackage_bytes(dashboard.db_path, cur, cat, code, level, kids)
+    return Response(
+        body,
+        media_type=MEDIA_TYPES["gpkg"],
+        headers={"Content-Disposition": f'attachment; filename="betrokken_{code}_{level}.gpkg"'},
+    )
+
+
+@router.get("/areas/{code}/children.{fmt}", summary="Tabel van de gebieden binnen een gebied")
+def download_children(
+    code: str, fmt: TableFormat, level: Annotated[Level, Query()], request: Request, cur: Cursor
+) -> Response:
+    cat = request.app.state.dashboard.catalogue
+    kids = queries.children(cur, cat, queries.canonical_code(code), level)
+    return table_response(
+        children_frame(kids, cat.profile_ids), fmt, f"betrokken_{kids['parent']}_{level}"
+    )
+
+
+def _geopackage_bytes(db_path: Path, cur, cat, code: str, level: str, kids: dict) -> bytes:
+    """The store's own exporter when it exists (one definition of the export format)."""
+    with tempfile.TemporaryDirectory(prefix="betrokken-gpkg-") as tmp:
+        out = Path(tmp) / f"{code}_{level}.gpkg"
+        exporter = _store_exporter()
+        if exporter is not None and code != queries.NATIONAL_CODE:
+            exporter(db_path, level=level, gemeente=code, fmt="gpkg", out=out)
+        else:
+            _write_geopackage(cur, cat, level, kids, out)
+        return out.read_bytes()
+
+
+def _store_exporter():
+    try:
+        from betrokken.store.export import export_areas
+    except ImportError:
+        return None
+    return export_areas
+
+
+def _write_geopackage(cur, cat, level: str, kids: dict, out: Path) -> None:
+    """Fallback: the children table joined to the geometries in RD New (EPSG:28992)."""
+    import geopandas as gpd
+    import shapely
+
+    frame = children_frame(kids, cat.profile_ids)
+    codes = frame["gebiedscode"].tolist()
+    rows = cur.execute(
+        "SELECT area_code, ST_AsWKB(geom_rd) FROM area_geometries "
+        "WHERE level = ? AND list_contains(?, area_code) "
+        "QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY year DESC) = 1",
+        [level, codes],
+    ).fetchall()
+    geoms = {c: shapely.from_wkb(bytes(w)) for c, w in rows}
+    frame["geometry"] = frame["gebiedscode"].map(geoms)
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:28992")
+    gdf.to_file(out, layer=f"betrokken_{level}", driver="GPKG")
+
+
+@router.post("/compose.{fmt}", summary="Samenstelling van een eigen gebied als CSV of Excel")
+def download_compose(
+    fmt: TableFormat,
+    request: Request,
+    cur: Cursor,
+    postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
+) -> Response:
+    cat = request.app.state.dashboard.catalogue
+    codes = parse_postcode_text(postcodes)
+    result = compose(cur, cat, codes)
+    if result["suppressed"]:
+        raise BetrokkenError(
+            "Voor dit gebied is geen schatting gepubliceerd.", hint=result.get("suppression_reason")
+        )
+    detail = {**result, "code": "eigen_gebied", "name": f"Eigen gebied ({len(codes)} postcodes)"}
+    return table_response(composition_frame(detail), fmt, "betrokken_eigen_gebied")

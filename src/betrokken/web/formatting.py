@@ -1,0 +1,144 @@
+"""Dutch number formatting and labels for the pages (Jinja filters).
+
+Percentages are whole numbers ('23%') unless small, because the model's intervals are
+several points wide: a decimal would suggest precision that is not there.
+"""
+
+from __future__ import annotations
+
+from betrokken import schema
+
+DEMOGRAPHIC_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Leeftijd",
+        (
+            ("share_age_0_14", "0–14 jaar"),
+            ("share_age_15_24", "15–24 jaar"),
+            ("share_age_25_44", "25–44 jaar"),
+            ("share_age_45_64", "45–64 jaar"),
+            ("share_age_65plus", "65 jaar en ouder"),
+        ),
+    ),
+    ("Geslacht", (("share_man", "Man"), ("share_vrouw", "Vrouw"))),
+    (
+        "Huishoudens",
+        (
+            ("share_hh_single", "Eenpersoonshuishoudens"),
+            ("share_hh_couple_no_children", "Paren zonder kinderen"),
+            ("share_hh_with_children", "Huishoudens met kinderen"),
+        ),
+    ),
+    (
+        "Herkomst",
+        (
+            ("share_migration_nl", "Nederlandse achtergrond"),
+            ("share_migration_west", "Westerse migratieachtergrond"),
+            ("share_migration_nietwest", "Niet-westerse migratieachtergrond"),
+        ),
+    ),
+    (
+        "Opleiding",
+        (
+            ("share_edu_laag", "Laag opgeleid"),
+            ("share_edu_midden", "Middelbaar opgeleid"),
+            ("share_edu_hoog", "Hoog opgeleid"),
+        ),
+    ),
+    (
+        "Inkomen en wonen",
+        (
+            ("share_low_income_hh", "Huishoudens met laag inkomen"),
+            ("share_high_income_hh", "Huishoudens met hoog inkomen"),
+            ("share_owner_occupied", "Koopwoningen"),
+            ("income_avg", "Gemiddeld inkomen per inwoner"),
+            ("woz_avg", "Gemiddelde WOZ-waarde"),
+        ),
+    ),
+    (
+        "Omgeving",
+        (
+            ("address_density", "Omgevingsadressendichtheid (adressen per km²)"),
+            ("urbanity", "Stedelijkheid"),
+        ),
+    ),
+)
+
+URBANITY_LABELS = {
+    1: "zeer sterk stedelijk",
+    2: "sterk stedelijk",
+    3: "matig stedelijk",
+    4: "weinig stedelijk",
+    5: "niet stedelijk",
+}
+
+LEVEL_PLURALS_NL = {
+    "gemeente": "gemeenten",
+    "wijk": "wijken",
+    "buurt": "buurten",
+    "pc4": "postcodes",
+}
+
+
+def pct(value, digits: int | None = None) -> str:
+    """0.234 -> '23%'; small shares get one decimal ('0,8%'); None -> '–'."""
+    if value is None:
+        return "–"
+    x = float(value) * 100
+    if digits is None:
+        digits = 1 if abs(x) < 2 and x != 0 else 0
+    return f"{x:.{digits}f}".replace(".", ",") + "%"
+
+
+def pct_interval(lo, hi) -> str:
+    """(0.19, 0.27) -> '19–27%'."""
+    if lo is None or hi is None:
+        return "–"
+    return f"{pct(lo).rstrip('%')}–{pct(hi)}"
+
+
+def number(value, digits: int = 0) -> str:
+    """12345.6 -> '12.346' (Dutch thousands separator)."""
+    if value is None:
+        return "–"
+    text = f"{float(value):,.{digits}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def demographic_value(column: str, value) -> str:
+    """A demographic as a Dutch reader expects it (share, euros, density, class)."""
+    if value is None:
+        return "–"
+    if column.startswith("share_"):
+        return pct(value)
+    if column in ("income_avg", "woz_avg"):
+        return "€ " + number(float(value) * 1000)
+    if column == "urbanity":
+        cls = int(round(float(value)))
+        return f"{cls} ({URBANITY_LABELS.get(cls, '?')})"
+    return number(value)
+
+
+def level_label(level: str) -> str:
+    return schema.LEVEL_LABELS_NL.get(level, level)
+
+
+def level_plural(level: str) -> str:
+    return LEVEL_PLURALS_NL.get(level, level)
+
+
+def bar_pct(value) -> str:
+    """CSS percentage for a bar width, clamped to 0–100."""
+    if value is None:
+        return "0%"
+    return f"{max(0.0, min(1.0, float(value))) * 100:.2f}%"
+
+
+FILTERS = {
+    "pct": pct,
+    "pct_interval": pct_interval,
+    "number": number,
+    "demographic": demographic_value,
+    "level_label": level_label,
+    "level_plural": level_plural,
+    "bar_pct": bar_pct,
+}

@@ -1,0 +1,53 @@
+"""Every size limit of the web app in one place (like datasette's settings).
+
+The limits protect the server (memory, CPU) and keep answers readable; the messages
+that enforce them quote these numbers, so changing a limit here changes it everywhere.
+"""
+
+from __future__ import annotations
+
+from betrokken.areas.compose import MAX_POSTCODES as MAX_COMPOSE_POSTCODES
+
+__all__ = [
+    "MAX_COMPOSE_POSTCODES",
+    "MAX_UPLOAD_BYTES",
+    "MAX_PASTE_CHARS",
+    "MAX_REQUEST_BYTES",
+    "MIN_COMPARE_AREAS",
+    "MAX_COMPARE_AREAS",
+    "MIN_SEARCH_CHARS",
+    "MAX_SEARCH_CHARS",
+    "SEARCH_RESULT_LIMIT",
+    "TOP_AREAS",
+    "MAX_AREA_CODE_CHARS",
+    "GEOJSON_CACHE_SIZE",
+]
+
+# MAX_COMPOSE_POSTCODES: most postcodes in one custom area; the composition code owns
+# the number (its memory use grows with it), the web app repeats it in its messages.
+
+MAX_UPLOAD_BYTES = 256 * 1024
+"""Largest uploaded postcode file (a PC6 address list of a few thousand lines fits)."""
+
+MAX_PASTE_CHARS = 100_000
+"""Longest pasted postcode text in the custom-area form."""
+
+MIN_COMPARE_AREAS = 2
+MAX_COMPARE_AREAS = 4
+"""Areas shown side by side on the compare page."""
+
+MIN_SEARCH_CHARS = 2
+MAX_SEARCH_CHARS = 100
+SEARCH_RESULT_LIMIT = 25
+
+TOP_AREAS = 15
+"""Rows in the 'where does this target group live' list."""
+
+MAX_AREA_CODE_CHARS = 20
+"""Longer path parameters are rejected before they reach the database."""
+
+GEOJSON_CACHE_SIZE = 512
+"""GeoJSON answers (per area + level) kept in memory; the database is read-only."""
+
+MAX_REQUEST_BYTES = 1024 * 1024
+"""Largest request body of any kind (form with pasted text plus a file, or JSON)."""

@@ -1,0 +1,380 @@
+"""The Dutch HTML pages: server-rendered views of the same answers the API gives."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from betrokken.errors import BetrokkenError
+from betrokken.web import limits, queries
+from betrokken.web.api import parse_compare_codes
+from betrokken.web.app import cursor_dependency, status_for
+from betrokken.web.composition import compose, read_upload
+from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
+from betrokken.web.palette import SHARE_RAMP, share_breaks
+from betrokken.web.postcodes import parse_postcode_text
+
+router = APIRouter(include_in_schema=False)
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
+TOP_CARDS = 3
+
+
+def render(request: Request, template: str, page: str, **context) -> HTMLResponse:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, template, {"page": page, "share_ramp": list(SHARE_RAMP), **context}
+    )
+
+
+def _catalogue(request: Request) -> queries.Catalogue:
+    return request.app.state.dashboard.catalogue
+
+
+def _gemeenten(cur) -> list[dict]:
+    rows = cur.execute(
+        "SELECT area_code, area_name FROM areas WHERE is_current AND level = 'gemeente' "
+        "ORDER BY area_name"
+    ).fetchall()
+    return [{"code": c, "name": n} for c, n in rows]
+
+
+def _map_profiles(cat: queries.Catalogue) -> list[dict]:
+    return [{"id": p["id"], "name": p["name"], "colour": p["colour"]} for p in cat.profiles]
+
+
+# --- start and search ---------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def start(request: Request, cur: Cursor):
+    return render(request, "start.html", "start", q=None, gemeenten=_gemeenten(cur))
+
+
+@router.get("/zoeken", response_class=HTMLResponse)
+def search_page(request: Request, cur: Cursor, q: str = ""):
+    q = q.strip()[: limits.MAX_SEARCH_CHARS]
+    results, error = [], None
+    if len(q) < limits.MIN_SEARCH_CHARS:
+        error = f"Typ minstens {limits.MIN_SEARCH_CHARS} tekens."
+    else:
+        results = queries.search(cur, q, limits.SEARCH_RESULT_LIMIT)
+        exact = [r for r in results if r["code"].upper() == q.replace(" ", "").upper()]
+        if len(exact) == 1:
+            return RedirectResponse(f"/gebied/{exact[0]['code']}", status_code=303)
+    return render(
+        request,
+        "start.html",
+        "start",
+        q=q,
+        results=results,
+        error=error,
+        gemeenten=_gemeenten(cur),
+    )
+
+
+# --- area pages ---------------------------------------------------------------------
+
+
+@router.get("/gebied", response_class=HTMLResponse)
+def area_by_query(code: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)]):
+    return RedirectResponse(f"/gebied/{queries.canonical_code(code)}", status_code=303)
+
+
+@router.get("/gemeente/{code}", response_class=HTMLResponse)
+def gemeente_page(code: str):
+    return RedirectResponse(f"/gebied/{queries.canonical_code(code)}", status_code=307)
+
+
+@router.get("/gebied/{code}", response_class=HTMLResponse)
+def area_page(
+    request: Request,
+    cur: Cursor,
+    code: str,
+    niveau: str | None = None,
+    kleur: str = "dominant",
+):
+    cat = _catalogue(request)
+    code = queries.canonical_code(code)
+    if code == queries.NATIONAL_CODE:
+        return RedirectResponse("/doelgroep", status_code=303)
+    area = queries.area_detail(cur, cat, code)
+    national = queries.national_detail(cur, cat)
+    gemeente_detail = (
+        queries.area_detail(cur, cat, area["gemeente"]["code"]) if area["gemeente"] else None
+    )
+    comparisons = [d for d in (gemeente_detail, national) if d and not d["suppressed"]]
+    column_names = [area["name"], *[d["name"] for d in comparisons]]
+    column_mixes = [area["mix"], *[d["mix"] for d in comparisons]]
+    top_profiles = [
+        (cat.profile(m["profile_id"]), m)
+        for m in sorted(area["mix"], key=lambda m: m["share"] or 0, reverse=True)[:TOP_CARDS]
+    ]
+    context = {
+        "area": area,
+        "gemeente_detail": gemeente_detail,
+        "column_names": column_names,
+        "column_mixes": column_mixes,
+        "compare_names": [d["name"] for d in comparisons],
+        "index_details": [area, *comparisons],
+        "top_profiles": top_profiles,
+        "demographic_groups": DEMOGRAPHIC_GROUPS,
+        "child_level": None,
+        "show_map": False,
+    }
+    context.update(_map_context(request, cur, code, area, niveau, kleur))
+    return render(request, "area.html", "gebied", **context)
+
+
+def _map_context(request, cur, code, area, niveau, kleur) -> dict:
+    """Which level the map shows, how it is coloured and the legend's class limits."""
+    cat = _catalogue(request)
+    colour_mode = kleur if kleur in cat.profile_ids else "dominant"
+    if not cat.has_mix:
+        colour_mode = "dominant"
+    levels = area["child_levels"]
+    base = {
+        "colour_mode": colour_mode,
+        "colour_profile": cat.profile(colour_mode) if colour_mode != "dominant" else None,
+        "map_profiles": _map_profiles(cat),
+        "breaks": [],
+    }
+    if not cat.has_geometries:
+        return base
+    if not levels:
+        base.update(
+            show_map=True,
+            geojson_url=f"/api/areas/{code}/geojson",
+            map_label=f"Kaart van {area['name']}",
+            focus_code=code,
+        )
+        return base
+    if niveau is not None and niveau not in levels:
+        raise BetrokkenError(
+            f"Niveau '{niveau}' is hier niet beschikbaar.",
+            hint="Kies uit: " + ", ".join(levels) + ".",
+        )
+    child_level = niveau or levels[0]
+    kids = queries.children(cur, cat, code, child_level)
+    max_share = 0.0
+    if colour_mode != "dominant":
+        shares = [a["shares"][colour_mode] for a in kids["areas"] if not a["suppressed"]]
+        max_share = max(shares, default=0.0)
+    base.update(
+        child_level=child_level,
+        children=kids,
+        geojson_url=f"/api/areas/{code}/geojson?level={child_level}",
+        map_label=f"Kaart van de {child_level} -gebieden in {area['name']}".replace(" -", "-"),
+        breaks=share_breaks(max_share) if colour_mode != "dominant" else [],
+    )
+    return base
+
+
+# --- target group -------------------------------------------------------------------
+
+
+@router.get("/doelgroep", response_class=HTMLResponse)
+def target_group_page(
+    request: Request,
+    cur: Cursor,
+    profiel: str | None = None,
+    gebied: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = queries.NATIONAL_CODE,
+    niveau: str | None = None,
+):
+    cat = _catalogue(request)
+    if not cat.profiles:
+        raise BetrokkenError("Deze database bevat nog geen profielen.")
+    profile = cat.profile(profiel) if profiel else cat.profiles[0]
+    scope = queries.canonical_code(gebied) if gebied.strip() else queries.NATIONAL_CODE
+    if scope == queries.NATIONAL_CODE:
+        scope_detail = queries.national_detail(cur, cat)
+    else:
+        scope_detail = queries.area_detail(cur, cat, scope)
+    levels = scope_detail["child_levels"]
+    if not levels:
+        raise BetrokkenError(
+            f"{scope_detail['name']} heeft geen kleinere gebieden.",
+            hint="Kies een gemeente of wijk, of Nederland.",
+        )
+    level = niveau if niveau in levels else levels[0]
+    kids = queries.children(cur, cat, scope, level)
+    shares = [a["shares"][profile["id"]] for a in kids["areas"] if not a["suppressed"]]
+    top = queries.top_areas(cur, cat, profile["id"], scope, level, limits.TOP_AREAS)
+    return render(
+        request,
+        "target_group.html",
+        "doelgroep",
+        profile=profile,
+        scope=scope_detail,
+        level=level,
+        levels=levels,
+        top=top,
+        n_areas=len(kids["areas"]),
+        n_suppressed=sum(a["suppressed"] for a in kids["areas"]),
+        gemeenten=_gemeenten(cur),
+        colour_mode=profile["id"],
+        colour_profile=profile,
+        map_profiles=_map_profiles(cat),
+        breaks=share_breaks(max(shares, default=0.0)),
+        geojson_url=f"/api/areas/{scope}/geojson?level={level}",
+        map_label=f"Kaart: aandeel {profile['name']} per {level} in {scope_detail['name']}",
+    )
+
+
+# --- compare ------------------------------------------------------------------------
+
+
+@router.get("/vergelijken", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    cur: Cursor,
+    codes: Annotated[str, Query(max_length=200)] = "",
+    gebied: Annotated[list[str] | None, Query(max_length=limits.MAX_COMPARE_AREAS)] = None,
+):
+    cat = _catalogue(request)
+    raw = [c for c in (gebied or []) if c.strip()] or [c for c in codes.split(",") if c.strip()]
+    inputs = (raw + [""] * limits.MAX_COMPARE_AREAS)[: limits.MAX_COMPARE_AREAS]
+    areas, error, notes = [], None, []
+    if raw:
+        try:
+            resolved = [_resolve_area(cur, text, notes) for text in raw]
+            codes_ok = parse_compare_codes(",".join(resolved))
+            areas = [queries.area_detail(cur, cat, c) for c in codes_ok]
+        except BetrokkenError as exc:
+            error = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
+            if isinstance(exc, BetrokkenError) and not raw:
+                raise
+    shown = [a for a in areas if not a["suppressed"]]
+    return render(
+        request,
+        "compare.html",
+        "vergelijken",
+        inputs=inputs,
+        areas=areas,
+        shown=shown,
+        error=error,
+        notes=notes,
+        demographic_groups=DEMOGRAPHIC_GROUPS,
+        codes=",".join(a["code"] for a in areas),
+    )
+
+
+def _resolve_area(cur, text: str, notes: list[str]) -> str:
+    """A code as typed, or the best search hit for a name (the choice is reported)."""
+    text = text.strip()[: limits.MAX_SEARCH_CHARS]
+    try:
+        code = queries.canonical_code(text)
+        queries.area_row(cur, code)
+        return code
+    except BetrokkenError:
+        pass
+    hits = queries.search(cur, text, 2) if len(text) >= limits.MIN_SEARCH_CHARS else []
+    if not hits:
+        raise BetrokkenError(f"Geen gebied gevonden voor ‘{text}’.")
+    if hits[0]["name"].lower() != text.lower() and len(hits) > 1:
+        notes.append(f"‘{text}’ opgevat als {hits[0]['name']} ({hits[0]['level_label']}).")
+    return hits[0]["code"]
+
+
+# --- custom area --------------------------------------------------------------------
+
+
+@router.get("/eigen-gebied", response_class=HTMLResponse)
+def custom_area_form(request: Request):
+    return render(request, "custom_area.html", "eigen-gebied", result=None, text="", error=None)
+
+
+@router.post("/eigen-gebied", response_class=HTMLResponse)
+async def custom_area_result(
+    request: Request,
+    postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)] = "",
+    bestand: Annotated[UploadFile | None, File()] = None,
+):
+    cat = _catalogue(request)
+    text = postcodes
+    if bestand is not None and bestand.filename:
+        text = (text + "\n" + await read_upload(bestand)).strip()
+    cur = request.app.state.dashboard.cursor()
+    try:
+        try:
+            codes = parse_postcode_text(text)
+            result = compose(cur, cat, codes)
+        except BetrokkenError as exc:
+            status = status_for(exc)
+            response = render(
+                request,
+                "custom_area.html",
+                "eigen-gebied",
+                result=None,
+                text=postcodes,
+                error=exc,
+            )
+            response.status_code = status
+            return response
+        national = queries.national_detail(cur, cat)
+    finally:
+        cur.close()
+    return render(
+        request,
+        "custom_area.html",
+        "eigen-gebied",
+        result=result,
+        national=national,
+        text=postcodes,
+        error=None,
+        codes=codes,
+    )
+
+
+# --- profiles and method ------------------------------------------------------------
+
+
+@router.get("/profielen", response_class=HTMLResponse)
+def profiles_page(request: Request):
+    return render(request, "profiles.html", "profielen")
+
+
+@router.get("/methode", response_class=HTMLResponse)
+def method_page(request: Request):
+    docs = {name: _render_doc(name) for name in ("method.md", "validation.md")}
+    info = _catalogue(request).build_info
+    facts = [(label, info[key]) for key, label in BUILD_FACTS if info.get(key)]
+    return render(request, "method.html", "methode", docs=docs, build_facts=facts)
+
+
+BUILD_FACTS = (
+    ("built_at", "Gebouwd op"),
+    ("code_version", "Versie van de software"),
+    ("model_version", "Versie van het model"),
+    ("quality_checks", "Kwaliteitscontroles"),
+    ("duckdb_version", "DuckDB"),
+)
+
+
+def _docs_dir() -> Path | None:
+    """docs/ of a source checkout (the package itself does not ship them)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "docs"
+        if (candidate / "architecture.md").exists():
+            return candidate
+    return None
+
+
+def _render_doc(name: str) -> str | None:
+    """A markdown document from docs/ as HTML (raw HTML in it is escaped), or None."""
+    base = _docs_dir()
+    if base is None or not (base / name).exists():
+        return None
+    from markdown_it import MarkdownIt
+
+    text = (base / name).read_text(encoding="utf-8")
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    # Documents start at h1; on the page they sit below the page's own h1.
+    html = re.sub(r"<(/?)h([1-5])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", html)
+    # Relative images and links point into docs/, which the app does not serve.
+    html = re.sub(r'<img [^>]*src="(?!https?:)[^"]*"[^>]*>', "", html)
+    return html

@@ -1,0 +1,613 @@
+"""The read-only questions the dashboard asks the database, answered as plain dicts.
+
+Every function takes a DuckDB cursor (one per request) and returns JSON-ready Python
+values, so the HTML pages and the JSON API are the same views of the same answers.
+The database is never written to; a rebuilt database is swapped in as a new file and
+picked up when the app restarts.
+
+Privacy rule applied here, in one place: an area that is suppressed (fewer than
+``schema.MIN_RESIDENTS_PUBLISHED`` residents, or marked suppressed by the build) gets
+no shares and no indices in any answer, whatever the tables hold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from betrokken import schema
+from betrokken.errors import BetrokkenError, UnknownAreaError
+from betrokken.store.database import table_exists
+from betrokken.web.palette import profile_colours
+
+NATIONAL_CODE = "NL"
+"""Pseudo area code for the whole country (the root of the area tree)."""
+
+DEMOGRAPHIC_COLUMNS: tuple[str, ...] = schema.AREA_SHARE_COLUMNS + schema.AREA_VALUE_COLUMNS
+INDEX_COLUMNS: tuple[str, ...] = (
+    "engagement_index",
+    "engagement_index_lo",
+    "engagement_index_hi",
+    "low_trust_share",
+    "low_trust_share_lo",
+    "low_trust_share_hi",
+)
+CHILD_LEVELS: dict[str, tuple[str, ...]] = {
+    NATIONAL_CODE: ("gemeente", "wijk", "buurt", "pc4"),
+    "gemeente": ("wijk", "buurt", "pc4"),
+    "wijk": ("buurt", "pc4"),
+    "buurt": (),
+    "pc4": (),
+}
+_LEVEL_ORDER = {lvl: i for i, lvl in enumerate(schema.LEVELS)}
+_CODE_RE = re.compile(r"^[A-Za-z0-9]{1,20}$")
+_PC4_QUERY_RE = re.compile(r"^(\d{1,4})\s*([A-Za-z]{2})?$")
+
+
+@dataclass
+class Catalogue:
+    """Facts about the database read once at start-up (small, never change while serving)."""
+
+    profiles: list[dict]
+    profile_ids: list[str]
+    colours: dict[str, str]
+    level_counts: dict[str, int]
+    level_years: dict[str, int]
+    has_mix: bool
+    has_indices: bool
+    has_geometries: bool
+    sources: list[dict] = field(default_factory=list)
+    build_info: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def levels(self) -> list[str]:
+        """Levels that have areas in this database, coarse to fine."""
+        return [lvl for lvl in schema.LEVELS if self.level_counts.get(lvl)]
+
+    def profile(self, profile_id: str) -> dict:
+        for p in self.profiles:
+            if p["id"] == profile_id:
+                return p
+        raise BetrokkenError(
+            f"Onbekend profiel '{profile_id}'.",
+            hint="Kies een van: " + ", ".join(self.profile_ids) + ".",
+        )
+
+
+def load_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
+    """Profiles, levels, sources and build facts; tolerant of a partial (areas-only) build."""
+    if not table_exists(con, "areas"):
+        raise BetrokkenError(
+            "De database bevat geen tabel 'areas'.",
+            hint="Bouw de database opnieuw met: betrokken build",
+        )
+    profiles: list[dict] = []
+    if table_exists(con, "profiles"):
+        rows = _records(
+            con.execute(
+                "SELECT id, position, name, share, share_lo, share_hi, trust, engagement, card_json "
+                "FROM profiles ORDER BY position"
+            )
+        )
+        for row in rows:
+            card = json.loads(row.pop("card_json") or "{}")
+            profiles.append({**card, **{k: v for k, v in row.items() if v is not None}})
+    ids = [p["id"] for p in profiles]
+    colours = profile_colours(ids)
+    for p in profiles:
+        p["colour"] = colours[p["id"]]
+    counts = dict(
+        con.execute("SELECT level, count(*) FROM areas WHERE is_current GROUP BY level").fetchall()
+    )
+    years = dict(
+        con.execute("SELECT level, max(year) FROM areas WHERE is_current GROUP BY level").fetchall()
+    )
+    has_mix = table_exists(con, "profile_mix") and bool(
+        con.execute("SELECT count(*) FROM profile_mix").fetchone()[0]
+    )
+    sources = (
+        _records(con.execute("SELECT * FROM sources ORDER BY name"))
+        if table_exists(con, "sources")
+        else []
+    )
+    info = (
+        {str(k): str(v) for k, v in con.execute("SELECT key, value FROM build_info").fetchall()}
+        if table_exists(con, "build_info")
+        else {}
+    )
+    return Catalogue(
+        profiles=profiles,
+        profile_ids=ids,
+        colours=colours,
+        level_counts={k: int(v) for k, v in counts.items()},
+        level_years={k: int(v) for k, v in years.items()},
+        has_mix=has_mix and bool(profiles),
+        has_indices=table_exists(con, "area_indices"),
+        has_geometries=table_exists(con, "area_geometries"),
+        sources=sources,
+        build_info=info,
+    )
+
+
+# --- single areas -------------------------------------------------------------------
+
+
+def canonical_code(raw: str) -> str:
+    """Area code as stored: trimmed, upper case; 'nl' means the country."""
+    code = raw.strip().replace(" ", "").upper()
+    if not _CODE_RE.match(code):
+        raise BetrokkenError(
+            f"'{raw[:40]}' is geen geldige gebiedscode.",
+            hint="Gebruik een code als GM0344 (gemeente), WK034401 (wijk), "
+            "BU03440101 (buurt) of 3511 (postcode).",
+        )
+    return code
+
+
+def area_row(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
+    """The current row of one area; UnknownAreaError when the code does not exist."""
+    rows = _records(
+        cur.execute(
+            "SELECT * FROM areas WHERE is_current AND area_code = ? ORDER BY year DESC LIMIT 1",
+            [code],
+        )
+    )
+    if not rows:
+        raise UnknownAreaError(
+            f"Gebied '{code}' bestaat niet in deze database.",
+            hint="Zoek het gebied op naam via /api/search?q=…",
+        )
+    return rows[0]
+
+
+def area_detail(cur: duckdb.DuckDBPyConnection, cat: Catalogue, code: str) -> dict:
+    """Everything about one area: mix with intervals, indices, demographics, parents."""
+    if code == NATIONAL_CODE:
+        return national_detail(cur, cat)
+    row = area_row(cur, code)
+    level, year = row["level"], row["year"]
+    indices = _area_indices(cur, cat, level, code, year)
+    suppressed, reason = _suppression(row.get("population"), indices, cat)
+    mix: list[dict] = []
+    if not suppressed and cat.has_mix:
+        mix = _area_mix(cur, cat, level, code, year)
+        if not mix:
+            suppressed, reason = True, "Voor dit gebied is geen profielmix berekend."
+    parents = {}
+    for key, parent_col in (("gemeente", "gemeente_code"), ("wijk", "wijk_code")):
+        parent = row.get(parent_col)
+        if parent and parent != code:
+            parents[key] = {"code": parent, "name": _area_name(cur, parent)}
+        else:
+            parents[key] = None
+    return {
+        "code": code,
+        "name": display_name(level, code, row["area_name"]),
+        "level": level,
+        "level_label": schema.LEVEL_LABELS_NL.get(level, level),
+        "year": int(year),
+        "population": _int_or_none(row.get("population")),
+        "gemeente": parents["gemeente"],
+        "wijk": parents["wijk"],
+        "suppressed": suppressed,
+        "suppression_reason": reason,
+        "interval_level": schema.INTERVAL_LEVEL,
+        "mix": [] if suppressed else mix,
+        "indices": None if suppressed else _public_indices(indices),
+        "estimate_method": None if suppressed or not indices else indices.get("estimate_method"),
+        "demographics": {c: _clean(row.get(c)) for c in DEMOGRAPHIC_COLUMNS if c in row},
+        "derived_columns": _split(row.get("derived_columns")),
+        "secret_columns": _split(row.get("secret_columns")),
+        "child_levels": [lvl for lvl in CHILD_LEVELS.get(level, ()) if lvl in cat.levels],
+    }
+
+
+def national_detail(cur: duckdb.DuckDBPyConnection, cat: Catalogue) -> dict:
+    """The country: the survey's weighted profile shares (with their 90 % intervals).
+
+    Indices are the share-weighted means of the profiles' low-trust and high-engagement
+    rates, the same definition the build applies to each area; they come without an
+    interval here.
+    """
+    population = cur.execute(
+        "SELECT sum(population) FROM areas WHERE is_current AND level = 'gemeente'"
+    ).fetchone()[0]
+    mix = [
+        {
+            "profile_id": p["id"],
+            "name": p["name"],
+            "share": _clean(p.get("share")),
+            "share_lo": _clean(p.get("share_lo")),
+            "share_hi": _clean(p.get("share_hi")),
+        }
+        for p in cat.profiles
+    ]
+    indices = None
+    if cat.profiles and all("p_high_engagement" in p and "p_low_trust" in p for p in cat.profiles):
+        indices = {
+            "engagement_index": sum(p["share"] * p["p_high_engagement"] for p in cat.profiles),
+            "low_trust_share": sum(p["share"] * p["p_low_trust"] for p in cat.profiles),
+        }
+    return {
+        "code": NATIONAL_CODE,
+        "name": "Nederland",
+        "level": "land",
+        "level_label": "Land",
+        "year": max(cat.level_years.values()) if cat.level_years else None,
+        "population": _int_or_none(population),
+        "gemeente": None,
+        "wijk": None,
+        "suppressed": False,
+        "suppression_reason": None,
+        "interval_level": schema.INTERVAL_LEVEL,
+        "mix": mix,
+        "mix_source": "Gewogen landelijke enquête (het model zelf), niet opgeteld uit gebieden.",
+        "indices": indices,
+        "demographics": {},
+        "derived_columns": [],
+        "secret_columns": [],
+        "child_levels": [lvl for lvl in CHILD_LEVELS[NATIONAL_CODE] if lvl in cat.levels],
+    }
+
+
+def _area_mix(cur, cat: Catalogue, level: str, code: str, year: int) -> list[dict]:
+    rows = cur.execute(
+        "SELECT profile_id, share, share_lo, share_hi FROM profile_mix "
+        "WHERE level = ? AND area_code = ? AND year = ?",
+        [level, code, year],
+    ).fetchall()
+    by_id = {r[0]: r for r in rows}
+    out = []
+    for p in cat.profiles:
+        r = by_id.get(p["id"])
+        if r is None or r[1] is None:
+            return []
+        out.append(
+            {
+                "profile_id": p["id"],
+                "name": p["name"],
+                "share": _clean(r[1]),
+                "share_lo": _clean(r[2]),
+                "share_hi": _clean(r[3]),
+            }
+        )
+    return out
+
+
+def _area_indices(cur, cat: Catalogue, level: str, code: str, year: int) -> dict | None:
+    if not cat.has_indices:
+        return None
+    rows = _records(
+        cur.execute(
+            "SELECT * FROM area_indices WHERE level = ? AND area_code = ? AND year = ?",
+            [level, code, year],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def _suppression(population, indices: dict | None, cat: Catalogue) -> tuple[bool, str | None]:
+    if population is not None and population < schema.MIN_RESIDENTS_PUBLISHED:
+        return True, (
+            f"Minder dan {schema.MIN_RESIDENTS_PUBLISHED} inwoners: "
+            "geen schatting gepubliceerd (privacy)."
+        )
+    if not cat.has_mix:
+        return True, "Deze database bevat nog geen profielmix."
+    if indices is None:
+        return True, "Voor dit gebied is geen profielmix berekend."
+    if indices.get("suppressed"):
+        return True, indices.get("suppression_reason") or "Geen schatting gepubliceerd."
+    return False, None
+
+
+def _public_indices(indices: dict | None) -> dict | None:
+    if indices is None:
+        return None
+    return {c: _clean(indices.get(c)) for c in INDEX_COLUMNS}
+
+
+def _area_name(cur, code: str) -> str | None:
+    row = cur.execute(
+        "SELECT level, area_name FROM areas WHERE area_code = ? "
+        "ORDER BY is_current DESC, year DESC LIMIT 1",
+        [code],
+    ).fetchone()
+    return display_name(row[0], code, row[1]) if row else None
+
+
+def display_name(level: str, code: str, name: str | None) -> str:
+    """Postcode areas are named after their place: show '3511 Utrecht', not 'Utrecht'."""
+    if level == "pc4":
+        return f"{code} {name}" if name and name != code else code
+    return name or code
+
+
+# --- children (tables and maps) -----------------------------------------------------
+
+
+def check_child_level(cat: Catalogue, parent_level: str, level: str) -> None:
+    """Raise a Dutch error when ``level`` is not below ``parent_level`` or not built."""
+    allowed = CHILD_LEVELS.get(parent_level, ())
+    if level not in allowed:
+        nice = ", ".join(allowed) or "geen (dit is het fijnste niveau)"
+        raise BetrokkenError(
+            f"Niveau '{level}' ligt niet onder een {parent_level}.",
+            hint=f"Kies uit: {nice}.",
+        )
+    if level not in cat.levels:
+        raise BetrokkenError(
+            f"Niveau '{level}' is niet beschikbaar in deze database.",
+            hint="Beschikbaar: " + ", ".join(cat.levels) + ".",
+        )
+
+
+def children(cur: duckdb.DuckDBPyConnection, cat: Catalogue, code: str, level: str) -> dict:
+    """The areas of one level inside an area, each with its mix (or suppressed)."""
+    parent_level = NATIONAL_CODE if code == NATIONAL_CODE else area_row(cur, code)["level"]
+    check_child_level(cat, parent_level, level)
+    where, params = _child_filter(parent_level, code)
+    rows = _records(
+        cur.execute(
+            "SELECT a.area_code, a.area_name, a.year, a.population, a.gemeente_code "
+            f"FROM areas a WHERE a.is_current AND a.level = ? AND {where} "
+            "ORDER BY a.area_name, a.area_code",
+            [level, *params],
+        )
+    )
+    codes = [r["area_code"] for r in rows]
+    indices = _many_indices(cur, cat, level, codes)
+    mixes = _many_mixes(cur, cat, level, codes)
+    items = []
+    for r in rows:
+        ind = indices.get(r["area_code"])
+        suppressed, reason = _suppression(r["population"], ind, cat)
+        mix = mixes.get(r["area_code"])
+        if not suppressed and mix is None:
+            suppressed, reason = True, "Voor dit gebied is geen profielmix berekend."
+        item = {
+            "code": r["area_code"],
+            "name": display_name(level, r["area_code"], r["area_name"]),
+            "year": int(r["year"]),
+            "population": _int_or_none(r["population"]),
+            "suppressed": suppressed,
+            "suppression_reason": reason,
+        }
+        if not suppressed:
+            item["dominant_profile"] = max(mix, key=lambda pid: mix[pid][0])
+            item["shares"] = {pid: v[0] for pid, v in mix.items()}
+            item["shares_lo"] = {pid: v[1] for pid, v in mix.items()}
+            item["shares_hi"] = {pid: v[2] for pid, v in mix.items()}
+            item["indices"] = _public_indices(ind)
+        items.append(item)
+    return {"parent": code, "level": level, "count": len(items), "areas": items}
+
+
+def _child_filter(parent_level: str, code: str) -> tuple[str, list]:
+    if parent_level == NATIONAL_CODE:
+        return "TRUE", []
+    if parent_level == "gemeente":
+        return "a.gemeente_code = ?", [code]
+    # wijk: buurten by their wijk code; postcodes by any address in the wijk
+    return (
+        "(a.wijk_code = ? OR (a.level = 'pc4' AND a.area_code IN ("
+        "SELECT lpad(CAST(pc4 AS VARCHAR), 4, '0') FROM crosswalk_pc4 WHERE wijk_code = ?)))",
+        [code, code],
+    )
+
+
+def _many_indices(cur, cat: Catalogue, level: str, codes: list[str]) -> dict[str, dict]:
+    if not cat.has_indices or not codes:
+        return {}
+    rows = _records(
+        cur.execute(
+            "SELECT i.* FROM area_indices i JOIN areas a ON a.level = i.level "
+            "AND a.area_code = i.area_code AND a.year = i.year AND a.is_current "
+            "WHERE i.level = ? AND list_contains(?, i.area_code)",
+            [level, codes],
+        )
+    )
+    return {r["area_code"]: r for r in rows}
+
+
+def _many_mixes(cur, cat: Catalogue, level: str, codes: list[str]) -> dict[str, dict]:
+    if not cat.has_mix or not codes:
+        return {}
+    rows = cur.execute(
+        "SELECT m.area_code, m.profile_id, m.share, m.share_lo, m.share_hi FROM profile_mix m "
+        "JOIN areas a ON a.level = m.level AND a.area_code = m.area_code AND a.year = m.year "
+        "AND a.is_current WHERE m.level = ? AND list_contains(?, m.area_code) "
+        "AND m.share IS NOT NULL",
+        [level, codes],
+    ).fetchall()
+    out: dict[str, dict] = {}
+    for code, pid, share, lo, hi in rows:
+        out.setdefault(code, {})[pid] = (_clean(share), _clean(lo), _clean(hi))
+    wanted = set(cat.profile_ids)
+    return {c: {p: m[p] for p in cat.profile_ids} for c, m in out.items() if set(m) >= wanted}
+
+
+def children_geojson(
+    cur: duckdb.DuckDBPyConnection, cat: Catalogue, code: str, level: str | None
+) -> str:
+    """A GeoJSON FeatureCollection (WGS84) of the children, or of the area itself.
+
+    Properties per feature: code, name, population, suppressed, dominant (profile id)
+    and ``s_<profile_id>`` shares, so the map can colour by either without another call.
+    Built as a string from ``ST_AsGeoJSON`` output: no parsing of big geometries.
+    """
+    if not cat.has_geometries:
+        raise BetrokkenError("Deze database bevat geen gebiedsgrenzen (tabel area_geometries).")
+    if level is None:
+        if code == NATIONAL_CODE:
+            raise BetrokkenError(
+                "Geef een niveau op voor de kaart van Nederland.",
+                hint="Bijvoorbeeld ?level=gemeente",
+            )
+        row = area_row(cur, code)
+        detail = area_detail(cur, cat, code)
+        item = {
+            "code": code,
+            "name": detail["name"],
+            "population": detail["population"],
+            "suppressed": detail["suppressed"],
+        }
+        if not detail["suppressed"]:
+            shares = {m["profile_id"]: m["share"] for m in detail["mix"]}
+            item["shares"] = shares
+            item["dominant_profile"] = max(shares, key=shares.get) if shares else None
+        items, geom_level = [item], row["level"]
+    else:
+        items, geom_level = children(cur, cat, code, level)["areas"], level
+    codes = [it["code"] for it in items]
+    year = cat.level_years.get(geom_level, 0)
+    geoms = dict(
+        cur.execute(
+            "SELECT area_code, ST_AsGeoJSON(geom_display) FROM area_geometries "
+            "WHERE level = ? AND list_contains(?, area_code) AND geom_display IS NOT NULL "
+            "QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",
+            [geom_level, codes, year],
+        ).fetchall()
+    )
+    features = []
+    for it in items:
+        geom = geoms.get(it["code"])
+        if geom is None:
+            continue
+        props: dict[str, Any] = {
+            "code": it["code"],
+            "name": it["name"],
+            "population": it["population"],
+            "suppressed": it["suppressed"],
+        }
+        if not it["suppressed"]:
+            props["dominant"] = it.get("dominant_profile")
+            for pid, share in it.get("shares", {}).items():
+                props[f"s_{pid}"] = share
+        features.append(
+            '{"type":"Feature","geometry":'
+            + geom
+            + ',"properties":'
+            + json.dumps(props, ensure_ascii=False)
+            + "}"
+        )
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+# --- search and rankings ------------------------------------------------------------
+
+
+def search(cur: duckdb.DuckDBPyConnection, q: str, limit: int) -> list[dict]:
+    """Areas whose name or code contains the query; exact and prefix matches first.
+
+    A postcode ('3511', '3511 AB') finds its PC4 area; digits alone find postcodes
+    that start with them.
+    """
+    q = " ".join(q.split())
+    pc = _PC4_QUERY_RE.match(q)
+    if pc:
+        rows = _records(
+            cur.execute(
+                "SELECT a.level, a.area_code, a.area_name, a.gemeente_code, a.population, "
+                "g.area_name AS gemeente_name FROM areas a LEFT JOIN areas g ON g.is_current "
+                "AND g.level = 'gemeente' AND g.area_code = a.gemeente_code "
+                "WHERE a.is_current AND a.level = 'pc4' AND starts_with(a.area_code, ?) "
+                "ORDER BY a.area_code LIMIT ?",
+                [pc.group(1), limit],
+            )
+        )
+    else:
+        rows = _records(
+            cur.execute(
+                "SELECT a.level, a.area_code, a.area_name, a.gemeente_code, a.population, "
+                "g.area_name AS gemeente_name FROM areas a LEFT JOIN areas g ON g.is_current "
+                "AND g.level = 'gemeente' AND g.area_code = a.gemeente_code "
+                "WHERE a.is_current AND (contains(lower(a.area_name), lower(?)) "
+                "OR starts_with(upper(a.area_code), upper(?))) "
+                "ORDER BY lower(a.area_name) = lower(?) DESC, upper(a.area_code) = upper(?) DESC, "
+                "starts_with(lower(a.area_name), lower(?)) DESC, "
+                "CASE a.level WHEN 'gemeente' THEN 0 WHEN 'wijk' THEN 1 WHEN 'buurt' THEN 2 "
+                "ELSE 3 END, a.population DESC NULLS LAST, a.area_name LIMIT ?",
+                [q, q, q, q, q, limit],
+            )
+        )
+    return [
+        {
+            "code": r["area_code"],
+            "name": display_name(r["level"], r["area_code"], r["area_name"]),
+            "level": r["level"],
+            "level_label": schema.LEVEL_LABELS_NL.get(r["level"], r["level"]),
+            "gemeente_code": r["gemeente_code"],
+            "gemeente_name": r["gemeente_name"],
+            "population": _int_or_none(r["population"]),
+        }
+        for r in rows
+    ]
+
+
+def top_areas(
+    cur: duckdb.DuckDBPyConnection,
+    cat: Catalogue,
+    profile_id: str,
+    scope: str,
+    level: str,
+    limit: int,
+) -> list[dict]:
+    """Areas with the largest share of one profile (suppressed areas left out)."""
+    cat.profile(profile_id)
+    items = [a for a in children(cur, cat, scope, level)["areas"] if not a["suppressed"]]
+    items.sort(key=lambda a: a["shares"][profile_id], reverse=True)
+    return [
+        {
+            "code": a["code"],
+            "name": a["name"],
+            "population": a["population"],
+            "share": a["shares"][profile_id],
+            "share_lo": a["shares_lo"][profile_id],
+            "share_hi": a["shares_hi"][profile_id],
+        }
+        for a in items[:limit]
+    ]
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _records(rel) -> list[dict]:
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+
+
+def _clean(value):
+    """JSON-safe scalar: NaN/inf become None, numpy/Decimal become float/int."""
+    if value is None:
+        return None
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def _int_or_none(value) -> int | None:
+    value = _clean(value)
+    return None if value is None else int(value)
+
+
+def _split(value) -> list[str]:
+    if not value:
+        return []
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def level_sort_key(level: str) -> int:
+    return _LEVEL_ORDER.get(level, 99)

@@ -1,0 +1,116 @@
+// The area map: polygons from our own API (GeoJSON), no background tiles, no network
+// beyond this server. Coloured by dominant profile or by the share of one profile.
+(function () {
+  "use strict";
+  const el = document.getElementById("kaart");
+  if (!el || typeof maplibregl === "undefined") return;
+  const info = document.getElementById("kaart-info");
+  const profiles = JSON.parse(el.dataset.profiles || "[]");
+  const breaks = JSON.parse(el.dataset.breaks || "[]");
+  const ramp = JSON.parse(el.dataset.ramp || "[]");
+  const mode = el.dataset.mode || "dominant";
+  const names = {};
+  profiles.forEach(function (p) { names[p.id] = p.name; });
+  const SUPPRESSED = "#ffffff";
+
+  function fillColour() {
+    if (mode === "dominant") {
+      const match = ["match", ["coalesce", ["get", "dominant"], ""]];
+      profiles.forEach(function (p) { match.push(p.id, p.colour); });
+      match.push(SUPPRESSED);
+      return match;
+    }
+    const key = "s_" + mode;
+    const step = ["step", ["to-number", ["get", key]], ramp[0]];
+    breaks.forEach(function (b, i) { step.push(b, ramp[i + 1]); });
+    return ["case", ["has", key], step, SUPPRESSED];
+  }
+
+  function pct(x) {
+    return (x === null || x === undefined) ? "–" : Math.round(x * 100) + "%";
+  }
+
+  window.betrokkenMapStart = performance.now();
+  const map = new maplibregl.Map({
+    container: el,
+    style: { version: 8, sources: {}, layers: [{ id: "achtergrond", type: "background", paint: { "background-color": "#f4f4f0" } }] },
+    center: [5.3, 52.1],
+    zoom: 6,
+    attributionControl: false,
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+    cooperativeGestures: false,
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: "Grenzen: CBS/Kadaster (CC-BY 4.0)" }));
+  window.betrokkenMap = map;
+
+  map.on("load", function () {
+    fetch(el.dataset.geojson, { headers: { Accept: "application/geo+json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("Kaartgegevens konden niet worden geladen (" + r.status + ").");
+        return r.json();
+      })
+      .then(function (data) {
+        map.addSource("gebieden", { type: "geojson", data: data, promoteId: "code" });
+        map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", paint: { "fill-color": fillColour(), "fill-opacity": 0.85 } });
+        map.addLayer({ id: "randen", type: "line", source: "gebieden", paint: { "line-color": "#333333", "line-width": ["case", ["boolean", ["feature-state", "selected"], false], 3, 0.6] } });
+        const bounds = new maplibregl.LngLatBounds();
+        data.features.forEach(function (f) { extend(bounds, f.geometry.coordinates); });
+        if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 20, duration: 0 });
+        map.once("idle", function () {
+          window.betrokkenMapPainted = performance.now();
+          el.dataset.ready = "1";
+          el.dispatchEvent(new CustomEvent("kaart-klaar"));
+        });
+        if (el.dataset.focus) showInfo(data.features.find(function (f) { return f.properties.code === el.dataset.focus; }), false);
+      })
+      .catch(function (err) { info.textContent = err.message + " De gegevens staan ook in de tabel."; });
+  });
+
+  function extend(bounds, coords) {
+    if (typeof coords[0] === "number") { bounds.extend(coords); return; }
+    coords.forEach(function (c) { extend(bounds, c); });
+  }
+
+  let selected = null;
+  function showInfo(feature, withLink) {
+    if (!feature) return;
+    const p = feature.properties;
+    if (selected !== null) map.setFeatureState({ source: "gebieden", id: selected }, { selected: false });
+    selected = p.code;
+    map.setFeatureState({ source: "gebieden", id: selected }, { selected: true });
+    let text;
+    if (p.suppressed === true || p.suppressed === "true") {
+      text = p.name + " (" + p.code + "): geen schatting, te weinig inwoners.";
+    } else if (mode === "dominant") {
+      text = p.name + " (" + p.code + "): meest voorkomend profiel " + (names[p.dominant] || "–") + ", " + pct(p["s_" + p.dominant]) + ".";
+    } else {
+      text = p.name + " (" + p.code + "): " + pct(p["s_" + mode]) + " " + (names[mode] || "") + ".";
+    }
+    info.textContent = "";
+    info.append(text + " ");
+    if (withLink) {
+      const a = document.createElement("a");
+      a.href = "/gebied/" + encodeURIComponent(p.code);
+      a.textContent = "Bekijk " + p.name;
+      a.id = "kaart-link";
+      info.append(a);
+    }
+  }
+
+  map.on("click", "vlakken", function (e) { showInfo(e.features[0], true); });
+  map.on("mouseenter", "vlakken", function () { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "vlakken", function () { map.getCanvas().style.cursor = ""; });
+
+  document.querySelectorAll("[data-map-png]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const a = document.createElement("a");
+      a.href = map.getCanvas().toDataURL("image/png");
+      a.download = "kaart.png";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    });
+  });
+
+})();
