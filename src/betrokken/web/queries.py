@@ -90,8 +90,8 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
     if table_exists(con, "profiles"):
         rows = _records(
             con.execute(
-                "SELECT id, position, name, share, share_lo, share_hi, trust, engagement, card_json "
-                "FROM profiles ORDER BY position"
+                "SELECT id, position, name, share, share_lo, share_hi, trust, engagement, "
+                "card_json FROM profiles ORDER BY position"
             )
         )
         for row in rows:
@@ -470,7 +470,8 @@ def children_geojson(
         cur.execute(
             "SELECT area_code, ST_AsGeoJSON(geom_display) FROM area_geometries "
             "WHERE level = ? AND list_contains(?, area_code) AND geom_display IS NOT NULL "
-            "QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",
+            "QUALIFY row_number() OVER "
+            "(PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",
             [geom_level, codes, year],
         ).fetchall()
     )
