@@ -89,6 +89,8 @@ def info(
     for level, n in data["levels"].items():
         table.add_row(level, str(n), ", ".join(str(y) for y in data["years"].get(level, [])))
     console.print(table)
+    for level, why in data.get("missing_levels", {}).items():
+        console.print(f"[yellow]Niveau {level} ontbreekt:[/] {why}")
     src = Table(title="Bronnen")
     for col in ("naam", "jaar", "licentie", "herkomst"):
         src.add_column(col)

@@ -27,7 +27,8 @@ import shapely
 from betrokken import schema
 from betrokken.errors import SourceError, UnknownAreaError
 from betrokken.sources import LOCAL_SOURCES, Source
-from betrokken.sources.base import secret_fields
+from betrokken.sources.base import secret_fields, to_numeric_with_secrecy
+from betrokken.sources.buurt import BUURT_2024, BUURT_2024_POLYGONS
 from betrokken.sources.crosswalk import PC4_WIJK_CROSSWALK
 from betrokken.sources.kwb_gemeente import (
     GEMEENTE_2020,
@@ -94,12 +95,12 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
 
     ``data_dir=None`` downloads the sources from CBS/PDOK into the cache first.
     """
-    buurt = None
+    extras: dict = {}
     origin_of: dict[str, str] = {}
     if data_dir is None:
         from betrokken.sources.download import download_sources
 
-        data_dir, buurt, origin_of = download_sources(progress=progress)
+        data_dir, extras, origin_of = download_sources(progress=progress)
     data_dir = Path(data_dir)
     raw = _read_all(data_dir, progress)
     task = progress.add_task("Gebieden harmoniseren", total=5) if progress else None
@@ -126,13 +127,16 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
     pc4 = pc4_2021_rows(raw, wijk, crosswalk, density_model)
     step()
     levels = [gemeente, wijk, pc4]
-    if buurt is not None:
+    used = [s for s in LOCAL_SOURCES if s.name in raw]
+    buurt = None
+    if extras.get("buurt") is not None:
+        buurt = buurt_2024_rows(extras["buurt"], wijk)
         levels.append(buurt)
+        used += [BUURT_2024, BUURT_2024_POLYGONS]
     areas = pd.concat([_conform(f) for f in [*levels, *history]], ignore_index=True)
-    geometries = area_geometries(raw, areas)
+    geometries = area_geometries(raw, areas, buurt_geometries=extras.get("buurt_geometries"))
     step()
 
-    used = [s for s in LOCAL_SOURCES if s.name in raw]
     sources = pd.DataFrame(
         [s.as_record(origin_of.get(s.name, str(s.path(data_dir)))) for s in used]
     )
@@ -625,6 +629,67 @@ def pc4_2021_rows(raw: dict[str, pd.DataFrame], wijk: pd.DataFrame,
     return out.reset_index(drop=True)
 
 
+def buurt_2024_rows(table: pd.DataFrame, wijk: pd.DataFrame) -> pd.DataFrame:
+    """Current buurt rows from KWB 2024 (OData 85984NED): counts turned into shares.
+
+    Age, sex, herkomst and household types are published per buurt (as counts);
+    education, income and housing come from the wijk (derived), as for wijken.
+    """
+    def col(base: str) -> tuple[pd.Series, pd.Series]:
+        match = [c for c in table.columns if c == base or c.rsplit("_", 1)[0] == base]
+        if not match:
+            return pd.Series(np.nan, index=table.index), pd.Series(False, index=table.index)
+        return to_numeric_with_secrecy(table[match[0]], column=match[0])
+
+    population, pop_secret = col("AantalInwoners")
+    keep = population.notna()
+    out = pd.DataFrame(index=table.index)
+    out["year"] = 2024
+    out["level"] = "buurt"
+    out["area_code"] = table["regio_code"].str.strip()
+    out["area_name"] = table.get("regio_naam")
+    out["gemeente_code"] = "GM" + out["area_code"].str[2:6]
+    out["wijk_code"] = "WK" + out["area_code"].str[2:8]
+    out["population"] = population
+    secret = pd.Series("", index=table.index, dtype="object")
+    denom = population.where(population > 0)
+
+    def shares(columns: tuple[str, ...], bases: tuple[str, ...], total: pd.Series) -> None:
+        nonlocal secret
+        for ours, base in zip(columns, bases, strict=True):
+            values, hidden = col(base)
+            out[ours] = values / total
+            secret = secret.where(~hidden, secret + ours + ",")
+
+    shares(AGE_SHARES, ("k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar",
+                        "k_65JaarOfOuder"), denom)
+    men, _ = col("Mannen")
+    women, _ = col("Vrouwen")
+    out["share_man"], out["share_vrouw"] = sex_shares(men, women)
+    shares(MIGRATION_SHARES, ("Nederland", "EuropaExclusiefNederland", "BuitenEuropa"), denom)
+    households, _ = col("HuishoudensTotaal")
+    shares(HH_SHARES, ("Eenpersoonshuishoudens", "HuishoudensZonderKinderen",
+                       "HuishoudensMetKinderen"), households.where(households > 0))
+    for column in (*AGE_SHARES, *MIGRATION_SHARES, *HH_SHARES):
+        out[column] = out[column].clip(0, 1)
+    parent = wijk.set_index("area_code").reindex(out["wijk_code"])
+    parent.index = out.index
+    derived = [*EDU_SHARES, *INCOME_COLUMNS, *HOUSING_COLUMNS]
+    for column in derived:
+        out[column] = parent[column]
+    oad, _ = col("Omgevingsadressendichtheid")
+    urbanity, _ = col("MateVanStedelijkheid")
+    out["address_density"] = oad
+    out["urbanity"] = urbanity.astype("Int64").fillna(parent["urbanity"])
+    own_urbanity = urbanity.notna()
+    out["derived_columns"] = ",".join(derived)
+    out.loc[~own_urbanity, "derived_columns"] = ",".join((*derived, "urbanity"))
+    secret = secret.where(~pop_secret, secret + "population,")
+    out["secret_columns"] = secret.str.rstrip(",")
+    out["is_current"] = True
+    return out[keep].reset_index(drop=True)
+
+
 def _fill_pc4_without_addresses(out: pd.DataFrame, raw: dict[str, pd.DataFrame]) -> None:
     """PC4s outside the address crosswalk get their gemeente from polygon location."""
     lost = out.index[out["gemeente_code"].isna()]
@@ -658,20 +723,29 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ geometries
 
 
-def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame) -> gpd.GeoDataFrame:
+def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame, *,
+                    buurt_geometries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Polygons in RD New for gemeente 2024 and 2022, wijk 2024 and PC4 (2020 polygons).
 
     Each polygon carries the year of the area row it belongs to (PC4 rows are 2021,
     drawn with the 2020 postcode polygons; see docs/data.md). Invalid rings are repaired.
     """
     parts = []
-    for source, level, year, code in (
-        (GEMEENTE_2024_POLYGONS, "gemeente", 2024, "gemeentecode"),
-        (GEMEENTE_2022_POLYGONS, "gemeente", 2022, "gemeentecode"),
-        (WIJK_2024_POLYGONS, "wijk", 2024, "wijkcode"),
-        (PC4_BOUNDARIES_2020, "pc4", CURRENT_YEAR["pc4"], "postcode"),
-    ):
-        frame = gpd.GeoDataFrame(raw[source.name], geometry="geometry")
+    inputs = [
+        (raw[GEMEENTE_2024_POLYGONS.name], GEMEENTE_2024_POLYGONS, "gemeente", 2024,
+         "gemeentecode"),
+        (raw[GEMEENTE_2022_POLYGONS.name], GEMEENTE_2022_POLYGONS, "gemeente", 2022,
+         "gemeentecode"),
+        (raw[WIJK_2024_POLYGONS.name], WIJK_2024_POLYGONS, "wijk", 2024, "wijkcode"),
+        (raw[PC4_BOUNDARIES_2020.name], PC4_BOUNDARIES_2020, "pc4", CURRENT_YEAR["pc4"],
+         "postcode"),
+    ]
+    if buurt_geometries is not None:
+        if "buurtcode" not in buurt_geometries.columns:
+            raise SourceError("Buurtgrenzen van PDOK missen kolom 'buurtcode'.")
+        inputs.append((buurt_geometries, BUURT_2024_POLYGONS, "buurt", 2024, "buurtcode"))
+    for table, source, level, year, code in inputs:
+        frame = gpd.GeoDataFrame(table, geometry="geometry")
         if frame.crs is None:
             raise SourceError(f"Geodata '{source.filename}' heeft geen coördinatenstelsel.")
         frame = frame.to_crs(RD_NEW)
