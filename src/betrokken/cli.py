@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from betrokken.config import db_path_from, data_dir_from
+from betrokken.config import data_dir_from, db_path_from
 from betrokken.errors import BetrokkenError
 
 app = typer.Typer(
