@@ -623,6 +623,8 @@ def pc4_2021_rows(raw: dict[str, pd.DataFrame], wijk: pd.DataFrame,
     wijk_urb.index = out.index
     out["urbanity"] = out["urbanity"].fillna(wijk_urb)
     out["derived_columns"] = ",".join((*FROM_PARENT, "address_density", "urbanity"))
+    for column in FROM_PARENT:  # NULL in every wijk it comes from: secret there
+        secret = secret.where(out[column].notna(), secret + column + ",")
     out["secret_columns"] = secret.str.rstrip(",")
     out["is_current"] = True
     _fill_pc4_without_addresses(out, raw)
