@@ -35,10 +35,6 @@ STATIC_DIR = WEB_DIR / "static"
 TEMPLATE_DIR = WEB_DIR / "templates"
 
 
-class RequestTooLarge(BetrokkenError):
-    """The request body is larger than ``limits.MAX_REQUEST_BYTES``."""
-
-
 class Dashboard:
     """What the app holds while serving: the connection, the catalogue, the caches."""
 
@@ -118,7 +114,7 @@ def cursor_dependency(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 def status_for(exc: BetrokkenError) -> int:
     if isinstance(exc, UnknownAreaError):
         return 404
-    if isinstance(exc, TooManyPostcodesError | RequestTooLarge):
+    if isinstance(exc, TooManyPostcodesError):
         return 413
     if isinstance(exc, PostcodeListError):
         return 422
@@ -231,17 +227,30 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         received = 0
+        refused = False
 
         async def counting_receive():
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise RequestTooLarge(self._message())
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
     def _message(self) -> str:
         return (

@@ -146,7 +146,7 @@ def _geopackage_bytes(db_path: Path, cur, cat, code: str, level: str, kids: dict
     with tempfile.TemporaryDirectory(prefix="betrokken-gpkg-") as tmp:
         out = Path(tmp) / f"{code}_{level}.gpkg"
         exporter = _store_exporter()
-        if exporter is not None and code != queries.NATIONAL_CODE:
+        if exporter is not None and code.startswith("GM"):
             exporter(db_path, level=level, gemeente=code, fmt="gpkg", out=out)
         else:
             _write_geopackage(cur, cat, level, kids, out)

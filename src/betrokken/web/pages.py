@@ -143,6 +143,11 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         "map_profiles": _map_profiles(cat),
         "breaks": [],
     }
+    if niveau is not None and niveau not in levels:
+        raise BetrokkenError(
+            f"Niveau '{niveau}' is hier niet beschikbaar.",
+            hint="Kies uit: " + (", ".join(levels) or "geen (dit is het fijnste niveau)") + ".",
+        )
     if not cat.has_geometries:
         return base
     if not levels:
@@ -153,11 +158,6 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
             focus_code=code,
         )
         return base
-    if niveau is not None and niveau not in levels:
-        raise BetrokkenError(
-            f"Niveau '{niveau}' is hier niet beschikbaar.",
-            hint="Kies uit: " + ", ".join(levels) + ".",
-        )
     child_level = niveau or levels[0]
     kids = queries.children(cur, cat, code, child_level)
     max_share = 0.0

@@ -1,0 +1,439 @@
+"""The JSON API on a database built from the real data: every endpoint, good and bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from betrokken.store.database import connect
+from betrokken.web import limits
+from betrokken.web.app import create_app
+
+UTRECHT = "GM0344"
+
+
+@pytest.fixture(scope="module")
+def client(built_db) -> TestClient:
+    return TestClient(create_app(built_db), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def db(built_db):
+    con = connect(built_db, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def has_mix(db) -> bool:
+    n = db.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'profile_mix'"
+    ).fetchone()[0]
+    if not n:
+        pytest.skip("De gebouwde database heeft nog geen profielmix (modelartefact ontbreekt).")
+    return True
+
+
+@pytest.fixture(scope="module")
+def suppressed_pc4(db, has_mix) -> str:
+    row = db.execute(
+        "SELECT i.area_code FROM area_indices i JOIN areas a USING (level, area_code, year) "
+        "WHERE i.level = 'pc4' AND i.suppressed AND a.is_current ORDER BY i.area_code LIMIT 1"
+    ).fetchone()
+    assert row, "real data has PC4 areas with fewer than 50 residents"
+    return row[0]
+
+
+def assert_dutch_error(response, status: int, *words: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) <= {"fout", "tip"} and body["fout"], body
+    for word in words:
+        assert word.lower() in (body["fout"] + body.get("tip", "")).lower(), body
+    return body
+
+
+def assert_valid_mix(mix: list[dict], n_profiles: int) -> None:
+    assert len(mix) == n_profiles
+    for m in mix:
+        assert 0 <= m["share_lo"] <= m["share"] <= m["share_hi"] <= 1, m
+    assert sum(m["share"] for m in mix) == pytest.approx(1.0, abs=1e-6)
+
+
+# --- /api/areas/{code} --------------------------------------------------------------
+
+
+def test_area_answer_matches_database(client, db, has_mix):
+    body = client.get(f"/api/areas/{UTRECHT}").json()
+    population, name = db.execute(
+        "SELECT population, area_name FROM areas WHERE is_current AND area_code = ?", [UTRECHT]
+    ).fetchone()
+    assert body["name"] == name == "Utrecht"
+    assert body["level"] == "gemeente" and body["population"] == int(population)
+    assert not body["suppressed"]
+    n_profiles = db.execute("SELECT count(*) FROM profiles").fetchone()[0]
+    assert_valid_mix(body["mix"], n_profiles)
+    stored = dict(
+        db.execute(
+            "SELECT profile_id, share FROM profile_mix WHERE level = 'gemeente' "
+            "AND area_code = ? AND year = ?",
+            [UTRECHT, body["year"]],
+        ).fetchall()
+    )
+    assert {m["profile_id"]: m["share"] for m in body["mix"]} == pytest.approx(stored)
+    ind = body["indices"]
+    assert ind["engagement_index_lo"] <= ind["engagement_index"] <= ind["engagement_index_hi"]
+    assert 0 <= ind["low_trust_share"] <= 1
+    assert 0 < body["demographics"]["share_age_65plus"] < 1
+    assert body["child_levels"][:1] == ["wijk"]
+
+
+def test_wijk_and_postcode_name_their_gemeente(client, db):
+    wijk = db.execute(
+        "SELECT area_code FROM areas WHERE is_current AND level = 'wijk' AND gemeente_code = ? "
+        "ORDER BY population DESC LIMIT 1",
+        [UTRECHT],
+    ).fetchone()[0]
+    body = client.get(f"/api/areas/{wijk}").json()
+    assert body["gemeente"] == {"code": UTRECHT, "name": "Utrecht"}
+    pc = client.get("/api/areas/3511").json()
+    assert pc["level"] == "pc4" and pc["name"].startswith("3511")
+    assert pc["gemeente"]["code"] == UTRECHT
+
+
+def test_national_answer_is_the_survey_mix(client, db, has_mix):
+    body = client.get("/api/areas/nl").json()
+    stored = dict(db.execute("SELECT id, share FROM profiles").fetchall())
+    assert {m["profile_id"]: m["share"] for m in body["mix"]} == pytest.approx(stored)
+    total = db.execute(
+        "SELECT sum(population) FROM areas WHERE is_current AND level = 'gemeente'"
+    ).fetchone()[0]
+    assert body["population"] == int(total) > 17_000_000
+
+
+def test_unknown_area_is_404_in_dutch(client):
+    assert_dutch_error(client.get("/api/areas/GM9999"), 404, "GM9999", "bestaat niet")
+
+
+@pytest.mark.parametrize("code", ["GM0344;drop", "3511%20AB%27", "x" * 21])
+def test_malformed_area_code_is_4xx(client, code):
+    response = client.get(f"/api/areas/{code}")
+    assert 400 <= response.status_code < 500
+    assert response.json()["fout"]
+
+
+def test_suppressed_area_gets_no_shares_anywhere(client, db, suppressed_pc4):
+    body = client.get(f"/api/areas/{suppressed_pc4}").json()
+    assert body["suppressed"] and body["suppression_reason"]
+    assert body["mix"] == [] and body["indices"] is None
+    gemeente = db.execute(
+        "SELECT gemeente_code FROM areas WHERE is_current AND area_code = ?", [suppressed_pc4]
+    ).fetchone()[0]
+    kids = client.get(f"/api/areas/{gemeente}/children?level=pc4").json()
+    item = next(a for a in kids["areas"] if a["code"] == suppressed_pc4)
+    assert item["suppressed"] and "shares" not in item and "indices" not in item
+    geo = client.get(f"/api/areas/{gemeente}/geojson?level=pc4").json()
+    props = next(
+        f["properties"] for f in geo["features"] if f["properties"]["code"] == suppressed_pc4
+    )
+    assert props["suppressed"] is True
+    assert not [k for k in props if k.startswith("s_")] and "dominant" not in props
+    response = client.post("/api/compose", json=[suppressed_pc4])
+    assert response.status_code == 200
+    composed = response.json()
+    assert composed["suppressed"] and composed["mix"] == [] and composed["indices"] is None
+
+
+# --- children and geojson -----------------------------------------------------------
+
+
+def test_children_are_the_gemeente_wijken(client, db, has_mix):
+    body = client.get(f"/api/areas/{UTRECHT}/children", params={"level": "wijk"}).json()
+    expected = {
+        r[0]
+        for r in db.execute(
+            "SELECT area_code FROM areas WHERE is_current AND level = 'wijk' AND gemeente_code = ?",
+            [UTRECHT],
+        ).fetchall()
+    }
+    assert {a["code"] for a in body["areas"]} == expected and body["count"] == len(expected)
+    shown = [a for a in body["areas"] if not a["suppressed"]]
+    assert shown
+    for a in shown:
+        assert sum(a["shares"].values()) == pytest.approx(1.0, abs=1e-6)
+        assert a["dominant_profile"] == max(a["shares"], key=a["shares"].get)
+        for pid, share in a["shares"].items():
+            assert a["shares_lo"][pid] <= share <= a["shares_hi"][pid]
+
+
+def test_children_of_nl_are_all_gemeenten(client, db):
+    body = client.get("/api/areas/NL/children?level=gemeente").json()
+    n = db.execute("SELECT count(*) FROM areas WHERE is_current AND level = 'gemeente'").fetchone()[
+        0
+    ]
+    assert body["count"] == n > 300
+
+
+def test_children_bad_level(client):
+    assert_dutch_error(client.get(f"/api/areas/{UTRECHT}/children?level=provincie"), 422, "niveau")
+    assert_dutch_error(client.get(f"/api/areas/{UTRECHT}/children?level=gemeente"), 400, "wijk")
+    assert_dutch_error(client.get(f"/api/areas/{UTRECHT}/children"), 422, "niveau")
+    assert_dutch_error(client.get("/api/areas/3511/children?level=wijk"), 400, "niveau")
+
+
+def test_geojson_has_a_polygon_per_child_and_is_cached(client, built_db):
+    response = client.get(f"/api/areas/{UTRECHT}/geojson?level=wijk")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    geo = response.json()
+    kids = client.get(f"/api/areas/{UTRECHT}/children?level=wijk").json()
+    assert {f["properties"]["code"] for f in geo["features"]} == {a["code"] for a in kids["areas"]}
+    for f in geo["features"]:
+        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        lon, lat = _first_point(f["geometry"]["coordinates"])
+        assert 4.9 < lon < 5.3 and 51.9 < lat < 52.2  # WGS84 around Utrecht
+    dashboard = client.app.state.dashboard
+    assert dashboard.geojson(UTRECHT, "wijk") is dashboard.geojson(UTRECHT, "wijk")
+    own = client.get("/api/areas/3511/geojson").json()
+    assert [f["properties"]["code"] for f in own["features"]] == ["3511"]
+
+
+def test_geojson_bad_input(client):
+    assert_dutch_error(client.get("/api/areas/NL/geojson"), 400, "niveau")
+    assert_dutch_error(client.get("/api/areas/GM9999/geojson?level=wijk"), 404, "GM9999")
+
+
+def _first_point(coords):
+    while isinstance(coords[0], list):
+        coords = coords[0]
+    return coords
+
+
+# --- profiles, search, sources ------------------------------------------------------
+
+
+def test_profiles_are_the_cards_in_order(client, db, has_mix):
+    body = client.get("/api/profiles").json()
+    ids = [r[0] for r in db.execute("SELECT id FROM profiles ORDER BY position").fetchall()]
+    assert [p["id"] for p in body["profiles"]] == ids and len(ids) == 8
+    colours = {p["colour"] for p in body["profiles"]}
+    assert len(colours) == 8
+    for p in body["profiles"]:
+        assert p["name"] and p["share_lo"] <= p["share"] <= p["share_hi"]
+
+
+def test_search_finds_gemeente_first_and_postcodes(client):
+    body = client.get("/api/search", params={"q": "utrecht"}).json()
+    assert body["results"][0]["code"] == UTRECHT
+    assert body["count"] <= limits.SEARCH_RESULT_LIMIT
+    pc = client.get("/api/search", params={"q": "3511 AB"}).json()
+    assert [r["code"] for r in pc["results"]] == ["3511"]
+    by_code = client.get("/api/search", params={"q": "gm0344"}).json()
+    assert by_code["results"][0]["code"] == UTRECHT
+
+
+def test_search_bad_input(client):
+    assert_dutch_error(client.get("/api/search?q=a"), 422, "zoekterm")
+    assert_dutch_error(client.get("/api/search", params={"q": "x" * 101}), 422, "zoekterm")
+    assert_dutch_error(client.get("/api/search"), 422, "zoekterm")
+    odd = client.get("/api/search", params={"q": "%'; --"})
+    assert odd.status_code == 200 and odd.json()["results"] == []
+
+
+def test_sources_list_licences(client):
+    body = client.get("/api/sources").json()
+    assert body["sources"] and all(s["licence"] for s in body["sources"])
+    assert body["levels"]["gemeente"] > 300
+
+
+# --- compose ------------------------------------------------------------------------
+
+
+def _utrecht_pc4(db, n: int) -> list[str]:
+    rows = db.execute(
+        "SELECT i.area_code FROM area_indices i JOIN areas a USING (level, area_code, year) "
+        "WHERE i.level = 'pc4' AND NOT i.suppressed AND a.gemeente_code = ? "
+        "ORDER BY i.area_code LIMIT ?",
+        [UTRECHT, n],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_compose_one_postcode_is_its_own_mix(client, db, has_mix):
+    code = _utrecht_pc4(db, 1)[0]
+    composed = client.post("/api/compose", json=[f"{code}AB"]).json()
+    own = client.get(f"/api/areas/{code}").json()
+    assert composed["postcodes"] == [code] and not composed["suppressed"]
+    assert [m["share"] for m in composed["mix"]] == pytest.approx([m["share"] for m in own["mix"]])
+
+
+def test_compose_lies_between_its_parts(client, db, has_mix):
+    codes = _utrecht_pc4(db, 3)
+    composed = client.post("/api/compose", json=codes).json()
+    parts = [client.get(f"/api/areas/{c}").json()["mix"] for c in codes]
+    assert_valid_mix(composed["mix"], len(parts[0]))
+    for j, m in enumerate(composed["mix"]):
+        values = [p[j]["share"] for p in parts]
+        assert min(values) - 1e-9 <= m["share"] <= max(values) + 1e-9
+    ind = composed["indices"]
+    assert ind["engagement_index_lo"] <= ind["engagement_index"] <= ind["engagement_index_hi"]
+
+
+@pytest.mark.parametrize(
+    "body, status, word",
+    [
+        ([], 422, "leeg"),
+        (["12"], 422, "geen postcodes"),
+        (["3511", "hallo"], 422, "hallo"),
+        ([True], 422, "geen postcodes"),
+        ({"postcodes": ["3511"]}, 422, "lijst"),
+        ("3511", 422, "lijst"),
+    ],
+)
+def test_compose_malformed_lists(client, body, status, word):
+    assert_dutch_error(client.post("/api/compose", json=body), status, word)
+
+
+def test_compose_invalid_json(client):
+    response = client.post(
+        "/api/compose", content=b"[3511,", headers={"content-type": "application/json"}
+    )
+    assert_dutch_error(response, 422, "lijst")
+
+
+def test_compose_unknown_postcode_is_named(client, db, has_mix):
+    known = {r[0] for r in db.execute("SELECT area_code FROM areas WHERE level = 'pc4'").fetchall()}
+    missing = next(str(c) for c in range(1000, 10000) if str(c) not in known)
+    assert_dutch_error(client.post("/api/compose", json=["3511", missing]), 404, missing)
+
+
+def test_compose_too_many_postcodes(client):
+    codes = [str(c) for c in range(1000, 1000 + limits.MAX_COMPOSE_POSTCODES + 1)]
+    assert_dutch_error(
+        client.post("/api/compose", json=codes), 413, str(limits.MAX_COMPOSE_POSTCODES)
+    )
+
+
+def test_compose_upload(client, db, has_mix):
+    codes = _utrecht_pc4(db, 2)
+    text = "postcode\n" + "\n".join(f"{c} AB" for c in codes) + "\n"
+    response = client.post(
+        "/api/compose/upload", files={"bestand": ("lijst.csv", text.encode(), "text/csv")}
+    )
+    assert response.status_code == 200, response.text
+    direct = client.post("/api/compose", json=codes).json()
+    assert response.json()["mix"] == direct["mix"]
+
+
+def test_compose_upload_xlsx(client, db, has_mix):
+    from openpyxl import Workbook
+
+    codes = _utrecht_pc4(db, 2)
+    wb = Workbook()
+    wb.active.append(["Postcode"])
+    for c in codes:
+        wb.active.append([int(c)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = client.post("/api/compose/upload", files={"bestand": ("p.xlsx", buf.getvalue())})
+    assert response.status_code == 200, response.text
+    assert response.json()["postcodes"] == codes
+
+
+def test_upload_bad_files(client):
+    big = ("3511\n" * (limits.MAX_UPLOAD_BYTES // 5 + 10)).encode()
+    assert len(big) > limits.MAX_UPLOAD_BYTES
+    assert_dutch_error(
+        client.post("/api/compose/upload", files={"bestand": ("groot.txt", big)}), 413, "groot"
+    )
+    assert_dutch_error(
+        client.post("/api/compose/upload", files={"bestand": ("x.bin", b"\x00\x01\x02")}),
+        422,
+        "tekstbestand",
+    )
+    assert_dutch_error(
+        client.post("/api/compose/upload", files={"bestand": ("leeg.txt", b"  ")}), 422, "leeg"
+    )
+    assert_dutch_error(client.post("/api/compose/upload"), 422, "ontbreekt")
+
+
+def test_request_body_limit(client):
+    huge = json.dumps(["3511"] * (limits.MAX_REQUEST_BYTES // 6 + 10)).encode()
+    assert len(huge) > limits.MAX_REQUEST_BYTES
+    response = client.post(
+        "/api/compose", content=huge, headers={"content-type": "application/json"}
+    )
+    assert_dutch_error(response, 413, "te groot")
+
+    def chunks():  # no Content-Length: the streamed bytes are counted
+        for _ in range(limits.MAX_REQUEST_BYTES // 4096 + 2):
+            yield b" " * 4096
+
+    response = client.post(
+        "/api/compose", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_dutch_error(response, 413, "te groot")
+
+
+# --- compare and target groups ------------------------------------------------------
+
+
+def test_compare(client, has_mix):
+    body = client.get("/api/compare", params={"codes": f"{UTRECHT}, GM0363"}).json()
+    assert [a["code"] for a in body["areas"]] == [UTRECHT, "GM0363"]
+    assert_dutch_error(client.get(f"/api/compare?codes={UTRECHT}"), 400, "2 tot 4")
+    five = ",".join(["GM0344", "GM0363", "GM0599", "GM0518", "GM0014"])
+    assert_dutch_error(client.get(f"/api/compare?codes={five}"), 400, "2 tot 4")
+    assert_dutch_error(client.get(f"/api/compare?codes={UTRECHT},GM9999"), 404, "GM9999")
+
+
+def test_target_group_ranks_areas_in_scope(client, db, has_mix):
+    pid = db.execute("SELECT id FROM profiles ORDER BY position LIMIT 1").fetchone()[0]
+    body = client.get(f"/api/target-groups/{pid}", params={"scope": UTRECHT, "level": "pc4"}).json()
+    top = body["top_areas"]
+    assert 0 < len(top) <= limits.TOP_AREAS
+    shares = [a["share"] for a in top]
+    assert shares == sorted(shares, reverse=True)
+    in_gemeente = {
+        r[0]
+        for r in db.execute(
+            "SELECT area_code FROM areas WHERE is_current AND level = 'pc4' AND gemeente_code = ?",
+            [UTRECHT],
+        ).fetchall()
+    }
+    assert {a["code"] for a in top} <= in_gemeente
+    all_kids = client.get(f"/api/areas/{UTRECHT}/children?level=pc4").json()["areas"]
+    best = max((a for a in all_kids if not a["suppressed"]), key=lambda a: a["shares"][pid])
+    assert top[0]["code"] == best["code"]
+
+
+def test_target_group_bad_input(client, has_mix):
+    assert_dutch_error(client.get("/api/target-groups/geen_profiel"), 400, "profiel")
+    pid = client.get("/api/profiles").json()["profiles"][0]["id"]
+    assert_dutch_error(
+        client.get(f"/api/target-groups/{pid}?scope=3511&level=buurt"), 400, "niveau"
+    )
+
+
+# --- OpenAPI ------------------------------------------------------------------------
+
+
+def test_openapi_documents_every_endpoint(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/areas/{code}",
+        "/api/areas/{code}/children",
+        "/api/areas/{code}/geojson",
+        "/api/profiles",
+        "/api/search",
+        "/api/compose",
+        "/api/compose/upload",
+        "/api/compare",
+        "/api/target-groups/{profile_id}",
+        "/api/sources",
+    ):
+        assert path in paths, path
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,256 @@
+"""The Dutch pages and downloads on a database built from the real data."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from betrokken.store.database import connect
+from betrokken.web import limits
+from betrokken.web.app import STATIC_DIR, create_app
+from betrokken.web.palette import PROFILE_COLOURS
+from betrokken.web.postcodes import PostcodeListError, parse_postcode_text
+
+UTRECHT = "GM0344"
+
+
+@pytest.fixture(scope="module")
+def client(built_db) -> TestClient:
+    return TestClient(create_app(built_db), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def db(built_db):
+    con = connect(built_db, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def profile_ids(db) -> list[str]:
+    n = db.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'profile_mix'"
+    ).fetchone()[0]
+    if not n:
+        pytest.skip("De gebouwde database heeft nog geen profielmix (modelartefact ontbreekt).")
+    return [r[0] for r in db.execute("SELECT id FROM profiles ORDER BY position").fetchall()]
+
+
+def assert_accessible_page(html: str) -> None:
+    """The static half of the accessibility rules (axe runs in test_browser.py)."""
+    assert '<html lang="nl">' in html
+    assert 'class="skip-link" href="#inhoud"' in html and 'id="inhoud"' in html
+    assert html.count("<h1") == 1
+    for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html):
+        assert f'for="{field_id}"' in html, f"field {field_id} has no label"
+    assert "cdn" not in html.lower() and "https://" not in html.split("<footer")[0]
+
+
+PAGES = [
+    "/",
+    "/zoeken?q=Utrecht",
+    f"/gebied/{UTRECHT}",
+    f"/gebied/{UTRECHT}?niveau=pc4",
+    "/gebied/3511",
+    "/doelgroep",
+    "/vergelijken",
+    f"/vergelijken?codes={UTRECHT},GM0363",
+    "/eigen-gebied",
+    "/profielen",
+    "/methode",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_render_in_dutch(client, profile_ids, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.text[:500]
+    assert_accessible_page(response.text)
+
+
+def test_gemeente_page_shows_map_table_and_comparison(client, db, profile_ids):
+    html = client.get(f"/gebied/{UTRECHT}").text
+    assert 'id="kaart"' in html and f"/api/areas/{UTRECHT}/geojson?level=wijk" in html
+    assert "/static/vendor/maplibre-gl/maplibre-gl.js" in html
+    wijken = db.execute(
+        "SELECT count(*) FROM areas WHERE is_current AND level = 'wijk' AND gemeente_code = ?",
+        [UTRECHT],
+    ).fetchone()[0]
+    table = html.split('id="gebieden-tabel"')[1].split("</table>")[0]
+    assert table.count("<tr data-code=") == wijken
+    mix_table = html.split('id="mix-tabel"')[1].split("</table>")[0]
+    assert ">Nederland<" in mix_table and ">Utrecht<" in mix_table
+    assert mix_table.count('<th scope="row">') == len(profile_ids)
+    pc4 = client.get(f"/gebied/{UTRECHT}?niveau=pc4&kleur={profile_ids[1]}").text
+    assert "geojson?level=pc4" in pc4 and 'data-mode="' + profile_ids[1] in pc4
+
+
+def test_wijk_page_compares_with_gemeente_and_nl(client, db, profile_ids):
+    wijk = db.execute(
+        "SELECT i.area_code FROM area_indices i JOIN areas a USING (level, area_code, year) "
+        "WHERE i.level = 'wijk' AND NOT i.suppressed AND a.gemeente_code = ? LIMIT 1",
+        [UTRECHT],
+    ).fetchone()[0]
+    html = client.get(f"/gebied/{wijk}").text
+    head = html.split('id="mix-tabel"')[1].split("</thead>")[0]
+    assert [h for h in re.findall(r'<th scope="col">([^<]+)</th>', head)][1:][-2:] == [
+        "Utrecht",
+        "Nederland",
+    ]
+    assert 'id="groepen"' in html and html.count('class="card"') == 3
+
+
+def test_suppressed_area_page_shows_notice_and_no_numbers(client, db, profile_ids):
+    code = db.execute(
+        "SELECT i.area_code FROM area_indices i JOIN areas a USING (level, area_code, year) "
+        "WHERE i.level = 'pc4' AND i.suppressed AND a.is_current LIMIT 1"
+    ).fetchone()[0]
+    html = client.get(f"/gebied/{code}").text
+    assert 'id="onderdrukt"' in html and "Geen schatting" in html
+    assert 'id="mix-tabel"' not in html and 'id="groepen"' not in html
+
+
+def test_unknown_area_page_is_dutch_404(client):
+    response = client.get("/gebied/GM9999")
+    assert response.status_code == 404
+    assert "GM9999" in response.text and "bestaat niet" in response.text
+    assert_accessible_page(response.text)
+    assert client.get("/bestaat-niet").status_code == 404
+
+
+def test_bad_level_on_page_is_4xx(client, profile_ids):
+    response = client.get("/gebied/3511?niveau=wijk")
+    assert response.status_code == 400 and "Niveau" in response.text
+
+
+def test_search_page_redirects_exact_code_and_lists_names(client):
+    response = client.get("/zoeken?q=gm0344", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/gebied/{UTRECHT}"
+    html = client.get("/zoeken?q=Utrecht").text
+    assert f'href="/gebied/{UTRECHT}"' in html
+    assert "minstens" in client.get("/zoeken?q=a").text
+
+
+def test_target_group_page(client, profile_ids):
+    html = client.get(f"/doelgroep?profiel={profile_ids[2]}&gebied={UTRECHT}&niveau=pc4").text
+    rows = html.split('id="top-tabel"')[1].split("</table>")[0].count("<tr>") - 1
+    assert 0 < rows <= limits.TOP_AREAS
+    assert f"/api/areas/{UTRECHT}/geojson?level=pc4" in html
+    assert client.get("/doelgroep?profiel=bestaat_niet").status_code == 400
+
+
+def test_compare_page_by_name_and_errors(client, profile_ids):
+    html = client.get("/vergelijken?gebied=Utrecht&gebied=GM0363").text
+    assert 'id="vergelijk-tabel"' in html and "Amsterdam" in html
+    one = client.get(f"/vergelijken?gebied={UTRECHT}").text
+    assert "Vergelijk 2 tot 4" in one and 'role="alert"' in one
+
+
+def test_custom_area_form(client, db, profile_ids):
+    codes = [
+        r[0]
+        for r in db.execute(
+            "SELECT i.area_code FROM area_indices i JOIN areas a USING (level, area_code, year) "
+            "WHERE i.level = 'pc4' AND NOT i.suppressed AND a.gemeente_code = ? LIMIT 3",
+            [UTRECHT],
+        ).fetchall()
+    ]
+    response = client.post("/eigen-gebied", data={"postcodes": "; ".join(codes)})
+    assert response.status_code == 200 and 'id="eigen-tabel"' in response.text
+    upload = client.post(
+        "/eigen-gebied",
+        data={"postcodes": ""},
+        files={"bestand": ("p.txt", "\n".join(codes).encode(), "text/plain")},
+    )
+    assert upload.status_code == 200 and 'id="eigen-tabel"' in upload.text
+    bad = client.post("/eigen-gebied", data={"postcodes": "3511, hallo"})
+    assert bad.status_code == 422 and "hallo" in bad.text and 'role="alert"' in bad.text
+    csv = client.post("/download/compose.csv", data={"postcodes": ",".join(codes)})
+    frame = pd.read_csv(io.BytesIO(csv.content))
+    assert len(frame) == len(profile_ids) and frame["aandeel"].sum() == pytest.approx(1.0)
+
+
+def test_method_page_lists_sources_from_database(client, db):
+    html = client.get("/methode").text
+    for name, licence in db.execute("SELECT name, licence FROM sources").fetchall():
+        assert f">{name}<" in html
+        assert licence.replace("&", "&amp;") in html
+    assert "een model, geen hokje" in html.lower()
+
+
+# --- downloads ----------------------------------------------------------------------
+
+
+def test_children_csv_and_xlsx_match_the_api(client, profile_ids):
+    api = client.get(f"/api/areas/{UTRECHT}/children?level=wijk").json()
+    csv = client.get(f"/download/areas/{UTRECHT}/children.csv?level=wijk")
+    assert csv.headers["content-disposition"].endswith('.csv"')
+    frame = pd.read_csv(io.BytesIO(csv.content), dtype={"gebiedscode": str})
+    assert list(frame["gebiedscode"]) == [a["code"] for a in api["areas"]]
+    first = next(a for a in api["areas"] if not a["suppressed"])
+    row = frame.set_index("gebiedscode").loc[first["code"]]
+    for pid in profile_ids:
+        assert row[f"aandeel_{pid}"] == pytest.approx(first["shares"][pid])
+    xlsx = client.get(f"/download/areas/{UTRECHT}/children.xlsx?level=wijk")
+    sheet = pd.read_excel(io.BytesIO(xlsx.content))
+    assert len(sheet) == len(frame)
+
+
+def test_area_csv_download_and_suppressed_refusal(client, db, profile_ids):
+    frame = pd.read_csv(io.BytesIO(client.get(f"/download/areas/{UTRECHT}.csv").content))
+    assert list(frame["profiel_id"]) == profile_ids
+    code = db.execute(
+        "SELECT area_code FROM area_indices WHERE suppressed AND level = 'pc4' LIMIT 1"
+    ).fetchone()[0]
+    response = client.get(f"/download/areas/{code}.csv")
+    assert response.status_code == 400 and response.json()["fout"]
+    assert client.get(f"/download/areas/{UTRECHT}.pdf").status_code == 422
+
+
+def test_geopackage_of_gemeente_wijken(client, tmp_path, profile_ids):
+    import geopandas as gpd
+
+    response = client.get(f"/download/areas/{UTRECHT}/children.gpkg?level=wijk")
+    assert response.status_code == 200, response.text[:300]
+    path = tmp_path / "u.gpkg"
+    path.write_bytes(response.content)
+    frame = gpd.read_file(path)
+    api = client.get(f"/api/areas/{UTRECHT}/children?level=wijk").json()
+    assert len(frame) == api["count"]
+    assert frame.crs.to_epsg() == 28992 and frame.geometry.notna().all()
+    bad = client.get(f"/download/areas/{UTRECHT}/children.gpkg?level=land")
+    assert bad.status_code == 422
+
+
+# --- pieces -------------------------------------------------------------------------
+
+
+def test_postcode_text_parsing():
+    assert parse_postcode_text("postcode\n3511 AB\n3511ab; 3512,3513\t9999") == [
+        "3511",
+        "3512",
+        "3513",
+        "9999",
+    ]
+    with pytest.raises(PostcodeListError, match="0123"):
+        parse_postcode_text("3511\n0123")
+    with pytest.raises(PostcodeListError, match="leeg"):
+        parse_postcode_text("postcode\n")
+
+
+def test_palette_has_eight_distinct_colours_with_dark_outlines():
+    assert len(set(PROFILE_COLOURS)) == 8
+    css = (STATIC_DIR / "css" / "app.css").read_text()
+    assert re.search(r"\.swatch \{[^}]*border: 1px solid var\(--ink\)", css)
+
+
+def test_vendored_assets_are_served(client):
+    for path in ("/static/vendor/maplibre-gl/maplibre-gl.js", "/static/js/map.js"):
+        response = client.get(path)
+        assert response.status_code == 200 and len(response.content) > 1000
+    licence = (STATIC_DIR / "vendor" / "maplibre-gl" / "LICENSE.txt").read_text()
+    assert "BSD" in licence or "Redistribution" in licence
