@@ -468,7 +468,10 @@ def children_geojson(
     year = cat.level_years.get(geom_level, 0)
     geoms = dict(
         cur.execute(
-            "SELECT area_code, ST_AsGeoJSON(geom_display) FROM area_geometries "
+            # Simplification can leave GeometryCollections; keep only their polygons.
+            "SELECT area_code, ST_AsGeoJSON(CASE WHEN ST_GeometryType(geom_display) = "
+            "'GEOMETRYCOLLECTION' THEN ST_CollectionExtract(geom_display, 3) "
+            "ELSE geom_display END) FROM area_geometries "
             "WHERE level = ? AND list_contains(?, area_code) AND geom_display IS NOT NULL "
             "QUALIFY row_number() OVER "
             "(PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",

@@ -55,7 +55,7 @@
         map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", paint: { "fill-color": fillColour(), "fill-opacity": 0.85 } });
         map.addLayer({ id: "randen", type: "line", source: "gebieden", paint: { "line-color": "#333333", "line-width": ["case", ["boolean", ["feature-state", "selected"], false], 3, 0.6] } });
         const bounds = new maplibregl.LngLatBounds();
-        data.features.forEach(function (f) { extend(bounds, f.geometry.coordinates); });
+        data.features.forEach(function (f) { extendGeometry(bounds, f.geometry); });
         if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 20, duration: 0 });
         map.once("idle", function () {
           window.betrokkenMapPainted = performance.now();
@@ -67,7 +67,17 @@
       .catch(function (err) { info.textContent = err.message + " De gegevens staan ook in de tabel."; });
   });
 
+  function extendGeometry(bounds, geometry) {
+    if (!geometry) return;
+    if (geometry.type === "GeometryCollection") {
+      (geometry.geometries || []).forEach(function (g) { extendGeometry(bounds, g); });
+      return;
+    }
+    extend(bounds, geometry.coordinates || []);
+  }
+
   function extend(bounds, coords) {
+    if (!Array.isArray(coords) || coords.length === 0) return;
     if (typeof coords[0] === "number") { bounds.extend(coords); return; }
     coords.forEach(function (c) { extend(bounds, c); });
   }

@@ -1,0 +1,280 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright.
+
+One flow a policy adviser would follow (open a gemeente, switch level, click an area,
+choose a target group, compose a custom area, download), with axe-core checking every
+page for serious or critical accessibility violations. Screenshots land in
+``test-artifacts/``. Without Chromium the tests skip, unless BETROKKEN_REQUIRE_BROWSER=1
+(CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = Path(__file__).parent / "assets" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+UTRECHT = "GM0344"
+MAP_TIMEOUT_MS = 20_000
+
+
+def chromium_path() -> str | None:
+    for candidate in (
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if path is None:
+        message = "Chromium ontbreekt (apt-get install chromium); browsertests overgeslagen."
+        if os.environ.get("BETROKKEN_REQUIRE_BROWSER") == "1":
+            pytest.fail(message.replace("overgeslagen", "verplicht in CI"))
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(built_db):
+    """The app served by uvicorn in a thread on a free loopback port."""
+    import uvicorn
+
+    from betrokken.store.database import connect
+    from betrokken.web.app import create_app
+
+    con = connect(built_db, read_only=True)
+    has_mix = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'profile_mix'"
+    ).fetchone()[0]
+    con.close()
+    if not has_mix:
+        pytest.skip("De gebouwde database heeft nog geen profielmix (modelartefact ontbreekt).")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(built_db), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("De webserver startte niet binnen 20 s.")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def page(browser, base_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on(
+        "requestfailed",
+        lambda req: (
+            errors.append(f"request failed: {req.url}")
+            if not req.url.startswith(base_url) or "/static/" in req.url or "/api/" in req.url
+            else None
+        ),
+    )
+    pg.set_default_timeout(MAP_TIMEOUT_MS)
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def wait_for_map(page) -> None:
+    page.wait_for_selector("#kaart[data-ready='1']", state="attached", timeout=MAP_TIMEOUT_MS)
+
+
+def check_axe(page, name: str) -> None:
+    """No serious or critical axe-core violations on the current page."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    details = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:3])
+        for v in bad
+    ]
+    assert not bad, f"axe op {name}:\n" + "\n".join(details)
+
+
+def shot(page, name: str) -> None:
+    """Whole-page screenshot; the viewport grows to the page first, because Chromium's
+    own full-page capture resizes the WebGL canvas mid-shot and shifts the map."""
+    size = page.viewport_size
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(height, 8000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def click_first_area_on_map(page) -> str:
+    """Click a pixel that lies inside a rendered polygon; return that area's code."""
+    point = page.evaluate(
+        """() => {
+          const map = window.betrokkenMap, canvas = map.getCanvas();
+          const w = canvas.clientWidth, h = canvas.clientHeight;
+          for (let y = h / 2, i = 0; i < 40; i++) {
+            for (let x = w / 2 - 100; x <= w / 2 + 100; x += 25) {
+              const yy = y + (i % 2 ? 1 : -1) * Math.floor(i / 2) * 10;
+              const hit = map.queryRenderedFeatures([x, yy], {layers: ['vlakken']});
+              if (hit.length && hit[0].properties.suppressed !== true) {
+                return {x: x, y: yy, code: hit[0].properties.code};
+              }
+            }
+          }
+          return null;
+        }"""
+    )
+    assert point, "geen gebied zichtbaar op de kaart"
+    page.locator("#kaart canvas").click(position={"x": point["x"], "y": point["y"]})
+    return point["code"]
+
+
+def test_adviser_flow(page, base_url):
+    # Start: keyboard users reach the content with the skip link.
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    check_axe(page, "start")
+    shot(page, "01-start")
+
+    # Search a gemeente by name and open it.
+    page.get_by_label("Zoek een gemeente, wijk, buurt of postcode").fill("Utrecht")
+    page.get_by_role("button", name="Zoeken").click()
+    page.locator(f"a[href='/gebied/{UTRECHT}']").first.click()
+    page.wait_for_url(f"**/gebied/{UTRECHT}")
+    wait_for_map(page)
+    assert page.locator("#gebieden-tabel tbody tr").count() > 5
+    check_axe(page, "gemeente")
+    shot(page, "02-gemeente-wijken")
+
+    # Sort the table by population with the keyboard.
+    page.get_by_role("button", name="Inwoners").focus()
+    page.keyboard.press("Enter")
+    th = page.locator("#gebieden-tabel thead th").nth(2)
+    assert th.get_attribute("aria-sort") == "descending"
+    pops = page.locator("#gebieden-tabel tbody tr td:nth-child(3)").evaluate_all(
+        "cells => cells.map(c => parseFloat(c.dataset.value))"
+    )
+    assert pops == sorted(pops, reverse=True)
+
+    # Switch the level to postcodes and colour by one profile's share.
+    page.get_by_label("Postcodes").check()
+    page.get_by_label("Kleur op kaart").select_option(index=2)
+    page.get_by_role("button", name="Toon").click()
+    page.wait_for_url("**niveau=pc4**")
+    wait_for_map(page)
+    n_rows = page.locator("#gebieden-tabel tbody tr").count()
+    n_features = page.evaluate("window.betrokkenMap.querySourceFeatures('gebieden').length")
+    assert n_rows > 10 and n_features > 0
+    shot(page, "03-gemeente-postcodes")
+
+    # Download the map as PNG and the table as CSV.
+    with page.expect_download() as png_info:
+        page.get_by_role("button", name="kaart als PNG").click()
+    png = Path(png_info.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    with page.expect_download() as csv_info:
+        page.get_by_role("link", name="CSV").last.click()
+    frame = pd.read_csv(io.BytesIO(Path(csv_info.value.path()).read_bytes()), dtype=str)
+    assert len(frame) == n_rows
+    with page.expect_download() as gpkg_info:
+        page.get_by_role("link", name="GeoPackage (voor QGIS)").click()
+    assert Path(gpkg_info.value.path()).read_bytes()[:15] == b"SQLite format 3"
+
+    # Click an area on the map and follow the link to its page.
+    code = click_first_area_on_map(page)
+    link = page.locator("#kaart-link")
+    link.wait_for()
+    assert code in page.locator("#kaart-info").inner_text()
+    link.click()
+    page.wait_for_url(f"**/gebied/{code}")
+    page.locator("#mix-tabel").wait_for()
+    wait_for_map(page)
+    assert "Nederland" in page.locator("#mix-tabel thead").inner_text()
+    check_axe(page, "gebied")
+    shot(page, "04-gebied")
+
+    # Target group: choose a profile within Utrecht.
+    page.goto("/doelgroep")
+    wait_for_map(page)
+    page.get_by_label("Profiel").select_option(index=3)
+    page.get_by_label("Binnen").select_option(UTRECHT)
+    page.get_by_role("button", name="Toon").click()
+    page.wait_for_url(f"**gebied={UTRECHT}**")
+    wait_for_map(page)
+    assert page.locator("#top-tabel tbody tr").count() > 3
+    check_axe(page, "doelgroep")
+    shot(page, "05-doelgroep")
+
+    # Custom area from pasted postcodes, then its CSV.
+    page.goto("/eigen-gebied")
+    page.get_by_label("Postcodes", exact=True).fill("3511\n3512 AB\n3513; 3514")
+    page.get_by_role("button", name="Bereken samenstelling").click()
+    page.locator("#eigen-tabel").wait_for()
+    assert "4 postcodes" in page.locator("#resultaat-kop").inner_text()
+    check_axe(page, "eigen-gebied")
+    shot(page, "06-eigen-gebied")
+    with page.expect_download() as custom_info:
+        page.get_by_role("button", name="Download als CSV").click()
+    custom = pd.read_csv(io.BytesIO(Path(custom_info.value.path()).read_bytes()))
+    assert custom["aandeel"].sum() == pytest.approx(1.0)
+
+    # A malformed list is explained, in Dutch, next to the form.
+    page.get_by_label("Postcodes", exact=True).fill("3511, hallo")
+    page.get_by_role("button", name="Bereken samenstelling").click()
+    assert "hallo" in page.get_by_role("alert").inner_text()
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        (f"/vergelijken?codes={UTRECHT},GM0363,3511", "07-vergelijken"),
+        ("/profielen", "08-profielen"),
+        ("/methode", "09-methode"),
+    ],
+)
+def test_other_pages_pass_axe(page, path, name):
+    page.goto(path)
+    check_axe(page, name)
+    shot(page, name)
