@@ -36,7 +36,7 @@ def services(data_dir: Path):
 @pytest.fixture()
 def online(services: FakeServices, monkeypatch, tmp_path: Path) -> Path:
     monkeypatch.setenv(download.ODATA_ENV, f"{services.url}/odata")
-    monkeypatch.setenv(download.PDOK_ENV, f"{services.url}/pdok")
+    monkeypatch.setenv(download.PDOK_ENV, f"{services.url}/pdok/{{year}}")
     monkeypatch.setenv(download.MIRROR_ENV, f"{services.url}/mirror")
     cache = tmp_path / "cache"
     monkeypatch.setenv("BETROKKEN_CACHE", str(cache))
@@ -127,3 +127,34 @@ def test_no_mirror_names_the_source(online: Path, monkeypatch):
     monkeypatch.delenv(download.MIRROR_ENV)
     with pytest.raises(SourceError, match=WIJK_2024.filename):
         WIJK_2024.download(online / "x")
+
+
+def test_official_services_without_mirror(online: Path, monkeypatch, data_dir: Path,
+                                          services: FakeServices):
+    """No mirror: gemeente and wijk come from OData 85984NED/85318NED and PDOK alone."""
+    monkeypatch.delenv(download.MIRROR_ENV)
+    before = sum(n for p, n in services.requests.items() if p.startswith("/mirror"))
+    remote = build_area_tables(None)
+    assert sum(n for p, n in services.requests.items() if p.startswith("/mirror")) == before
+    checks = run_quality_checks(remote)
+    assert any("niet gebouwd" in c["message"] for c in checks)
+    cur = remote.areas[remote.areas["is_current"]]
+    assert cur.groupby("level").size().to_dict() == {"buurt": 3, "gemeente": 342, "wijk": 3393}
+    local = build_area_tables(data_dir).areas
+    key = ["level", "area_code"]
+    both = cur.merge(local[local["is_current"]], on=key, suffixes=("", "_local"))
+    assert len(both) == 342 + 3393
+    assert (both["population"] == both["population_local"]).all()
+    for column in ("share_age_25_44", "share_man", "share_edu_hoog", "share_hh_single",
+                   "share_migration_nietwest", "income_avg"):
+        rows = both
+        if column == "share_migration_nietwest":  # local wijken use 2019 (mirror-only file)
+            rows = both[both["level"] == "gemeente"]
+        diff = (rows[column] - rows[f"{column}_local"]).abs()
+        # percentages -> counts -> shares: rounding only
+        assert diff.max() < 0.025 and diff.median() < 0.005, column
+    gm = cur[cur["level"] == "gemeente"].set_index("area_code")
+    assert gm.loc["GM1992", "share_edu_laag"] == pytest.approx(
+        local.set_index(["level", "area_code", "year"]).loc[("gemeente", "GM1992", 2024),
+                                                             "share_edu_laag"], abs=1e-3)
+    assert remote.sources["path_or_url"].str.contains("/odata/|/pdok/").all()

@@ -67,6 +67,11 @@ HOUSING_COLUMNS = ("share_owner_occupied", "woz_avg")
 FROM_PARENT = (*HH_SHARES, *MIGRATION_SHARES, *EDU_SHARES, *INCOME_COLUMNS, *HOUSING_COLUMNS)
 """Columns a wijk or PC4 takes from a wider area when they are not published for it."""
 
+REQUIRED_SOURCES = (GEMEENTE_2024, GEMEENTE_2024_POLYGONS, GEMEENTE_2022,
+                    GEMEENTE_2022_POLYGONS, KWB_2024_POPULATION, WIJK_2024, WIJK_2024_POLYGONS)
+"""Needed for any build; the others may be absent in a download without mirror."""
+PC4_SOURCES = (PC4_BOUNDARIES_2020, PC4_POPULATION_2021, PC4_AGE_SEX_2021)
+
 AREA_COLUMNS = (
     *schema.AREA_ID_COLUMNS,
     *schema.AREA_SHARE_COLUMNS,
@@ -102,7 +107,7 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
 
         data_dir, extras, origin_of = download_sources(progress=progress)
     data_dir = Path(data_dir)
-    raw = _read_all(data_dir, progress)
+    raw = _read_all(data_dir, progress, all_required=not extras)
     task = progress.add_task("Gebieden harmoniseren", total=5) if progress else None
 
     def step() -> None:
@@ -113,20 +118,25 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
     mapping = gemeente_2022_to_2024(raw[GEMEENTE_2022_POLYGONS.name],
                                     raw[GEMEENTE_2024_POLYGONS.name])
     gm22_on_24 = reconcile_gemeente_2022(raw[GEMEENTE_2022.name], mapping)
-    crosswalk = pc4_crosswalk(raw[PC4_WIJK_CROSSWALK.name])
-    density_model = calibrate_address_density(raw, crosswalk)
+    has_crosswalk = PC4_WIJK_CROSSWALK.name in raw
+    crosswalk = (pc4_crosswalk(raw[PC4_WIJK_CROSSWALK.name]) if has_crosswalk
+                 else pd.DataFrame(columns=["pc4", "gemeente_code", "wijk_code", "n_addresses"]))
+    density_model = calibrate_address_density(raw, crosswalk) if has_crosswalk else {}
     step()
 
     gemeente = gemeente_2024_rows(raw, gm22_on_24)
-    history = [gemeente_2022_rows(raw[GEMEENTE_2022.name]),
-               gemeente_2020_rows(raw[GEMEENTE_2020.name])]
+    history = [gemeente_2022_rows(raw[GEMEENTE_2022.name])]
+    if GEMEENTE_2020.name in raw:
+        history.append(gemeente_2020_rows(raw[GEMEENTE_2020.name]))
     step()
     wijk = wijk_2024_rows(raw, gemeente, crosswalk, density_model)
-    history.append(wijk_2019_rows(raw[WIJK_2019.name]))
+    if WIJK_2019.name in raw:
+        history.append(wijk_2019_rows(raw[WIJK_2019.name]))
     step()
-    pc4 = pc4_2021_rows(raw, wijk, crosswalk, density_model)
+    levels = [gemeente, wijk]
+    if has_crosswalk and all(s.name in raw for s in PC4_SOURCES):
+        levels.append(pc4_2021_rows(raw, wijk, crosswalk, density_model))
     step()
-    levels = [gemeente, wijk, pc4]
     used = [s for s in LOCAL_SOURCES if s.name in raw]
     buurt = None
     if extras.get("buurt") is not None:
@@ -155,11 +165,15 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_all(data_dir: Path, progress) -> dict[str, pd.DataFrame]:
+def _read_all(data_dir: Path, progress, *, all_required: bool = True
+              ) -> dict[str, pd.DataFrame]:
+    """Read every source; in download mode the optional ones may be absent."""
     task = progress.add_task("Bronnen lezen", total=len(LOCAL_SOURCES)) if progress else None
     raw: dict[str, pd.DataFrame] = {}
+    required = {s.name for s in REQUIRED_SOURCES}
     for source in LOCAL_SOURCES:
-        raw[source.name] = source.read_local(data_dir)
+        if all_required or source.name in required or source.path(data_dir).is_file():
+            raw[source.name] = source.read_local(data_dir)
         if progress is not None:
             progress.advance(task)
     return raw
@@ -175,9 +189,10 @@ def _check_codes(raw: dict[str, pd.DataFrame]) -> None:
            KWB_2024_POPULATION, "regio_code", "wijk 2024")
     populated = raw[WIJK_2024.name].dropna(subset=["aantal_inwoners"])
     _known(populated["gemeentecode"], gm24, WIJK_2024, "gemeentecode", "gemeente 2024")
-    cw = raw[PC4_WIJK_CROSSWALK.name]
-    _known(cw.loc[cw["year"] == "2024", "wijkcode"], wk24, PC4_WIJK_CROSSWALK, "wijkcode",
-           "wijk 2024")
+    if PC4_WIJK_CROSSWALK.name in raw:
+        cw = raw[PC4_WIJK_CROSSWALK.name]
+        _known(cw.loc[cw["year"] == "2024", "wijkcode"], wk24, PC4_WIJK_CROSSWALK,
+               "wijkcode", "wijk 2024")
 
 
 def _known(codes: pd.Series, known: set, source: Source, column: str, what: str) -> None:
@@ -507,7 +522,11 @@ def wijk_2024_rows(raw: dict[str, pd.DataFrame], gemeente: pd.DataFrame,
     parent_secret = parent["secret_columns"].fillna("")
 
     # Migration and WOZ from the same wijk in 2019, benchmarked to the current gemeente.
-    w19 = wijk_2019_rows(raw[WIJK_2019.name]).set_index("area_code")
+    if WIJK_2019.name in raw:
+        w19 = wijk_2019_rows(raw[WIJK_2019.name]).set_index("area_code")
+    else:
+        w19 = pd.DataFrame(columns=["population", "share_migration_west",
+                                    "share_migration_nietwest", "woz_avg"], dtype="float64")
     same = w19.reindex(out.index)
     change = (same["population"] - out["population"]).abs() / out["population"].where(
         out["population"] > 0)
@@ -529,15 +548,37 @@ def wijk_2024_rows(raw: dict[str, pd.DataFrame], gemeente: pd.DataFrame,
     nl = (1.0 - out["share_migration_west"] - out["share_migration_nietwest"]).clip(lower=0)
     out.loc[mig_from_2019, "share_migration_nl"] = nl[mig_from_2019]
 
-    addresses = crosswalk.groupby("wijk_code")["n_addresses"].sum().reindex(out.index)
-    land_km2 = pop["OppervlakteLand_123"].reindex(out.index) / 100.0
-    density = addresses / land_km2.where(land_km2 > 0)
-    out["address_density"] = estimated_oad(density, density_model)
-    out["urbanity"] = urbanity_class(out["address_density"])
+    measured_urbanity = "stedelijkheid" in w.columns and w["stedelijkheid"].notna().any()
+    if measured_urbanity:  # the StatLine download publishes OAD and class per wijk
+        out["address_density"] = w["omgevingsadressendichtheid"]
+        out["urbanity"] = w["stedelijkheid"].astype("Int64")
+    elif density_model:
+        addresses = crosswalk.groupby("wijk_code")["n_addresses"].sum().reindex(out.index)
+        land_km2 = pop["OppervlakteLand_123"].reindex(out.index) / 100.0
+        density = addresses / land_km2.where(land_km2 > 0)
+        out["address_density"] = estimated_oad(density, density_model)
+        out["urbanity"] = urbanity_class(out["address_density"])
+    else:
+        out["address_density"] = np.nan
+        out["urbanity"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     no_density = out["urbanity"].isna()
     out.loc[no_density, "urbanity"] = parent.loc[no_density, "urbanity"]
 
-    out["derived_columns"] = ",".join((*FROM_PARENT, "address_density", "urbanity"))
+    # The StatLine download also publishes herkomst and household types per wijk.
+    measured = pd.DataFrame(False, index=out.index, columns=list(FROM_PARENT))
+    for ours, theirs in (*zip(HH_SHARES, KWB_HH, strict=True),
+                         ("share_migration_nl", "pct_herkomst_nl"),
+                         ("share_migration_west", "pct_herkomst_europa"),
+                         ("share_migration_nietwest", "pct_herkomst_buiten_europa")):
+        if theirs in w.columns:
+            value = _pct(w[theirs])
+            measured[ours] = value.notna()
+            out[ours] = value.where(value.notna(), out[ours])
+    own = () if measured_urbanity else ("address_density", "urbanity")
+    derived_text = pd.Series("", index=out.index, dtype="object")
+    for column in FROM_PARENT:
+        derived_text = derived_text.where(measured[column], derived_text + column + ",")
+    out["derived_columns"] = (derived_text + ",".join(own)).str.rstrip(",")
     out["secret_columns"] = _join_flags(
         secret, parent_secret.map(lambda s: ",".join(c for c in s.split(",")
                                                      if c in FROM_PARENT)))
@@ -734,14 +775,15 @@ def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame, *,
     """
     parts = []
     inputs = [
-        (raw[GEMEENTE_2024_POLYGONS.name], GEMEENTE_2024_POLYGONS, "gemeente", 2024,
+        (raw.get(GEMEENTE_2024_POLYGONS.name), GEMEENTE_2024_POLYGONS, "gemeente", 2024,
          "gemeentecode"),
-        (raw[GEMEENTE_2022_POLYGONS.name], GEMEENTE_2022_POLYGONS, "gemeente", 2022,
+        (raw.get(GEMEENTE_2022_POLYGONS.name), GEMEENTE_2022_POLYGONS, "gemeente", 2022,
          "gemeentecode"),
-        (raw[WIJK_2024_POLYGONS.name], WIJK_2024_POLYGONS, "wijk", 2024, "wijkcode"),
-        (raw[PC4_BOUNDARIES_2020.name], PC4_BOUNDARIES_2020, "pc4", CURRENT_YEAR["pc4"],
+        (raw.get(WIJK_2024_POLYGONS.name), WIJK_2024_POLYGONS, "wijk", 2024, "wijkcode"),
+        (raw.get(PC4_BOUNDARIES_2020.name), PC4_BOUNDARIES_2020, "pc4", CURRENT_YEAR["pc4"],
          "postcode"),
     ]
+    inputs = [item for item in inputs if item[0] is not None]
     if buurt_geometries is not None:
         if "buurtcode" not in buurt_geometries.columns:
             raise SourceError("Buurtgrenzen van PDOK missen kolom 'buurtcode'.")

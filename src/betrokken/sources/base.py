@@ -165,7 +165,8 @@ def validate(frame: pd.DataFrame, source: Source, path: Path) -> pd.DataFrame:
             )
         frame[source.code_column] = codes
     secret = pd.Series("", index=frame.index, dtype="object")
-    for col in source.numeric_columns:
+    optional = [c for c in source.meta.get("optional_numeric", ()) if c in frame.columns]
+    for col in (*source.numeric_columns, *optional):
         values, is_secret = to_numeric_with_secrecy(frame[col], column=col, path=path)
         frame[col] = values
         secret = secret.where(~is_secret, secret + col + ",")

@@ -251,9 +251,24 @@ def write_kwb_2024_population_file(table: pd.DataFrame, data_dir: Path) -> Path:
 
 def fetch_pdok_features(year: int, collection: str, cache_dir: Path, *, progress=None,
                         page_size: int = 1000):
-    """All features of a PDOK wijken-en-buurten collection (GeoJSON pages), cached."""
+    """All features of a PDOK wijken-en-buurten collection as a GeoDataFrame."""
     import geopandas as gpd
 
+    path = fetch_pdok_geojson(year, collection, cache_dir, progress=progress,
+                              page_size=page_size)
+    frame = gpd.read_file(path)
+    if frame.crs is None:
+        frame = frame.set_crs("OGC:CRS84")
+    return frame
+
+
+def fetch_pdok_geojson(year: int, collection: str, cache_dir: Path, *, progress=None,
+                       page_size: int = 1000) -> Path:
+    """All features of a PDOK wijken-en-buurten collection (GeoJSON pages), cached.
+
+    The file carries ``metadata.year`` like the local boundary files, so the same
+    year check applies.
+    """
     cache = Path(cache_dir) / "pdok" / f"{collection}_{year}.geojson"
     if not cache.is_file():
         url: str | None = f"{pdok_url(year)}/collections/{collection}/items"
@@ -273,11 +288,120 @@ def fetch_pdok_features(year: int, collection: str, cache_dir: Path, *, progress
         if not features:
             raise SourceError(f"PDOK-collectie '{collection}' ({year}) is leeg.")
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    frame = gpd.read_file(cache)
-    if frame.crs is None:
-        frame = frame.set_crs("OGC:CRS84")
-    return frame
+        cache.write_text(json.dumps({"type": "FeatureCollection", "metadata": {"year": year},
+                                     "features": features}))
+    return cache
+
+
+# --------------------------------------------------------------------------- official
+
+
+KWB_2022_TABLE = "85318NED"
+KWB_2022_KEYS = ("AantalInwoners", "Mannen", "Vrouwen", "k_0Tot15Jaar", "k_15Tot25Jaar",
+                 "k_25Tot45Jaar", "k_45Tot65Jaar", "k_65JaarOfOuder", "HuishoudensTotaal",
+                 "Eenpersoonshuishoudens", "HuishoudensZonderKinderen",
+                 "HuishoudensMetKinderen", "Woningvoorraad", "GemiddeldeWoningwaarde",
+                 "Koopwoningen", "GemiddeldInkomenPerInwoner",
+                 "k_40HuishoudensMetLaagsteInkomen", "k_20HuishoudensMetHoogsteInkomen",
+                 "OpleidingsniveauLaag", "OpleidingsniveauMiddelbaar", "OpleidingsniveauHoog",
+                 "Omgevingsadressendichtheid", "MateVanStedelijkheid")
+"""85318NED columns (units from its DataProperties: ages and households are counts,
+Koopwoningen and the income shares are percentages, WOZ and income x 1,000 euro)."""
+
+
+def _by_base(table: pd.DataFrame, base: str) -> pd.Series:
+    match = [c for c in table.columns if c == base or c.rsplit("_", 1)[0] == base]
+    if not match:
+        return pd.Series(float("nan"), index=table.index)
+    return pd.to_numeric(table[match[0]], errors="coerce")
+
+
+def kwb_attributes(table: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """StatLine KWB rows of one level in the column layout of the local attribute files.
+
+    Counts become percentages of residents (age, herkomst) or of households (types),
+    as the PDOK/geoinzicht files publish them; everything else keeps its unit.
+    """
+    rows = table[table["regio_code"].str.startswith(prefix)].reset_index(drop=True)
+    pop = _by_base(rows, "AantalInwoners")
+    hh = _by_base(rows, "HuishoudensTotaal")
+    out = pd.DataFrame({"aantal_inwoners": pop, "mannen": _by_base(rows, "Mannen"),
+                        "vrouwen": _by_base(rows, "Vrouwen")})
+    groups = (
+        (("0_15", "k_0Tot15Jaar"), ("15_25", "k_15Tot25Jaar"), ("25_45", "k_25Tot45Jaar"),
+         ("45_65", "k_45Tot65Jaar"), ("65plus", "k_65JaarOfOuder")),
+        (("pct_herkomst_nl", "Nederland"), ("pct_herkomst_europa", "EuropaExclusiefNederland"),
+         ("pct_herkomst_buiten_europa", "BuitenEuropa")),
+        (("pct_eenpersoonshhd", "Eenpersoonshuishoudens"),
+         ("pct_hhd_zonder_kind", "HuishoudensZonderKinderen"),
+         ("pct_hhd_met_kind", "HuishoudensMetKinderen")),
+    )
+    for group in groups:
+        # CBS rounds small-area counts (to fives): divide by the group's own sum so
+        # the shares of a group add up to 1 instead of by the rounded total.
+        counts = pd.DataFrame({ours: _by_base(rows, base) for ours, base in group})
+        total = counts.sum(axis=1, min_count=len(group))
+        for ours in counts.columns:
+            out[ours] = 100 * counts[ours] / total.where(total > 0)
+    out["huishoudens"] = hh
+    for ours, base in (("omgevingsadressendichtheid", "Omgevingsadressendichtheid"),
+                       ("stedelijkheid", "MateVanStedelijkheid"),
+                       ("woningvoorraad", "Woningvoorraad"),
+                       ("gem_woz_waarde", "GemiddeldeWoningwaarde"),
+                       ("koopwoningen", "Koopwoningen"),
+                       ("gem_inkomen_inwoner", "GemiddeldInkomenPerInwoner"),
+                       ("pct_hh_laag_inkomen", "k_40HuishoudensMetLaagsteInkomen"),
+                       ("pct_hh_hoog_inkomen", "k_20HuishoudensMetHoogsteInkomen"),
+                       ("opl_laag", "OpleidingsniveauLaag"),
+                       ("opl_midden", "OpleidingsniveauMiddelbaar"),
+                       ("opl_hoog", "OpleidingsniveauHoog")):
+        out[ours] = _by_base(rows, base)
+    codes = rows["regio_code"].str.strip()
+    names = rows["regio_naam"].fillna("")
+    if prefix == "GM":
+        out.insert(0, "gemeentecode", codes)
+        out.insert(1, "gemeentenaam", names)
+    else:
+        out.insert(0, "wijkcode", codes)
+        out.insert(1, "wijknaam", names)
+        out.insert(2, "gemeentecode", "GM" + codes.str[2:6])
+    return out
+
+
+def write_official_sources(data_dir: Path, table_2024: pd.DataFrame, *, progress=None
+                           ) -> dict[str, str]:
+    """Build the local-layout files that CBS/PDOK publish as open services.
+
+    KWB 2024 gemeente and wijk attributes (85984NED), KWB 2022 gemeente attributes
+    (85318NED), and the 2024/2022 gemeente and 2024 wijk boundaries (PDOK). Returns the
+    origin URL per source name.
+    """
+    from betrokken.sources.kwb_gemeente import (
+        GEMEENTE_2022,
+        GEMEENTE_2022_POLYGONS,
+        GEMEENTE_2024,
+        GEMEENTE_2024_POLYGONS,
+    )
+    from betrokken.sources.kwb_wijk import WIJK_2024, WIJK_2024_POLYGONS
+
+    cbs = Path(data_dir) / "cbs"
+    cbs.mkdir(parents=True, exist_ok=True)
+    kwb_attributes(table_2024, "GM").to_csv(cbs / GEMEENTE_2024.filename, index=False)
+    kwb_attributes(table_2024, "WK").to_csv(cbs / WIJK_2024.filename, index=False)
+    table_2022 = fetch_odata_table(KWB_2022_TABLE, KWB_2022_KEYS, data_dir, progress=progress)
+    kwb_attributes(table_2022, "GM").to_csv(cbs / GEMEENTE_2022.filename, index=False)
+    origins = {GEMEENTE_2024.name: f"{odata_url()}/{KWB_2024_TABLE}",
+               WIJK_2024.name: f"{odata_url()}/{KWB_2024_TABLE}",
+               GEMEENTE_2022.name: f"{odata_url()}/{KWB_2022_TABLE}"}
+    for source, year, collection in ((GEMEENTE_2024_POLYGONS, 2024, "gemeenten"),
+                                     (GEMEENTE_2022_POLYGONS, 2022, "gemeenten"),
+                                     (WIJK_2024_POLYGONS, 2024, "wijken")):
+        path = fetch_pdok_geojson(year, collection, data_dir, progress=progress)
+        target = cbs / source.filename
+        target.unlink(missing_ok=True)
+        target.symlink_to(path.resolve())
+        origins[source.name] = f"{pdok_url(year)}/collections/{collection}"
+    return origins
 
 
 # --------------------------------------------------------------------------- all
@@ -287,6 +411,11 @@ def download_sources(*, progress=None, cache: Path | None = None
                      ) -> tuple[Path, dict, dict[str, str]]:
     """Fetch what a build needs; returns (data dir in the cache, extras, origins).
 
+    With ``BETROKKEN_MIRROR_URL`` every local file comes from the mirror. Without it,
+    the files CBS and PDOK publish as open services are built from those services
+    (KWB 2024 and 2022, boundaries); the others (PC4 tables and polygons, the address
+    crosswalks, the 2019/2020 history) are then absent and the build leaves out what
+    depends on them (the PC4 level, the historic rows), which ``betrokken info`` shows.
     ``extras`` holds the buurt table (85984NED rows with a BU code) and the buurt
     polygons (PDOK); ``origins`` maps source names to the URL they came from.
     """
@@ -301,11 +430,14 @@ def download_sources(*, progress=None, cache: Path | None = None
     write_kwb_2024_population_file(table, data_dir)
     origins[KWB_2024_POPULATION.name] = f"{odata_url()}/{KWB_2024_TABLE}"
     mirror = mirror_url()
-    for source in LOCAL_SOURCES:
-        if source.name in origins:
-            continue
-        fetch_source(source, data_dir, progress=progress)
-        origins[source.name] = f"{mirror}/cbs/{source.filename}"
+    if mirror is None:
+        origins.update(write_official_sources(data_dir, table, progress=progress))
+    else:
+        for source in LOCAL_SOURCES:
+            if source.name in origins:
+                continue
+            fetch_source(source, data_dir, progress=progress)
+            origins[source.name] = f"{mirror}/cbs/{source.filename}"
     buurt = table[table["regio_code"].str.startswith("BU")].reset_index(drop=True)
     geoms = fetch_pdok_features(2024, "buurten", data_dir, progress=progress)
     origins["kwb_2024_buurt"] = f"{odata_url()}/{KWB_2024_TABLE}"

@@ -29,6 +29,10 @@ WIJK_2024 = Source(
     code_column="wijkcode",
     code_prefix=WK,
     download_url="https://opendata.cbs.nl/ODataApi/odata/85984NED",
+    meta={"optional_numeric": ("pct_eenpersoonshhd", "pct_hhd_zonder_kind",
+                               "pct_hhd_met_kind", "pct_herkomst_nl", "pct_herkomst_europa",
+                               "pct_herkomst_buiten_europa", "omgevingsadressendichtheid",
+                               "stedelijkheid")},
 )
 
 WIJK_2024_POLYGONS = Source(

@@ -49,7 +49,9 @@ def database_info(db_path: str | Path) -> dict:
         "years": years,
         "missing_levels": {
             lvl: ("alleen via de download (CBS OData/PDOK), niet in de lokale datamap"
-                  if lvl == "buurt" else "niet gebouwd")
+                  if lvl == "buurt" else
+                  "niet gebouwd: vraagt de PC4-bestanden en de adressenkoppeling "
+                  "(datamap of BETROKKEN_MIRROR_URL)" if lvl == "pc4" else "niet gebouwd")
             for lvl in missing
         },
         "sources": sources,
