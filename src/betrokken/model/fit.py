@@ -1,0 +1,429 @@
+"""``betrokken fit``: survey -> weights -> latent classes -> membership model -> cards -> artifact.
+
+All randomness flows from one seed. The final K=8 fit uses its own seed and settings
+(stored in the artifact under ``settings``), so it can be reproduced without rerunning the
+K-selection and bootstrap loops (see tests/test_model_refit.py).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from betrokken import schema
+from betrokken.model import cards as cards_mod
+from betrokken.model import membership as mem
+from betrokken.model import segmentation as seg
+from betrokken.model.artifact import ARTIFACT_DIR, ProfileModel, save_model
+from betrokken.survey.targets import national_targets
+from betrokken.survey.vu import load_vu, vu_path
+from betrokken.survey.weights import rake, weight_report
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    ks: tuple[int, ...]
+    select_n_init: int
+    final_n_init: int
+    lca_boot: int
+    lca_boot_n_init: int
+    membership_boot: int
+    cv_folds: int = 5
+
+    @classmethod
+    def for_mode(cls, quick: bool) -> FitSettings:
+        if quick:
+            return cls(
+                ks=(6, 8, 10),
+                select_n_init=1,
+                final_n_init=3,
+                lca_boot=4,
+                lca_boot_n_init=1,
+                membership_boot=100,
+            )
+        return cls(
+            ks=tuple(range(2, 11)),
+            select_n_init=8,
+            final_n_init=6,
+            lca_boot=25,
+            lca_boot_n_init=2,
+            membership_boot=200,
+        )
+
+
+MEMBERSHIP_SPECS: dict[str, dict] = {
+    "demografie": {"predictors": list(mem.BASE_PREDICTORS), "interactions": []},
+    "demografie + interacties": {
+        "predictors": list(mem.BASE_PREDICTORS),
+        "interactions": [("age", "sex"), ("age", "education")],
+    },
+    "demografie + stedelijkheid": {
+        "predictors": [*mem.BASE_PREDICTORS, "gemeente_urbanity"],
+        "interactions": [],
+    },
+}
+
+
+def code_version() -> str:
+    """``git describe`` of the checkout, else the package version."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        from importlib.metadata import version
+
+        return f"betrokken {version('betrokken')}"
+
+
+def national_cells(
+    frame: pd.DataFrame, weights: np.ndarray, *, pseudo: float = 0.5
+) -> pd.DataFrame:
+    """Weighted joint age x sex x education x migration (sums to 1), the IPF seed.
+
+    Empty cells get ``pseudo`` respondent-equivalents (mean weight 1) so that no combination is
+    structurally zero in poststratification; respondents with a missing cell variable are left
+    out.
+    """
+    cols = list(schema.CELL_VARIABLES)
+    grid = pd.MultiIndex.from_product([schema.CELL_VARIABLES[c] for c in cols], names=cols)
+    known = frame[cols].notna().all(axis=1).to_numpy()
+    counts = (
+        pd.Series(weights[known], index=pd.MultiIndex.from_frame(frame.loc[known, cols]))
+        .groupby(level=cols)
+        .sum()
+        .reindex(grid, fill_value=0.0)
+    )
+    counts = counts + pseudo * (counts == 0)
+    out = (counts / counts.sum()).rename("weight").reset_index()
+    return out
+
+
+def _log(console, msg: str) -> None:
+    if console is not None:
+        console.print(f"[dim]{datetime.now(UTC):%H:%M:%S}[/] {msg}")
+
+
+def choose_membership(frame, Y, w, *, folds: int, seed: int, console=None) -> tuple[str, dict]:
+    """CV every spec on the rows that have all its predictors; keep extras only if they help.
+
+    The area predictor and interactions are compared with the plain model on the *same* rows;
+    an extra is kept only if it lowers the CV log-loss by more than one standard error.
+    """
+    table = {}
+    base = MEMBERSHIP_SPECS["demografie"]
+    for name, spec in MEMBERSHIP_SPECS.items():
+        rows = frame[spec["predictors"]].notna().all(axis=1).to_numpy()
+        sub = frame.loc[rows].reset_index(drop=True)
+        res = mem.cross_validate(sub, Y[rows], w[rows], folds=folds, seed=seed, **spec)
+        if name != "demografie":
+            ref = mem.cross_validate(sub, Y[rows], w[rows], folds=folds, seed=seed, **base)
+            res["base_model_log_loss_same_rows"] = ref["log_loss"]
+            res["helps"] = bool(ref["log_loss"] - res["log_loss"] > res["log_loss_se"])
+        table[name] = res
+        _log(console, f"membership CV {name}: log-loss {res['log_loss']:.4f}")
+    chosen = "demografie"
+    for name in ("demografie + stedelijkheid", "demografie + interacties"):
+        if table[name].get("helps") and table[name]["log_loss"] < table[chosen]["log_loss"]:
+            chosen = name
+    return chosen, table
+
+
+def fit_and_save(
+    data_dir: Path,
+    *,
+    out: Path | None = None,
+    seed: int = 20210317,
+    quick: bool = False,
+    console=None,
+) -> Path:
+    """Fit everything from the survey in ``data_dir`` and write the artifact; returns its dir."""
+    started = time.perf_counter()
+    settings = FitSettings.for_mode(quick)
+    data_dir = Path(data_dir)
+    frame, sha = load_vu(data_dir)
+    targets = national_targets(data_dir)
+    weights_s = rake(frame, targets)
+    w = weights_s.to_numpy()
+    wreport = weight_report(frame, weights_s, targets)
+    _log(console, f"{len(frame)} respondenten, design effect {wreport['deff_kish']}")
+
+    X = seg.indicator_matrix(frame)
+    scores = seg.axis_scores(frame)
+    ktable = seg.select_k(
+        X,
+        settings.ks,
+        n_init=settings.select_n_init,
+        seed=seed,
+        progress=lambda k: _log(console, f"LCA K={k} klaar"),
+    )
+    best_bic_k = int(ktable.loc[ktable["bic"].idxmin(), "k"])
+
+    t0 = time.perf_counter()
+    segm = seg.fit_segmentation(X, scores, w, n_init=settings.final_n_init, seed=seed)
+    final_seconds = time.perf_counter() - t0
+    post = segm.posterior(X)
+    _log(console, f"K=8 gefit in {final_seconds:.1f} s: {segm.ids}")
+
+    boot = seg.bootstrap_stability(
+        X,
+        w,
+        segm,
+        n_boot=settings.lca_boot,
+        n_init=settings.lca_boot_n_init,
+        seed=seed,
+        progress=lambda b: _log(console, f"bootstrap LCA {b + 1}/{settings.lca_boot}"),
+    )
+
+    thresholds = {
+        "low_trust": 0.5,
+        "high_engagement": float(_weighted_quantile(scores["engagement"].to_numpy(), w, 2 / 3)),
+    }
+    share_boot = seg.share_bootstrap(post, w, n_boot=1000, seed=seed + 3)
+    cards = cards_mod.build_cards(
+        frame,
+        w,
+        post,
+        scores,
+        ids=segm.ids,
+        names=segm.names,
+        share_boot=share_boot,
+        thresholds=thresholds,
+    )
+    refit_spread = np.quantile(boot["shares"], [0.05, 0.95], axis=0)
+
+    # Membership model on the rows with all candidate predictors available.
+    from betrokken.model.membership import pc4_urbanity
+
+    frame = frame.assign(gemeente_urbanity=frame["pc4"].map(pc4_urbanity(data_dir)))
+    chosen, cv_table = choose_membership(
+        frame, post, w, folds=settings.cv_folds, seed=seed, console=console
+    )
+    spec = MEMBERSHIP_SPECS[chosen]
+    rows = frame[spec["predictors"]].notna().all(axis=1).to_numpy()
+    mframe = frame.loc[rows].reset_index(drop=True)
+    if "gemeente_urbanity" in spec["predictors"]:
+        mframe["gemeente_urbanity"] = mframe["gemeente_urbanity"].astype(int)
+    model = mem.MembershipModel(spec["predictors"], spec["interactions"]).fit(
+        mframe, post[rows], w[rows]
+    )
+    boot_coef, boot_int = mem.bootstrap_coefficients(
+        mframe, post[rows], w[rows], n_boot=settings.membership_boot, seed=seed + 7, **spec
+    )
+    _log(console, f"lidmaatschapsmodel '{chosen}' + {settings.membership_boot} bootstraps")
+
+    k8 = ktable[ktable["k"] == 8].iloc[0].to_dict() if 8 in set(ktable["k"]) else segm.stats
+    meta = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": code_version(),
+        "seed": seed,
+        "quick": quick,
+        "settings": {**settings.__dict__, "ks": list(settings.ks)},
+        "data": {
+            "survey": "VU Kiezerspanel 2021, wave 0",
+            "file": str(vu_path(Path("<data>")).as_posix()),
+            "sha256": sha,
+            "n_respondents": int(len(frame)),
+            "n_membership": int(rows.sum()),
+        },
+        "weights": wreport,
+        "targets": {k: v.round(6).to_dict() for k, v in targets.items()},
+        "segmentation": {
+            "k_table": ktable.round(4).to_dict(orient="records"),
+            "best_bic_k": best_bic_k,
+            "k8_in_selection": {k: round(float(v), 4) for k, v in k8.items()},
+            "final": {k: round(float(v), 4) for k, v in segm.stats.items()},
+            "final_fit_seconds": round(final_seconds, 2),
+            "bootstrap": {k: v for k, v in boot.items() if k != "shares"},
+            "share_interval": "1000 resamples of respondents, classes held fixed",
+            "refit_share_p05": refit_spread[0].round(4),
+            "refit_share_p95": refit_spread[1].round(4),
+            "assignment_hash": seg.assignment_hash(post),
+            "n_assigned": int(len(post)),
+            "axes": seg.AXES_DOC,
+            "thresholds": thresholds,
+        },
+        "membership": {
+            "chosen": chosen,
+            "cv": cv_table,
+            "feature_names": model.feature_names_,
+            "C": model.C,
+            "soft_labels": "survey weight x LCA posterior (no modal assignment)",
+        },
+        "lca": {
+            "indicators": list(X.columns),
+            "bins": {c: seg.INDICATORS[c][1] for c in X.columns},
+            "class_weights": segm.params.class_weights,
+            "item_probs": segm.params.item_probs.round(8),
+        },
+    }
+    version = f"vu2021-k8-{sha[:8]}-s{seed}{'-quick' if quick else ''}"
+    profile_model = ProfileModel(
+        version=version,
+        profile_ids=segm.ids,
+        profiles=cards,
+        predictors=list(spec["predictors"]),
+        interactions=[tuple(i) for i in spec["interactions"]],
+        coef=model.coef_,
+        intercept=model.intercept_,
+        boot_coef=boot_coef,
+        boot_intercept=boot_int,
+        national_cells=national_cells(frame, w),
+        meta=meta,
+    )
+    # Lock the stored probabilities: the artifact keeps the saved cells' predictions as a check.
+    meta["check"] = {
+        "cells_proba_sha256": _proba_digest(profile_model),
+    }
+    meta["fit_seconds_total"] = round(time.perf_counter() - started, 1)
+    out_dir = ARTIFACT_DIR if out is None else Path(out)
+    if out_dir.suffix == ".json":
+        out_dir = out_dir.parent
+    save_model(profile_model, out_dir)
+    report = fit_report_markdown(profile_model)
+    (out_dir / "fit_report.md").write_text(report, encoding="utf-8")
+    if out is None and (REPO_ROOT / "docs").is_dir():
+        write_docs(profile_model, report, REPO_ROOT / "docs")
+    _log(console, f"klaar in {meta['fit_seconds_total']} s")
+    return out_dir
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    ok = ~np.isnan(values)
+    v, w = values[ok], weights[ok]
+    order = np.argsort(v)
+    cum = np.cumsum(w[order]) / w.sum()
+    return float(v[order][np.searchsorted(cum, q)])
+
+
+def _proba_digest(model: ProfileModel) -> str:
+    """Digest of predict_proba on the national cells, rounded to 12 decimals."""
+    import hashlib
+
+    X = model.national_cells.copy()
+    if "gemeente_urbanity" in model.predictors:
+        X = X.merge(pd.DataFrame({"gemeente_urbanity": schema.URBANITY_CLASSES}), how="cross")
+    proba = np.round(model.predict_proba(X), 12)
+    return hashlib.sha256(proba.tobytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def fit_report_markdown(model: ProfileModel) -> str:
+    """The numbers for docs/method.md, as tables (written by code, pasted by nobody)."""
+    m = model.meta
+    sg, mb, wt = m["segmentation"], m["membership"], m["weights"]
+    lines = [
+        f"Model `{model.version}`, code `{m['code_version']}`, fitted {m['created']} "
+        f"(seed {m['seed']}, {'quick' if m['quick'] else 'full'} settings: "
+        f"{json.dumps(m['settings'])}). Training file SHA-256 `{m['data']['sha256']}`; "
+        f"n = {m['data']['n_respondents']} respondents (membership model: "
+        f"{m['data']['n_membership']}).",
+        "",
+        "**Weights** (raking to CBS margins): Kish design effect "
+        f"{wt['deff_kish']}, effective n {wt['n_effective']}, weights "
+        f"{wt['weight_min']}–{wt['weight_max']} (mean 1).",
+        "",
+        "| margin | category | sample | weighted | CBS target |",
+        "|---|---|---|---|---|",
+    ]
+    for margin, cats in wt["margins"].items():
+        for cat, v in cats.items():
+            lines.append(
+                f"| {margin} | {cat} | {v['sample']:.3f} | {v['weighted']:.3f} | "
+                f"{v['target']:.3f} |"
+            )
+    lines += [
+        "",
+        f"**Choice of K** (StepMix, categorical_nan, best of {m['settings']['select_n_init']} "
+        "random starts per K):",
+        "",
+        "| K | log-likelihood | parameters | BIC | AIC | relative entropy | smallest class |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in sg["k_table"]:
+        lines.append(
+            f"| {int(row['k'])} | {row['loglik']:.1f} | {int(row['n_parameters'])} | "
+            f"{row['bic']:.1f} | {row['aic']:.1f} | {row['relative_entropy']:.3f} | "
+            f"{row['smallest_class']:.3f} |"
+        )
+    fin = sg["final"]
+    bic8 = next((r["bic"] for r in sg["k_table"] if int(r["k"]) == 8), fin["bic"])
+    best = next(r for r in sg["k_table"] if int(r["k"]) == sg["best_bic_k"])
+    lines += [
+        "",
+        f"Lowest BIC: K = {sg['best_bic_k']} (BIC {best['bic']:.1f}); K = 8 has BIC "
+        f"{bic8:.1f} (Δ = {bic8 - best['bic']:+.1f}).",
+        "",
+        f"**Product model K = 8** (best of {m['settings']['final_n_init']} starts): "
+        f"log-likelihood {fin['loglik']:.1f}, BIC {fin['bic']:.1f}, AIC {fin['aic']:.1f}, "
+        f"relative entropy {fin['relative_entropy']:.3f}, smallest class (unweighted) "
+        f"{fin['smallest_class']:.3f}; fit time {sg['final_fit_seconds']} s.",
+        "",
+        f"**Stability** ({sg['bootstrap']['n_boot']} bootstrap refits, "
+        f"{sg['bootstrap']['n_init']} starts each, classes matched to the product model): "
+        f"adjusted Rand index median {sg['bootstrap']['ari_median']:.3f} "
+        f"(5–95 %: {sg['bootstrap']['ari_p05']:.3f}–{sg['bootstrap']['ari_p95']:.3f}).",
+        "",
+        "| profile | share | 90 % interval (sampling) | 5–95 % over refits | trust | "
+        "engagement | low trust | high engagement |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, p in enumerate(model.profiles):
+        lines.append(
+            f"| {p['name']} (`{p['id']}`) | {p['share']:.3f} | {p['share_lo']:.3f}–"
+            f"{p['share_hi']:.3f} | {sg['refit_share_p05'][i]:.3f}–{sg['refit_share_p95'][i]:.3f}"
+            f" | {p['trust']:.3f} | {p['engagement']:.3f} | "
+            f"{p['p_low_trust']:.3f} | {p['p_high_engagement']:.3f} |"
+        )
+    lines += [
+        "",
+        f"**Membership model** (5-fold CV, survey-weighted, soft targets). Chosen: "
+        f"*{mb['chosen']}*; bootstrap refits B = {model.n_boot}.",
+        "",
+        "| specification | n | CV log-loss (± SE) | base-rate log-loss | CV accuracy | "
+        "majority-class accuracy | plain model, same rows | keeps? |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in mb["cv"].items():
+        same = r.get("base_model_log_loss_same_rows")
+        lines.append(
+            f"| {name} | {r['n']} | {r['log_loss']:.4f} ± {r['log_loss_se']:.4f} | "
+            f"{r['base_log_loss']:.4f} | {r['accuracy']:.3f} | {r['base_accuracy']:.3f} | "
+            f"{'' if same is None else f'{same:.4f}'} | "
+            f"{'—' if 'helps' not in r else ('ja' if r['helps'] else 'nee')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+BEGIN, END = "<!-- BEGIN fit-report -->", "<!-- END fit-report -->"
+
+
+def write_docs(model: ProfileModel, report: str, docs_dir: Path) -> None:
+    """Regenerate docs/profiles.md and the fit-report block inside docs/method.md."""
+    (docs_dir / "profiles.md").write_text(
+        cards_mod.render_cards_markdown(model.profiles, version=model.version), encoding="utf-8"
+    )
+    method = docs_dir / "method.md"
+    if method.is_file():
+        text = method.read_text(encoding="utf-8")
+        if BEGIN in text and END in text:
+            head, rest = text.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            method.write_text(f"{head}{BEGIN}\n{report}{END}{tail}", encoding="utf-8")
