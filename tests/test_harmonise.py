@@ -157,3 +157,20 @@ def test_small_helpers():
     scaled = benchmark_to_parent(child, pd.Series([1.0, 1.0, 1.0]),
                                  pd.Series(["a", "a", "b"]), pd.Series([0.4, 0.4, 0.6]))
     np.testing.assert_allclose(scaled, [0.2, 0.6, 0.6])
+
+
+def test_wijk_2019_figures_are_benchmarked_to_the_gemeente(tables: AreaTables):
+    """Utrecht's 2019 wijken, re-weighted by 2019 residents, average to the gemeente now."""
+    a = tables.areas
+    wijk = current(tables, "wijk").set_index("area_code")
+    w19 = a[(a["level"] == "wijk") & (a["year"] == 2019)].set_index("area_code")
+    utrecht = wijk[wijk["gemeente_code"] == "GM0344"]
+    weights = w19["population"].reindex(utrecht.index)
+    assert weights.notna().all()  # every Utrecht wijk kept its code since 2019
+    gm = current(tables, "gemeente").set_index("area_code").loc["GM0344"]
+    for column in ("share_migration_nietwest", "woz_avg"):
+        mean = np.average(utrecht[column], weights=weights)
+        assert mean == pytest.approx(gm[column], rel=1e-6)
+    # the contrasts between wijken survive (not all equal to the gemeente)
+    assert utrecht["share_migration_nietwest"].std() > 0.05
+    assert "Amsterdam" in tables.notes[1]

@@ -155,6 +155,15 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
         f"Gemeentecodes 2022 -> 2024: {len(changes)} codes samengevoegd in "
         f"{changes['gemeente_code'].nunique()} gemeenten.",
     ]
+    if WIJK_2019.name in raw:
+        matched = wijk_2019_matches(raw[WIJK_2019.name], wijk)
+        pop = wijk.set_index("area_code")["population"]
+        notes.append(
+            f"Wijk-herkomst en WOZ: {int(matched.sum())} van {len(wijk)} wijken "
+            f"({pop[matched].sum() / pop.sum():.0%} van de inwoners) uit dezelfde wijk in 2019 "
+            "(gebenchmarkt op de gemeente); de overige van de gemeente (nieuwe wijkindeling, "
+            "o.a. Amsterdam en Almere)."
+        )
     if buurt is None:
         notes.append("Buurtniveau ontbreekt: alleen beschikbaar via de download (geen datamap).")
     return AreaTables(areas=areas, geometries=geometries, crosswalk=crosswalk,
@@ -530,7 +539,7 @@ def wijk_2024_rows(raw: dict[str, pd.DataFrame], gemeente: pd.DataFrame,
     same = w19.reindex(out.index)
     change = (same["population"] - out["population"]).abs() / out["population"].where(
         out["population"] > 0)
-    usable = change.le(WIJK_2019_MAX_POPULATION_CHANGE)
+    usable = change.le(WIJK_2019_MAX_POPULATION_CHANGE)  # same test as wijk_2019_matches
     used_2019 = pd.Series("", index=out.index, dtype="object")
     for columns in (("share_migration_west", "share_migration_nietwest"), ("woz_avg",)):
         for column in columns:
@@ -584,6 +593,14 @@ def wijk_2024_rows(raw: dict[str, pd.DataFrame], gemeente: pd.DataFrame,
                                                      if c in FROM_PARENT)))
     out["is_current"] = True
     return out.reset_index(drop=True)
+
+
+def wijk_2019_matches(w19_raw: pd.DataFrame, wijk: pd.DataFrame) -> pd.Series:
+    """Per 2024 wijk: is the 2019 wijk with the same code the same area (population test)?"""
+    w24 = wijk.set_index("area_code")["population"]
+    w19 = wijk_2019_rows(w19_raw).set_index("area_code")["population"].reindex(w24.index)
+    change = (w19 - w24).abs() / w24.where(w24 > 0)
+    return change.le(WIJK_2019_MAX_POPULATION_CHANGE)
 
 
 def benchmark_to_parent(child: pd.Series, weight: pd.Series, parent_code: pd.Series,
