@@ -129,3 +129,39 @@ def test_bad_requests_give_dutch_errors(export_db, tmp_path):
         export_areas(export_db, level="wijk", gemeente="Utrecht", fmt="csv", out=tmp_path / "x.csv")
     with pytest.raises(BetrokkenError, match="Buurt"):
         export_areas(export_db, level="buurt", fmt="csv", out=tmp_path / "x.csv")
+
+
+# --- the real database ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "gpkg"])
+def test_real_export_every_format_keeps_suppression(built_db, tmp_path, fmt):
+    from betrokken.store.database import connect
+
+    con = connect(built_db, read_only=True)
+    ids = [r[0] for r in con.execute("SELECT id FROM profiles ORDER BY position").fetchall()]
+    gemeente = con.execute(
+        "SELECT a.gemeente_code FROM area_indices i JOIN areas a USING (year, level, area_code) "
+        "WHERE i.level = 'wijk' AND i.suppressed GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()[0]
+    con.close()
+    path = export_areas(built_db, level="wijk", gemeente=gemeente, fmt=fmt,
+                        out=tmp_path / f"wijk.{fmt}")
+    frame = _read(path, fmt)
+    assert (frame["area_code"].str[:6] == "WK" + gemeente[2:]).all()
+    share_cols = [f"share_{p}{s}" for p in ids for s in ("", "_lo", "_hi")]
+    suppressed = frame["suppressed"].astype(bool)
+    assert suppressed.any() and frame.loc[suppressed, "suppression_reason"].notna().all()
+    assert frame.loc[suppressed, [*share_cols, "engagement_index"]].isna().all().all()
+    np.testing.assert_allclose(
+        frame.loc[~suppressed, [f"share_{p}" for p in ids]].sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_real_gemeente_export_covers_all_gemeenten(built_db, tmp_path):
+    from betrokken.store.database import connect
+
+    con = connect(built_db, read_only=True)
+    n = con.execute("SELECT count(*) FROM area_indices WHERE level = 'gemeente'").fetchone()[0]
+    con.close()
+    frame = pd.read_csv(export_areas(built_db, level="gemeente", fmt="csv", out=tmp_path / "g.csv"))
+    assert len(frame) == n > 300 and frame["engagement_index"].notna().all()

@@ -248,3 +248,128 @@ def test_compose_unknown_and_malformed_postcodes(hand_db):
         compose_postcodes(hand_db, ["0123"])
     with pytest.raises(BetrokkenError, match="ten minste"):
         compose_postcodes(hand_db, [])
+
+
+# --- real areas and the committed model ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real(data_dir):
+    from betrokken.areas.harmonise import build_area_tables
+    from betrokken.model.artifact import load_model
+
+    tables = build_area_tables(data_dir)
+    model = load_model()
+    return tables, model, compute_profile_mix(tables, model)
+
+
+def test_real_mix_covers_every_level_sums_to_one_and_contains_points(real):
+    tables, model, mix = real
+    current = tables.areas[tables.areas["is_current"].astype(bool)]
+    ai = mix.area_indices
+    assert ai.groupby("level").size().to_dict() == current.groupby("level").size().to_dict()
+    assert mix.diagnostics["n_boot"] >= 100
+    pm = mix.profile_mix.dropna(subset=["share"])
+    sums = pm.groupby(["level", "area_code"])["share"].sum()
+    np.testing.assert_allclose(sums, 1.0, atol=1e-9)
+    assert (pm["share_lo"] <= pm["share"]).all() and (pm["share"] <= pm["share_hi"]).all()
+    published = ai[~ai["suppressed"]]
+    assert published["engagement_index"].notna().all()
+    for col in ("engagement_index", "low_trust_share"):
+        assert (published[f"{col}_lo"] <= published[col]).all()
+        assert (published[col] <= published[f"{col}_hi"]).all()
+    assert set(pm["profile_id"]) == set(model.profile_ids)
+    for level in ("gemeente", "wijk", "pc4"):
+        assert (published["level"] == level).sum() > 0.9 * (current["level"] == level).sum()
+
+
+def test_real_suppression_follows_population_and_secret_margins(real):
+    tables, _, mix = real
+    ai = mix.area_indices
+    small = ai["population"] < MIN_RESIDENTS_PUBLISHED
+    assert ai.loc[small, "suppressed"].all()
+    assert (ai.loc[small, "suppression_reason"] == REASON_FEW_RESIDENTS).all()
+    assert ai.loc[ai["suppressed"], "suppression_reason"].notna().all()
+    hidden = mix.profile_mix.merge(ai.loc[ai["suppressed"], ["level", "area_code"]])
+    assert len(hidden) > 0 and hidden[["share", "share_lo", "share_hi"]].isna().all().all()
+
+
+def test_real_gemeenten_are_coherent_with_their_wijken(real):
+    tables, model, mix = real
+    areas = tables.areas[tables.areas["is_current"].astype(bool) & (tables.areas.level == "wijk")]
+    shares = mix.profile_mix[mix.profile_mix.level == "wijk"].pivot(
+        index="area_code", columns="profile_id", values="share")[model.profile_ids]
+    wijk = areas.set_index("area_code")
+    adults = wijk["population"] * (1 - wijk["share_age_0_14"].fillna(0))
+    complete = shares.notna().all(axis=1).groupby(wijk["gemeente_code"]).all()
+    complete = complete[complete].index
+    assert len(complete) > 250
+    gem = mix.profile_mix[mix.profile_mix.level == "gemeente"].pivot(
+        index="area_code", columns="profile_id", values="share")[model.profile_ids]
+    w = adults.loc[shares.index]
+    expected = shares.mul(w, axis=0).groupby(wijk.loc[shares.index, "gemeente_code"]).sum()
+    expected = expected.div(w.groupby(wijk.loc[shares.index, "gemeente_code"]).sum(), axis=0)
+    np.testing.assert_allclose(gem.loc[complete], expected.loc[complete], atol=1e-9)
+    coherence = mix.diagnostics["coherence"]["wijk->gemeente"]
+    assert coherence["parents_aggregated"] == len(gem)
+    assert coherence["own_vs_aggregate_max_abs_diff"] is not None
+
+
+# --- the built database ----------------------------------------------------------------
+
+
+def test_built_database_publishes_nothing_for_suppressed_areas(built_db):
+    from betrokken.store.database import connect
+
+    con = connect(built_db, read_only=True)
+    try:
+        leaks = con.execute(
+            "SELECT count(*) FROM profile_mix m JOIN area_indices i USING (year, level, area_code) "
+            "WHERE i.suppressed AND (m.share IS NOT NULL OR m.share_lo IS NOT NULL "
+            "OR m.share_hi IS NOT NULL OR i.engagement_index IS NOT NULL "
+            "OR i.low_trust_share IS NOT NULL)"
+        ).fetchone()[0]
+        n_suppressed, no_reason = con.execute(
+            "SELECT count(*) FILTER (WHERE suppressed), "
+            "count(*) FILTER (WHERE suppressed AND suppression_reason IS NULL) FROM area_indices"
+        ).fetchone()
+        draws_of_suppressed = con.execute(
+            "SELECT count(*) FROM profile_mix_draws d JOIN area_indices i "
+            "USING (level, area_code) WHERE i.suppressed"
+        ).fetchone()[0]
+        levels = dict(con.execute("SELECT level, count(*) FROM area_indices GROUP BY 1").fetchall())
+        n_profiles = con.execute("SELECT count(*) FROM profiles").fetchone()[0]
+    finally:
+        con.close()
+    assert n_suppressed > 0 and leaks == 0 and no_reason == 0 and draws_of_suppressed == 0
+    assert {"gemeente", "wijk", "pc4"} <= set(levels) and n_profiles == 8
+
+
+def test_compose_real_postcodes(built_db):
+    from betrokken.areas.compose import compose_postcodes
+    from betrokken.errors import UnknownAreaError
+    from betrokken.store.database import connect
+
+    con = connect(built_db, read_only=True)
+    try:
+        codes = [r[0] for r in con.execute(
+            "SELECT area_code FROM area_indices WHERE level = 'pc4' AND NOT suppressed "
+            "AND area_code LIKE '35%' ORDER BY area_code LIMIT 6").fetchall()]
+        out = compose_postcodes(con, codes)
+        single = compose_postcodes(con, codes[:1])
+        own = dict(con.execute("SELECT profile_id, share FROM profile_mix WHERE level = 'pc4' "
+                               "AND area_code = ?", [codes[0]]).fetchall())
+        known = {r[0] for r in con.execute(
+            "SELECT area_code FROM area_indices WHERE level = 'pc4'").fetchall()}
+        absent = next(str(c) for c in range(1000, 10000) if str(c) not in known)
+        with pytest.raises(UnknownAreaError, match=absent):
+            compose_postcodes(con, [codes[0], absent])
+    finally:
+        con.close()
+    assert out["used"] == sorted(codes) and out["n_boot"] >= 100
+    assert sum(r["share"] for r in out["mix"]) == pytest.approx(1.0)
+    assert all(r["share_lo"] <= r["share"] <= r["share_hi"] for r in out["mix"])
+    eng = out["engagement_index"]
+    assert eng["lo"] <= eng["value"] <= eng["hi"]
+    for row in single["mix"]:
+        assert row["share"] == pytest.approx(own[row["profile_id"]])

@@ -140,3 +140,28 @@ def test_margin_columns_follow_the_schema():
 
     for columns in MARGIN_COLUMNS.values():
         assert set(columns) <= set(AREA_SHARE_COLUMNS)
+
+
+# --- real areas, real seed ------------------------------------------------------------
+
+
+def test_ipf_reproduces_published_margins_of_real_areas(data_dir):
+    from betrokken.areas.harmonise import build_area_tables
+    from betrokken.areas.poststratify import poststratify
+    from betrokken.model.artifact import load_model
+
+    areas = build_area_tables(data_dir).areas
+    areas = areas[areas["is_current"].astype(bool)].reset_index(drop=True)
+    seed = seed_array(load_model().national_cells)
+    result = poststratify(areas, load_model().national_cells)
+    margins = area_margins(areas)
+    fitted = np.isfinite(result.max_error)
+    assert fitted.sum() > 0.97 * len(areas)  # only areas with secret/missing margins left out
+    assert result.converged[fitted].all()
+    for fit, var in zip(_margins_of(result.cells[fitted]), CELL_VARIABLES, strict=True):
+        np.testing.assert_allclose(fit, margins[var][fitted], atol=10 * IPF_TOLERANCE)
+    positive = fitted & (np.nan_to_num(result.cells).reshape(len(areas), -1) > 0).all(axis=1)
+    sample = np.flatnonzero(positive)[::50]  # areas with a zero margin category have zero cells
+    assert sample.size > 100
+    expected = np.repeat(_log_odds_ratios(seed[None]), sample.size, axis=0)
+    np.testing.assert_allclose(_log_odds_ratios(result.cells[sample]), expected, atol=1e-6)

@@ -77,3 +77,17 @@ def test_real_elections_reconcile_to_database_codes(data_dir, current_gemeenten)
     assert {"GM1982", "GM1992", "GM1980", "GM1991"} <= set(tk.index)
     assert tk["anti_share"].between(0.02, 0.6).all()
     assert len(ANTI_ESTABLISHMENT_PARTIES) == 5
+
+
+def test_validate_writes_report_and_plots(built_db, data_dir, tmp_path):
+    from betrokken.reports.validation import run_validation
+
+    path = run_validation(built_db, data_dir, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    for needle in ("TK2021 turnout", "GR2022 turnout", "PS2019 turnout", "baseline",
+                   "anti-establishment", "within gemeente", "betrokken validate", "Spearman"):
+        assert needle in text
+    for name in ("turnout", "trust", "within"):
+        png = tmp_path / "img" / f"validation_{name}.png"
+        assert png.stat().st_size > 10_000
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -290,7 +290,8 @@ def compute_profile_mix(tables, model, *, progress=None, n_boot: int | None = No
         idx = np.flatnonzero(estimated & (urb == u))
         if idx.size:
             point[idx] = flat[idx] @ p_point[u]
-            draws[:, idx] = np.matmul(flat[idx][None], p_draws[:, u])
+            stacked = p_draws[:, u].transpose(1, 0, 2).reshape(flat.shape[1], -1)  # (72, B*K)
+            draws[:, idx] = (flat[idx] @ stacked).reshape(idx.size, n_draws, k).transpose(1, 0, 2)
     method = np.where(estimated, "ipf", None).astype(object)
     timings["mix"] = time.perf_counter() - t1
     step()
