@@ -7,7 +7,16 @@ data are never touched.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+
+
+@cache
+def local_area_tables(data_dir: Path):
+    """``build_area_tables(data_dir)`` once per test session (callers must not mutate it)."""
+    from betrokken.areas.harmonise import build_area_tables
+
+    return build_area_tables(Path(data_dir))
 
 
 def broken_copy(data_dir: Path, target: Path, filename: str,

@@ -18,14 +18,14 @@ from betrokken.areas.harmonise import (
 )
 from betrokken.errors import UnknownAreaError
 from betrokken.sources.crosswalk import PC4_WIJK_CROSSWALK
-from helpers_data import append_line, broken_copy
+from helpers_data import append_line, broken_copy, local_area_tables
 
 MARGINALS = [*schema.AREA_SHARE_COLUMNS, "income_avg", "woz_avg"]
 
 
 @pytest.fixture(scope="module")
 def tables(data_dir: Path) -> AreaTables:
-    return build_area_tables(data_dir)
+    return local_area_tables(data_dir)
 
 
 def current(tables: AreaTables, level: str) -> pd.DataFrame:

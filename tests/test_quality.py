@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 import shapely
 
-from betrokken.areas.harmonise import AreaTables, build_area_tables
+from betrokken.areas.harmonise import AreaTables
 from betrokken.areas.quality import run_quality_checks
 from betrokken.errors import QualityError
+from helpers_data import local_area_tables
 
 
 @pytest.fixture(scope="module")
 def tables(data_dir: Path) -> AreaTables:
-    return build_area_tables(data_dir)
+    return local_area_tables(data_dir)
 
 
 def broken(tables: AreaTables) -> AreaTables:

@@ -24,6 +24,7 @@ from betrokken.store.database import atomic_build
 from betrokken.store.inspect import database_info
 from betrokken.store.write import write_area_tables
 from fixtures_http import HAND_MADE_BUURTEN, FakeServices
+from helpers_data import local_area_tables
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_file_download_caches_and_shows_progress(online: Path, services: FakeSer
 def test_build_from_download_matches_local_and_adds_buurt(online: Path, data_dir: Path,
                                                           tmp_path: Path):
     remote = build_area_tables(None, progress=quiet_progress())
-    local = build_area_tables(data_dir)
+    local = local_area_tables(data_dir)
     levels = ["gemeente", "wijk", "pc4"]
     a = remote.areas[remote.areas["level"].isin(levels)].reset_index(drop=True)
     pd.testing.assert_frame_equal(a, local.areas.reset_index(drop=True))
@@ -140,7 +141,7 @@ def test_official_services_without_mirror(online: Path, monkeypatch, data_dir: P
     assert any("niet gebouwd" in c["message"] for c in checks)
     cur = remote.areas[remote.areas["is_current"]]
     assert cur.groupby("level").size().to_dict() == {"buurt": 3, "gemeente": 342, "wijk": 3393}
-    local = build_area_tables(data_dir).areas
+    local = local_area_tables(data_dir).areas
     key = ["level", "area_code"]
     both = cur.merge(local[local["is_current"]], on=key, suffixes=("", "_local"))
     assert len(both) == 342 + 3393
