@@ -220,7 +220,7 @@ def load_predictions(con, level: str) -> pd.DataFrame:
         SELECT i.area_code, a.area_name, a.gemeente_code, i.population, i.engagement_index,
                i.low_trust_share,
                a.share_age_65plus / nullif(1 - a.share_age_0_14, 0) AS share_65plus_adults,
-               a.share_edu_hoog, a.share_edu_laag
+               a.share_edu_hoog, a.share_edu_laag, a.share_migration_nietwest
         FROM area_indices i JOIN areas a USING (year, level, area_code)
         WHERE i.level = ? AND NOT i.suppressed
         """,
@@ -255,7 +255,7 @@ def within_gemeente_pc4(stembureau: pd.DataFrame, pc4: pd.DataFrame) -> pd.DataF
     size = merged.groupby("gemeente_code")["pc4"].transform("count")
     merged = merged[size >= MIN_PC4_PER_GEMEENTE].copy()
     cols = ["turnout", "anti_share", "engagement_index", "low_trust_share",
-            "share_65plus_adults", "share_edu_hoog", "share_edu_laag"]
+            "share_65plus_adults", "share_edu_hoog", "share_edu_laag", "share_migration_nietwest"]
     for col in cols:
         merged[f"{col}_within"] = merged[col] - merged.groupby("gemeente_code")[col].transform(
             "mean")
@@ -324,10 +324,12 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
     predictors = {
         "engagement": [("model: engagement index", "engagement_index"),
                        ("baseline: share 65+ of adults", "share_65plus_adults"),
-                       ("baseline: share highly educated", "share_edu_hoog")],
+                       ("baseline: share highly educated", "share_edu_hoog"),
+                       ("baseline: share non-western migration", "share_migration_nietwest")],
         "trust": [("model: low-trust share", "low_trust_share"),
                   ("baseline: share 65+ of adults", "share_65plus_adults"),
-                  ("baseline: share low educated", "share_edu_laag")],
+                  ("baseline: share low educated", "share_edu_laag"),
+                  ("baseline: share non-western migration", "share_migration_nietwest")],
     }
     joined: dict[str, pd.DataFrame] = {}
     for key in ("TK2021", "GR2022", "PS2019"):
@@ -411,9 +413,12 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         _command(db_path, out_dir),
         "```",
         "",
+        "To reproduce from scratch (data directory in `BETROKKEN_DATA`): "
+        "`betrokken build && betrokken validate --out docs`.",
+        "",
     ]
     if build:
-        keep = {k: v for k, v in build.items() if any(s in k for s in ("model", "time", "code"))}
+        keep = {k: build[k] for k in ("model_version", "code_version", "built_at") if k in build}
         if keep:
             lines += ["Database build: " + ", ".join(f"{k} = {v}" for k, v in keep.items()), ""]
     lines += [
@@ -435,8 +440,9 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "  at least one of the parties above stood in the municipal election and with at least",
         f"  {MIN_PC4_PER_GEMEENTE} matched PC4s. Voters may vote at any polling station of their",
         "  gemeente, so turnout per station is noisy; party shares are the better test.",
-        "- **Baselines** from the same CBS marginals: share 65+ among adults, share highly",
-        "  educated (for turnout) and share low educated (for anti-establishment voting).",
+        "- **Baselines** from the same CBS marginals, one demographic at a time: share 65+",
+        "  among adults (age structure), share highly educated (for turnout) or low educated",
+        "  (for anti-establishment voting), and share with a non-western migration background.",
         "",
         f"Pearson r and Spearman ρ with {int(CI_LEVEL * 100)} % Fisher-z intervals (Spearman with",
         "variance 1.06/(n−3); within-gemeente: effective n reduced by the number of",
@@ -450,6 +456,26 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
     for r in rows:
         lines.append(f"| {r['comparison']} | {r['predictor']} | {r['n']} | "
                      f"{_fmt_r(r, 'pearson')} | {_fmt_r(r, 'spearman')} |")
+    lines += ["", "Summary (generated; model vs best single-variable baseline, by |Pearson r|):",
+              ""]
+    for comparison in dict.fromkeys(r["comparison"] for r in rows):
+        group = [r for r in rows if r["comparison"] == comparison]
+        model = next(r for r in group if r["predictor"].startswith("model"))
+        baselines = [r for r in group if r["predictor"].startswith("baseline")
+                     and np.isfinite(r["pearson"])]
+        if not baselines or not np.isfinite(model["pearson"]):
+            continue
+        best = max(baselines, key=lambda r: abs(r["pearson"]))
+        verdict = ("the model correlates more strongly"
+                   if abs(model["pearson"]) > abs(best["pearson"])
+                   else "the baseline correlates at least as strongly")
+        m_lo, m_hi = sorted(abs(v) for v in model["pearson_ci"])
+        b_lo, b_hi = sorted(abs(v) for v in best["pearson_ci"])
+        if m_lo <= b_hi and b_lo <= m_hi:
+            verdict += " (the 95 % intervals overlap)"
+        lines.append(f"- {comparison}: model r = {model['pearson']:+.2f}, best baseline "
+                     f"({best['predictor'].removeprefix('baseline: ')}) r = "
+                     f"{best['pearson']:+.2f}: {verdict}.")
     lines += [""]
     if per_gemeente.size:
         lines += [
@@ -474,10 +500,16 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "  correlation with turnout or vote shares therefore measures how much of the",
         "  geographic variation those demographics carry through the model; the baselines",
         "  show how much a single demographic already carries.",
-        "- Below gemeente level education and migration are not published per PC4/wijk",
-        "  by CBS in the data used here (they are derived from the gemeente or the 2019 wijk",
-        "  data, see `derived_columns`); within-gemeente variation in the PC4 mix therefore",
-        "  comes mostly from age and sex.",
+        "- Below gemeente level education and migration are not published per PC4 by CBS",
+        "  in the data used here; they are derived from wijk/gemeente figures through the",
+        "  address crosswalk (see `derived_columns` and docs/data.md), so their variation",
+        "  between PC4s of one gemeente is smoothed. Within-gemeente standard deviation",
+        "  across the matched PC4s: " + ", ".join(
+            f"{label} {within[f'{col}_within'].std():.3f}" for label, col in (
+                ("share 65+", "share_65plus_adults"), ("share low educated", "share_edu_laag"),
+                ("share non-western migration", "share_migration_nietwest"),
+                ("model low-trust share", "low_trust_share"))
+        ) + ".",
         "- TK turnout is counted where votes are cast, not where voters live (voting with a",
         "  stempas anywhere in the country), which adds noise in small and commuter gemeenten.",
         "",
