@@ -121,7 +121,7 @@ def build_cards(
         "engagement_mean": _wmean(eng, w),
         "engagement_sd": _wstd(eng, w),
     }
-    nat_channels = {c: _wmean(frame[c].to_numpy(float), w) for c in CHANNEL_ITEMS}
+    nat_channels = {c: round(_wmean(frame[c].to_numpy(float), w), 2) for c in CHANNEL_ITEMS}
     nat_cats = {
         var: {
             cat: float(
@@ -159,7 +159,8 @@ def build_cards(
         }
         trust_z = (m["trust"] - nat["trust_mean"]) / nat["trust_sd"]
         eng_z = (m["engagement"] - nat["engagement_mean"]) / nat["engagement_sd"]
-        channels = {c: _wmean(frame[c].to_numpy(float), pw) for c in CHANNEL_ITEMS}
+        # rounded first, so that the stored evidence reproduces the ranking exactly
+        channels = {c: round(_wmean(frame[c].to_numpy(float), pw), 2) for c in CHANNEL_ITEMS}
         top = sorted(CHANNEL_ITEMS, key=lambda c: -channels[c])[:3]
         relative = [
             c

@@ -52,9 +52,9 @@ class FitSettings:
             )
         return cls(
             ks=tuple(range(2, 11)),
-            select_n_init=8,
+            select_n_init=5,
             final_n_init=6,
-            lca_boot=25,
+            lca_boot=20,
             lca_boot_n_init=2,
             membership_boot=200,
         )

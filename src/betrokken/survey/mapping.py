@@ -33,6 +33,8 @@ class Item:
     recode: Mapping | None = None  # source code -> harmonised value (unlisted valid codes: error)
     transform: Callable[[pd.Series], pd.Series] | None = field(default=None, compare=False)
     group: str = ""  # item group: trust, cynicism, knowledge, turnout, channels, demographics
+    kind: str = "number"  # "number" or "text" (kept as stripped text, e.g. a NUTS region code)
+    required: bool = True  # optional items become an all-missing column when absent
 
     @property
     def is_categorical(self) -> bool:
@@ -77,6 +79,8 @@ def map_item(raw: pd.Series, item: Item, *, survey: str, path: Path | str) -> pd
         mapped = as_text.map(keys)
         mapped[blank] = np.nan
         out = mapped if item.is_categorical else _as_number(mapped)
+    elif item.kind == "text":
+        out = values.astype("string").str.strip().mask(blank)
     else:
         numeric = _as_number(values)
         numeric[blank] = np.nan
@@ -107,16 +111,20 @@ def apply_mapping(
     """Map every declared item; a missing source column or an empty file is a clear error."""
     if raw.empty:
         raise SourceError(f"Het enquêtebestand van {survey} ({path}) bevat geen respondenten.")
-    needed = {item.source for item in items}
+    needed = {item.source for item in items if item.required}
     missing = sorted(needed - set(raw.columns))
     if missing:
         raise SourceError(
             f"Het enquêtebestand van {survey} ({path}) mist kolom(men): {', '.join(missing)}.",
             hint="Gebruik het originele bestand of pas de koppeltabel van deze enquête aan.",
         )
-    return pd.concat(
-        [map_item(raw[item.source], item, survey=survey, path=path) for item in items], axis=1
-    )
+    columns = [
+        map_item(raw[item.source], item, survey=survey, path=path)
+        if item.source in raw.columns
+        else pd.Series(np.nan, index=raw.index, name=item.target)
+        for item in items
+    ]
+    return pd.concat(columns, axis=1)
 
 
 def codebook_table(items: Sequence[Item]) -> pd.DataFrame:

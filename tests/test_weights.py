@@ -1,0 +1,59 @@
+"""Raking reproduces the CBS marginals; the targets themselves are sane."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from betrokken.errors import BetrokkenError
+from betrokken.survey.targets import BIG_CITIES_2022, gemeente_regions, national_targets
+from betrokken.survey.vu import load_vu
+from betrokken.survey.weights import kish_deff, rake, weighted_margin
+
+
+@pytest.fixture(scope="module")
+def sample(data_dir):
+    return load_vu(data_dir)[0]
+
+
+@pytest.fixture(scope="module")
+def targets(data_dir):
+    return national_targets(data_dir)
+
+
+def test_targets_are_shares_from_the_cbs_files(targets, data_dir):
+    assert set(targets) == {"age_sex", "education", "region"}
+    for margin in targets.values():
+        assert margin.sum() == pytest.approx(1.0)
+        assert (margin > 0).all()
+    assert len(targets["age_sex"]) == 8
+    # adults: 65+ is roughly a quarter of the 18+ population, not a fifth of everyone
+    old = targets["age_sex"].filter(like="65plus").sum()
+    assert 0.2 < old < 0.3
+    regions = gemeente_regions(data_dir)
+    assert (regions["region"] == "grote_steden").sum() == len(BIG_CITIES_2022)
+
+
+def test_weighted_margins_reproduce_the_targets(sample, targets):
+    weights = rake(sample, targets)
+    assert weights.mean() == pytest.approx(1.0)
+    for margin, target in targets.items():
+        achieved = weighted_margin(sample, weights, margin).reindex(target.index)
+        np.testing.assert_allclose(achieved.to_numpy(), target.to_numpy(), atol=1e-8)
+    # and the unweighted sample did not already match (the weights do something)
+    raw = weighted_margin(sample, weights * 0 + 1, "age_sex").reindex(targets["age_sex"].index)
+    assert np.abs(raw - targets["age_sex"]).max() > 0.01
+
+
+def test_design_effect(sample, targets):
+    weights = rake(sample, targets)
+    deff = kish_deff(weights)
+    assert deff == pytest.approx(len(weights) * (weights**2).sum() / weights.sum() ** 2)
+    assert 1.0 < deff < 2.0
+    assert kish_deff(np.ones(10)) == pytest.approx(1.0)
+
+
+def test_empty_category_is_a_clear_error(sample, targets):
+    no_young = sample[sample["age"] != "15_24"]
+    with pytest.raises(BetrokkenError, match="15_24"):
+        rake(no_young, targets)
