@@ -43,6 +43,8 @@ def test_built_database_has_areas_geometries_and_sources(built_db: Path):
     assert info["tables"]["area_geometries"] >= 7800
     assert any("NC" in s["licence"] for s in info["sources"])  # the crosswalk licence shows
     assert info["build"]["code_version"].startswith("0.")
+    if info["tables"].get("profile_mix"):  # the mix stage ran: its model is recorded
+        assert info["build"]["model_version"]
     con = connect(built_db, read_only=True)
     try:
         cols = [r[0] for r in con.execute("DESCRIBE areas").fetchall()]

@@ -23,6 +23,7 @@ class BuildReport:
     quality: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     mix_rows: int = 0
+    model_version: str | None = None
 
 
 def make_progress(console: Console | None = None, *, disable: bool = False) -> Progress:
@@ -65,6 +66,7 @@ def build_database(
 
         t0 = time.perf_counter()
         mix, model = _profile_mix_or_none(tables, progress=progress, n_boot=n_boot)
+        report.model_version = getattr(model, "version", None)
         report.timings["profile_mix"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

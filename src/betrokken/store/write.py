@@ -1,9 +1,9 @@
 """Write the area stage into DuckDB: areas, geometries, crosswalk, sources, build info.
 
-Geometries go in as WKB in RD New and are transformed inside DuckDB spatial. The WGS84
-copy uses ``always_xy`` so that coordinates are (lon, lat), which is what GeoJSON and
-the web map expect (EPSG:4326's official axis order is lat, lon). ``geom_display`` is
-simplified in metres before the transform and rounded to about a metre, so the whole
+Geometries are projected with pyproj (vectorised, via geopandas) and stored as DuckDB
+GEOMETRY. The WGS84 copy is (lon, lat) (``always_xy``), which is what GeoJSON and the
+web map expect (EPSG:4326's official axis order is lat, lon). ``geom_display`` is
+simplified in metres before the transform and rounded to about 10 m, so the whole
 country at PC4 level stays a few MB of GeoJSON.
 """
 
@@ -22,8 +22,8 @@ from betrokken import schema
 
 DISPLAY_TOLERANCE_M = {"gemeente": 100.0, "wijk": 30.0, "buurt": 15.0, "pc4": 30.0}
 """Douglas-Peucker tolerance (metres, RD New) for the display geometry per level."""
-DISPLAY_PRECISION_DEG = 0.0001
-"""Grid (degrees) the display geometry is snapped to: about 7-11 m, below the tolerance."""
+DISPLAY_DECIMALS = 4
+"""Decimals of lon/lat kept in the display geometry: about 7-11 m, below the tolerance."""
 
 
 def write_area_tables(con: duckdb.DuckDBPyConnection, tables) -> dict[str, int]:
@@ -40,36 +40,16 @@ def write_area_tables(con: duckdb.DuckDBPyConnection, tables) -> dict[str, int]:
     )
     con.unregister("areas_df")
 
-    geoms = tables.geometries
-    frame = pd.DataFrame({
-        "level": geoms["level"].to_numpy(),
-        "area_code": geoms["area_code"].to_numpy(),
-        "year": geoms["year"].astype("int64").to_numpy(),
-        "wkb": geoms.geometry.to_wkb().to_numpy(),
-    })
-    frame["tolerance"] = frame["level"].map(DISPLAY_TOLERANCE_M).fillna(20.0)
+    frame = geometry_frame(tables.geometries)
     con.register("geoms_df", frame)
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TABLE area_geometries AS
-        WITH rd AS (
-            SELECT level, area_code, year, tolerance, ST_GeomFromWKB(wkb) AS geom_rd
-            FROM geoms_df
-        )
-        , wgs AS (
-            SELECT level, area_code, year, geom_rd,
-                   ST_Transform(geom_rd, 'EPSG:28992', 'EPSG:4326', true) AS geom_wgs84,
-                   ST_Transform(ST_SimplifyPreserveTopology(geom_rd, tolerance),
-                                'EPSG:28992', 'EPSG:4326', true) AS simple
-            FROM rd
-        ), display AS (
-            SELECT *, ST_ReducePrecision(simple, {DISPLAY_PRECISION_DEG}) AS snapped FROM wgs
-        )
-        SELECT level, area_code, year, geom_rd, geom_wgs84,
-               CASE WHEN NOT ST_IsEmpty(snapped) AND ST_IsValid(snapped) THEN snapped
-                    WHEN NOT ST_IsEmpty(simple) THEN simple
-                    ELSE geom_wgs84 END AS geom_display
-        FROM display ORDER BY level, year, area_code
+        SELECT level, area_code, year,
+               ST_GeomFromWKB(rd) AS geom_rd,
+               ST_GeomFromWKB(wgs84) AS geom_wgs84,
+               ST_GeomFromWKB(display) AS geom_display
+        FROM geoms_df ORDER BY level, year, area_code
         """
     )
     con.unregister("geoms_df")
@@ -95,6 +75,38 @@ def write_area_tables(con: duckdb.DuckDBPyConnection, tables) -> dict[str, int]:
     return {level: int(counts[level]) for level in schema.LEVELS if level in counts}
 
 
+def geometry_frame(geoms) -> pd.DataFrame:
+    """RD, WGS84 (lon, lat) and display geometries as WKB, vectorised with shapely/pyproj.
+
+    Display: Douglas-Peucker in metres per level, then lon/lat rounded to 4 decimals
+    (about 7-11 m); where rounding would make a polygon invalid or empty, 5 decimals,
+    else the unrounded simplified shape.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    rd = geoms.geometry.to_numpy()
+    tolerance = geoms["level"].map(DISPLAY_TOLERANCE_M).fillna(20.0).to_numpy()
+    wgs84 = gpd.GeoSeries(rd, crs=28992).to_crs(4326).to_numpy()  # always_xy: lon, lat
+    simple = gpd.GeoSeries(shapely.simplify(rd, tolerance, preserve_topology=True),
+                           crs=28992).to_crs(4326).to_numpy()
+    display = simple
+    for decimals in (5, DISPLAY_DECIMALS):
+        rounded = shapely.transform(simple, lambda xy, d=decimals: np.round(xy, d))
+        good = shapely.is_valid(rounded) & ~shapely.is_empty(rounded)
+        display = np.where(good, rounded, display)
+    display = np.where(shapely.is_empty(display), wgs84, display)
+    return pd.DataFrame({
+        "level": geoms["level"].to_numpy(),
+        "area_code": geoms["area_code"].to_numpy(),
+        "year": geoms["year"].astype("int64").to_numpy(),
+        "rd": shapely.to_wkb(rd),
+        "wgs84": shapely.to_wkb(wgs84),
+        "display": shapely.to_wkb(display),
+    })
+
+
 def write_build_info(con: duckdb.DuckDBPyConnection, *, data_dir: Path | None, report) -> None:
     """Record when, from what and with which code (and model) the database was built."""
     _ensure_build_info(con)
@@ -109,7 +121,7 @@ def write_build_info(con: duckdb.DuckDBPyConnection, *, data_dir: Path | None, r
                                  getattr(report, "timings", {}).items()}),
         "duckdb_version": duckdb.__version__,
     }
-    model_version = _model_version(con)
+    model_version = getattr(report, "model_version", None)
     if model_version:
         values["model_version"] = model_version
     for key, value in values.items():
@@ -135,15 +147,3 @@ def _code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         return version
     return f"{version}+{commit}" if commit else version
-
-
-def _model_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The profile model version, when the mix stage wrote one."""
-    try:
-        from betrokken.model.artifact import load_model
-    except ImportError:
-        return None
-    try:
-        return str(load_model().version)
-    except Exception:  # a missing artifact is reported by the mix stage, not here
-        return None
