@@ -127,7 +127,7 @@ def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
     con.unregister("_pr")
     draws = getattr(mix, "draws", None)
     if draws is not None and not draws.empty:
-        lists = [np.asarray(d, dtype=np.float32).tolist() for d in draws["draws"]]
+        lists = [np.asarray(d, dtype=np.float32) for d in draws["draws"]]
         con.register("_dr", draws.assign(draws=lists))
         con.execute(
             "INSERT INTO profile_mix_draws SELECT level, area_code, profile_id, draws FROM _dr"
