@@ -36,18 +36,17 @@ def _catalogue(request: Request) -> queries.Catalogue:
 
 
 @router.get("/areas/{code}", summary="Eén gebied: profielmix met intervallen, indices, demografie")
-def get_area(code: AreaCode, request: Request, cur: Cursor) -> dict[str, Any]:
-    return queries.area_detail(cur, _catalogue(request), queries.canonical_code(code))
+def get_area(code: AreaCode, request: Request) -> dict[str, Any]:
+    return queries.area_detail(_catalogue(request), queries.canonical_code(code))
 
 
 @router.get("/areas/{code}/children", summary="De gebieden van een niveau binnen een gebied")
 def get_children(
     code: AreaCode,
     request: Request,
-    cur: Cursor,
     level: Annotated[Level, Query(description="wijk, buurt of pc4 (gemeente onder NL)")],
 ) -> dict[str, Any]:
-    return queries.children(cur, _catalogue(request), queries.canonical_code(code), level)
+    return queries.children(_catalogue(request), queries.canonical_code(code), level)
 
 
 @router.get(
@@ -119,26 +118,24 @@ async def post_compose_upload(
 @router.get("/compare", summary="Twee tot vier gebieden naast elkaar")
 def get_compare(
     request: Request,
-    cur: Cursor,
     codes: Annotated[str, Query(max_length=200, description="Komma-gescheiden codes")],
 ) -> dict[str, Any]:
     items = parse_compare_codes(codes)
     cat = _catalogue(request)
-    return {"areas": [queries.area_detail(cur, cat, c) for c in items]}
+    return {"areas": [queries.area_detail(cat, c) for c in items]}
 
 
 @router.get("/target-groups/{profile_id}", summary="Waar woont een profiel: de grootste aandelen")
 def get_target_group(
     profile_id: Annotated[str, Path(max_length=60)],
     request: Request,
-    cur: Cursor,
     scope: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = queries.NATIONAL_CODE,
     level: Level = "gemeente",
 ) -> dict[str, Any]:
     cat = _catalogue(request)
     profile = cat.profile(profile_id)
     code = queries.canonical_code(scope)
-    top = queries.top_areas(cur, cat, profile_id, code, level, limits.TOP_AREAS)
+    top = queries.top_areas(cat, profile_id, code, level, limits.TOP_AREAS)
     return {"profile": profile, "scope": code, "level": level, "top_areas": top}
 
 

@@ -103,9 +103,9 @@ def table_response(frame: pd.DataFrame, fmt: str, stem: str) -> Response:
 
 
 @router.get("/areas/{code}.{fmt}", summary="Samenstelling van één gebied als CSV of Excel")
-def download_area(code: str, fmt: TableFormat, request: Request, cur: Cursor) -> Response:
+def download_area(code: str, fmt: TableFormat, request: Request) -> Response:
     cat = request.app.state.dashboard.catalogue
-    detail = queries.area_detail(cur, cat, queries.canonical_code(code))
+    detail = queries.area_detail(cat, queries.canonical_code(code))
     if detail["suppressed"]:
         raise BetrokkenError(
             f"Voor {detail['name']} is geen schatting gepubliceerd.",
@@ -121,7 +121,7 @@ def download_geopackage(
     dashboard = request.app.state.dashboard
     cat = dashboard.catalogue
     code = queries.canonical_code(code)
-    kids = queries.children(cur, cat, code, level)  # validates code and level
+    kids = queries.children(cat, code, level)  # validates code and level
     body = _geopackage_bytes(dashboard.db_path, cur, cat, code, level, kids)
     return Response(
         body,
@@ -132,10 +132,10 @@ def download_geopackage(
 
 @router.get("/areas/{code}/children.{fmt}", summary="Tabel van de gebieden binnen een gebied")
 def download_children(
-    code: str, fmt: TableFormat, level: Annotated[Level, Query()], request: Request, cur: Cursor
+    code: str, fmt: TableFormat, level: Annotated[Level, Query()], request: Request
 ) -> Response:
     cat = request.app.state.dashboard.catalogue
-    kids = queries.children(cur, cat, queries.canonical_code(code), level)
+    kids = queries.children(cat, queries.canonical_code(code), level)
     return table_response(
         children_frame(kids, cat.profile_ids), fmt, f"betrokken_{kids['parent']}_{level}"
     )

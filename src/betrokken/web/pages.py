@@ -102,10 +102,10 @@ def area_page(
     code = queries.canonical_code(code)
     if code == queries.NATIONAL_CODE:
         return RedirectResponse("/doelgroep", status_code=303)
-    area = queries.area_detail(cur, cat, code)
-    national = queries.national_detail(cur, cat)
+    area = queries.area_detail(cat, code)
+    national = queries.national_detail(cat)
     gemeente_detail = (
-        queries.area_detail(cur, cat, area["gemeente"]["code"]) if area["gemeente"] else None
+        queries.area_detail(cat, area["gemeente"]["code"]) if area["gemeente"] else None
     )
     comparisons = [d for d in (gemeente_detail, national) if d and not d["suppressed"]]
     column_names = [area["name"], *[d["name"] for d in comparisons]]
@@ -159,7 +159,7 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         )
         return base
     child_level = niveau or levels[0]
-    kids = queries.children(cur, cat, code, child_level)
+    kids = queries.children(cat, code, child_level)
     max_share = 0.0
     if colour_mode != "dominant":
         shares = [a["shares"][colour_mode] for a in kids["areas"] if not a["suppressed"]]
@@ -191,9 +191,9 @@ def target_group_page(
     profile = cat.profile(profiel) if profiel else cat.profiles[0]
     scope = queries.canonical_code(gebied) if gebied.strip() else queries.NATIONAL_CODE
     if scope == queries.NATIONAL_CODE:
-        scope_detail = queries.national_detail(cur, cat)
+        scope_detail = queries.national_detail(cat)
     else:
-        scope_detail = queries.area_detail(cur, cat, scope)
+        scope_detail = queries.area_detail(cat, scope)
     levels = scope_detail["child_levels"]
     if not levels:
         raise BetrokkenError(
@@ -201,9 +201,9 @@ def target_group_page(
             hint="Kies een gemeente of wijk, of Nederland.",
         )
     level = niveau if niveau in levels else levels[0]
-    kids = queries.children(cur, cat, scope, level)
+    kids = queries.children(cat, scope, level)
     shares = [a["shares"][profile["id"]] for a in kids["areas"] if not a["suppressed"]]
-    top = queries.top_areas(cur, cat, profile["id"], scope, level, limits.TOP_AREAS)
+    top = queries.top_areas(cat, profile["id"], scope, level, limits.TOP_AREAS)
     return render(
         request,
         "target_group.html",
@@ -241,9 +241,9 @@ def compare_page(
     areas, error, notes = [], None, []
     if raw:
         try:
-            resolved = [_resolve_area(cur, text, notes) for text in raw]
+            resolved = [_resolve_area(cur, cat, text, notes) for text in raw]
             codes_ok = parse_compare_codes(",".join(resolved))
-            areas = [queries.area_detail(cur, cat, c) for c in codes_ok]
+            areas = [queries.area_detail(cat, c) for c in codes_ok]
         except BetrokkenError as exc:
             error = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
             if isinstance(exc, BetrokkenError) and not raw:
@@ -263,12 +263,12 @@ def compare_page(
     )
 
 
-def _resolve_area(cur, text: str, notes: list[str]) -> str:
+def _resolve_area(cur, cat: queries.Catalogue, text: str, notes: list[str]) -> str:
     """A code as typed, or the best search hit for a name (the choice is reported)."""
     text = text.strip()[: limits.MAX_SEARCH_CHARS]
     try:
         code = queries.canonical_code(text)
-        queries.area_row(cur, code)
+        queries.area_row(cat, code)
         return code
     except BetrokkenError:
         pass
@@ -315,7 +315,7 @@ async def custom_area_result(
             )
             response.status_code = status
             return response
-        national = queries.national_detail(cur, cat)
+        national = queries.national_detail(cat)
     finally:
         cur.close()
     return render(

@@ -1,9 +1,12 @@
 """The read-only questions the dashboard asks the database, answered as plain dicts.
 
-Every function takes a DuckDB cursor (one per request) and returns JSON-ready Python
-values, so the HTML pages and the JSON API are the same views of the same answers.
-The database is never written to; a rebuilt database is swapped in as a new file and
-picked up when the app restarts.
+The functions return JSON-ready Python values, so the HTML pages and the JSON API are
+the same views of the same answers. The database is never written to (a rebuilt one
+is swapped in as a new file and picked up when the app restarts), so the current area
+rows, their mixes and indices are read once into memory (a few MB): an area answer is
+then a dictionary lookup instead of four queries, which keeps the API fast under
+concurrent load (benchmarks/api.py). Searches, maps and exports query DuckDB through a
+cursor per request.
 
 Privacy rule applied here, in one place: an area that is suppressed (fewer than
 ``schema.MIN_RESIDENTS_PUBLISHED`` residents, or marked suppressed by the build) gets
@@ -63,6 +66,14 @@ class Catalogue:
     has_geometries: bool
     sources: list[dict] = field(default_factory=list)
     build_info: dict[str, str] = field(default_factory=dict)
+    areas: dict[str, dict] = field(default_factory=dict)
+    """Current row of every area, by code (codes are unique across levels)."""
+    mixes: dict[str, dict[str, tuple]] = field(default_factory=dict)
+    """Complete mixes: code -> {profile_id: (share, share_lo, share_hi)}."""
+    indices: dict[str, dict] = field(default_factory=dict)
+    """area_indices row of every current area, by code."""
+    members: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """(parent code, level) -> codes of that level inside the parent, by name."""
 
     @property
     def levels(self) -> list[str]:
@@ -120,7 +131,7 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
         if table_exists(con, "build_info")
         else {}
     )
-    return Catalogue(
+    cat = Catalogue(
         profiles=profiles,
         profile_ids=ids,
         colours=colours,
@@ -132,6 +143,52 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
         sources=sources,
         build_info=info,
     )
+    _load_area_index(con, cat)
+    return cat
+
+
+def _load_area_index(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
+    """Current areas, their complete mixes and indices, and who lies inside whom."""
+    rows = _records(con.execute("SELECT * FROM areas WHERE is_current ORDER BY year"))
+    cat.areas = {r["area_code"]: r for r in rows}  # latest year wins
+    current = (
+        "JOIN areas a ON a.level = t.level AND a.area_code = t.area_code "
+        "AND a.year = t.year AND a.is_current"
+    )
+    if cat.has_indices:
+        found = _records(con.execute(f"SELECT t.* FROM area_indices t {current}"))
+        cat.indices = {r["area_code"]: r for r in found}
+    if cat.has_mix:
+        raw: dict[str, dict[str, tuple]] = {}
+        for code, pid, share, lo, hi in con.execute(
+            "SELECT t.area_code, t.profile_id, t.share, t.share_lo, t.share_hi "
+            f"FROM profile_mix t {current} WHERE t.share IS NOT NULL"
+        ).fetchall():
+            raw.setdefault(code, {})[pid] = (_clean(share), _clean(lo), _clean(hi))
+        wanted = set(cat.profile_ids)
+        cat.mixes = {
+            c: {p: m[p] for p in cat.profile_ids} for c, m in raw.items() if set(m) >= wanted
+        }
+    members: dict[tuple[str, str], set[str]] = {}
+    for code, r in cat.areas.items():
+        level = r["level"]
+        members.setdefault((NATIONAL_CODE, level), set()).add(code)
+        if level != "gemeente" and r.get("gemeente_code"):
+            members.setdefault((r["gemeente_code"], level), set()).add(code)
+        if level in ("buurt", "pc4") and r.get("wijk_code"):
+            members.setdefault((r["wijk_code"], level), set()).add(code)
+    if table_exists(con, "crosswalk_pc4"):
+        # a postcode belongs to every wijk where it has addresses
+        for pc4, wijk in con.execute(
+            "SELECT DISTINCT lpad(CAST(pc4 AS VARCHAR), 4, '0'), wijk_code FROM crosswalk_pc4 "
+            "WHERE wijk_code IS NOT NULL"
+        ).fetchall():
+            if pc4 in cat.areas and wijk in cat.areas:
+                members.setdefault((wijk, "pc4"), set()).add(pc4)
+    cat.members = {
+        key: sorted(codes, key=lambda c: ((cat.areas[c]["area_name"] or ""), c))
+        for key, codes in members.items()
+    }
 
 
 # --- single areas -------------------------------------------------------------------
@@ -149,74 +206,67 @@ def canonical_code(raw: str) -> str:
     return code
 
 
-def area_row(cur: duckdb.DuckDBPyConnection, code: str) -> dict:
+def area_row(cat: Catalogue, code: str) -> dict:
     """The current row of one area; UnknownAreaError when the code does not exist."""
-    rows = _records(
-        cur.execute(
-            "SELECT * FROM areas WHERE is_current AND area_code = ? ORDER BY year DESC LIMIT 1",
-            [code],
-        )
-    )
-    if not rows:
+    row = cat.areas.get(code)
+    if row is None:
         raise UnknownAreaError(
             f"Gebied '{code}' bestaat niet in deze database.",
             hint="Zoek het gebied op naam via /api/search?q=…",
         )
-    return rows[0]
+    return row
 
 
-def area_detail(cur: duckdb.DuckDBPyConnection, cat: Catalogue, code: str) -> dict:
+def area_detail(cat: Catalogue, code: str) -> dict:
     """Everything about one area: mix with intervals, indices, demographics, parents."""
     if code == NATIONAL_CODE:
-        return national_detail(cur, cat)
-    row = area_row(cur, code)
-    level, year = row["level"], row["year"]
-    indices = _area_indices(cur, cat, level, code, year)
+        return national_detail(cat)
+    row = area_row(cat, code)
+    level = row["level"]
+    indices = cat.indices.get(code)
     suppressed, reason = _suppression(row.get("population"), indices, cat)
-    mix: list[dict] = []
-    if not suppressed and cat.has_mix:
-        mix = _area_mix(cur, cat, level, code, year)
-        if not mix:
-            suppressed, reason = True, "Voor dit gebied is geen profielmix berekend."
+    mix = cat.mixes.get(code)
+    if not suppressed and mix is None:
+        suppressed, reason = True, "Voor dit gebied is geen profielmix berekend."
     parents = {}
     for key, parent_col in (("gemeente", "gemeente_code"), ("wijk", "wijk_code")):
         parent = row.get(parent_col)
-        if parent and parent != code:
-            parents[key] = {"code": parent, "name": _area_name(cur, parent)}
+        if parent and parent != code and parent in cat.areas:
+            parents[key] = {"code": parent, "name": _name(cat, parent)}
         else:
             parents[key] = None
     return {
         "code": code,
-        "name": display_name(level, code, row["area_name"]),
+        "name": _name(cat, code),
         "level": level,
         "level_label": schema.LEVEL_LABELS_NL.get(level, level),
-        "year": int(year),
+        "year": int(row["year"]),
         "population": _int_or_none(row.get("population")),
         "gemeente": parents["gemeente"],
         "wijk": parents["wijk"],
         "suppressed": suppressed,
         "suppression_reason": reason,
         "interval_level": schema.INTERVAL_LEVEL,
-        "mix": [] if suppressed else mix,
+        "mix": [] if suppressed else _mix_list(cat, mix),
         "indices": None if suppressed else _public_indices(indices),
-        "estimate_method": None if suppressed or not indices else indices.get("estimate_method"),
+        "estimate_method": None if suppressed else indices.get("estimate_method"),
         "demographics": {c: _clean(row.get(c)) for c in DEMOGRAPHIC_COLUMNS if c in row},
         "derived_columns": _split(row.get("derived_columns")),
         "secret_columns": _split(row.get("secret_columns")),
-        "child_levels": [lvl for lvl in CHILD_LEVELS.get(level, ()) if lvl in cat.levels],
+        "child_levels": [
+            lvl for lvl in CHILD_LEVELS.get(level, ()) if cat.members.get((code, lvl))
+        ],
     }
 
 
-def national_detail(cur: duckdb.DuckDBPyConnection, cat: Catalogue) -> dict:
+def national_detail(cat: Catalogue) -> dict:
     """The country: the survey's weighted profile shares (with their 90 % intervals).
 
     Indices are the share-weighted means of the profiles' low-trust and high-engagement
     rates, the same definition the build applies to each area; they come without an
     interval here.
     """
-    population = cur.execute(
-        "SELECT sum(population) FROM areas WHERE is_current AND level = 'gemeente'"
-    ).fetchone()[0]
+    population = sum(r["population"] or 0 for r in cat.areas.values() if r["level"] == "gemeente")
     mix = [
         {
             "profile_id": p["id"],
@@ -248,6 +298,7 @@ def national_detail(cur: duckdb.DuckDBPyConnection, cat: Catalogue) -> dict:
         "mix": mix,
         "mix_source": "Gewogen landelijke enquête (het model zelf), niet opgeteld uit gebieden.",
         "indices": indices,
+        "estimate_method": "survey",
         "demographics": {},
         "derived_columns": [],
         "secret_columns": [],
@@ -255,40 +306,19 @@ def national_detail(cur: duckdb.DuckDBPyConnection, cat: Catalogue) -> dict:
     }
 
 
-def _area_mix(cur, cat: Catalogue, level: str, code: str, year: int) -> list[dict]:
-    rows = cur.execute(
-        "SELECT profile_id, share, share_lo, share_hi FROM profile_mix "
-        "WHERE level = ? AND area_code = ? AND year = ?",
-        [level, code, year],
-    ).fetchall()
-    by_id = {r[0]: r for r in rows}
-    out = []
-    for p in cat.profiles:
-        r = by_id.get(p["id"])
-        if r is None or r[1] is None:
-            return []
-        out.append(
-            {
-                "profile_id": p["id"],
-                "name": p["name"],
-                "share": _clean(r[1]),
-                "share_lo": _clean(r[2]),
-                "share_hi": _clean(r[3]),
-            }
-        )
-    return out
-
-
-def _area_indices(cur, cat: Catalogue, level: str, code: str, year: int) -> dict | None:
-    if not cat.has_indices:
-        return None
-    rows = _records(
-        cur.execute(
-            "SELECT * FROM area_indices WHERE level = ? AND area_code = ? AND year = ?",
-            [level, code, year],
-        )
-    )
-    return rows[0] if rows else None
+def _mix_list(cat: Catalogue, mix: dict[str, tuple] | None) -> list[dict]:
+    if not mix:
+        return []
+    return [
+        {
+            "profile_id": p["id"],
+            "name": p["name"],
+            "share": mix[p["id"]][0],
+            "share_lo": mix[p["id"]][1],
+            "share_hi": mix[p["id"]][2],
+        }
+        for p in cat.profiles
+    ]
 
 
 def _suppression(population, indices: dict | None, cat: Catalogue) -> tuple[bool, str | None]:
@@ -302,8 +332,16 @@ def _suppression(population, indices: dict | None, cat: Catalogue) -> tuple[bool
     if indices is None:
         return True, "Voor dit gebied is geen profielmix berekend."
     if indices.get("suppressed"):
-        return True, indices.get("suppression_reason") or "Geen schatting gepubliceerd."
+        return True, _reason_nl(indices.get("suppression_reason"))
     return False, None
+
+
+def _reason_nl(reason: str | None) -> str:
+    """The build's short reason as a sentence for the page."""
+    if not reason:
+        return "Geen schatting gepubliceerd."
+    text = reason[0].upper() + reason[1:]
+    return text if text.endswith(".") else text + ": geen schatting gepubliceerd."
 
 
 def _public_indices(indices: dict | None) -> dict | None:
@@ -312,13 +350,9 @@ def _public_indices(indices: dict | None) -> dict | None:
     return {c: _clean(indices.get(c)) for c in INDEX_COLUMNS}
 
 
-def _area_name(cur, code: str) -> str | None:
-    row = cur.execute(
-        "SELECT level, area_name FROM areas WHERE area_code = ? "
-        "ORDER BY is_current DESC, year DESC LIMIT 1",
-        [code],
-    ).fetchone()
-    return display_name(row[0], code, row[1]) if row else None
+def _name(cat: Catalogue, code: str) -> str:
+    row = cat.areas[code]
+    return display_name(row["level"], code, row["area_name"])
 
 
 def display_name(level: str, code: str, name: str | None) -> str:
@@ -347,34 +381,23 @@ def check_child_level(cat: Catalogue, parent_level: str, level: str) -> None:
         )
 
 
-def children(cur: duckdb.DuckDBPyConnection, cat: Catalogue, code: str, level: str) -> dict:
+def children(cat: Catalogue, code: str, level: str) -> dict:
     """The areas of one level inside an area, each with its mix (or suppressed)."""
-    parent_level = NATIONAL_CODE if code == NATIONAL_CODE else area_row(cur, code)["level"]
+    parent_level = NATIONAL_CODE if code == NATIONAL_CODE else area_row(cat, code)["level"]
     check_child_level(cat, parent_level, level)
-    where, params = _child_filter(parent_level, code)
-    rows = _records(
-        cur.execute(
-            "SELECT a.area_code, a.area_name, a.year, a.population, a.gemeente_code "
-            f"FROM areas a WHERE a.is_current AND a.level = ? AND {where} "
-            "ORDER BY a.area_name, a.area_code",
-            [level, *params],
-        )
-    )
-    codes = [r["area_code"] for r in rows]
-    indices = _many_indices(cur, cat, level, codes)
-    mixes = _many_mixes(cur, cat, level, codes)
     items = []
-    for r in rows:
-        ind = indices.get(r["area_code"])
-        suppressed, reason = _suppression(r["population"], ind, cat)
-        mix = mixes.get(r["area_code"])
+    for child in cat.members.get((code, level), []):
+        row = cat.areas[child]
+        ind = cat.indices.get(child)
+        suppressed, reason = _suppression(row.get("population"), ind, cat)
+        mix = cat.mixes.get(child)
         if not suppressed and mix is None:
             suppressed, reason = True, "Voor dit gebied is geen profielmix berekend."
         item = {
-            "code": r["area_code"],
-            "name": display_name(level, r["area_code"], r["area_name"]),
-            "year": int(r["year"]),
-            "population": _int_or_none(r["population"]),
+            "code": child,
+            "name": _name(cat, child),
+            "year": int(row["year"]),
+            "population": _int_or_none(row.get("population")),
             "suppressed": suppressed,
             "suppression_reason": reason,
         }
@@ -386,50 +409,6 @@ def children(cur: duckdb.DuckDBPyConnection, cat: Catalogue, code: str, level: s
             item["indices"] = _public_indices(ind)
         items.append(item)
     return {"parent": code, "level": level, "count": len(items), "areas": items}
-
-
-def _child_filter(parent_level: str, code: str) -> tuple[str, list]:
-    if parent_level == NATIONAL_CODE:
-        return "TRUE", []
-    if parent_level == "gemeente":
-        return "a.gemeente_code = ?", [code]
-    # wijk: buurten by their wijk code; postcodes by any address in the wijk
-    return (
-        "(a.wijk_code = ? OR (a.level = 'pc4' AND a.area_code IN ("
-        "SELECT lpad(CAST(pc4 AS VARCHAR), 4, '0') FROM crosswalk_pc4 WHERE wijk_code = ?)))",
-        [code, code],
-    )
-
-
-def _many_indices(cur, cat: Catalogue, level: str, codes: list[str]) -> dict[str, dict]:
-    if not cat.has_indices or not codes:
-        return {}
-    rows = _records(
-        cur.execute(
-            "SELECT i.* FROM area_indices i JOIN areas a ON a.level = i.level "
-            "AND a.area_code = i.area_code AND a.year = i.year AND a.is_current "
-            "WHERE i.level = ? AND list_contains(?, i.area_code)",
-            [level, codes],
-        )
-    )
-    return {r["area_code"]: r for r in rows}
-
-
-def _many_mixes(cur, cat: Catalogue, level: str, codes: list[str]) -> dict[str, dict]:
-    if not cat.has_mix or not codes:
-        return {}
-    rows = cur.execute(
-        "SELECT m.area_code, m.profile_id, m.share, m.share_lo, m.share_hi FROM profile_mix m "
-        "JOIN areas a ON a.level = m.level AND a.area_code = m.area_code AND a.year = m.year "
-        "AND a.is_current WHERE m.level = ? AND list_contains(?, m.area_code) "
-        "AND m.share IS NOT NULL",
-        [level, codes],
-    ).fetchall()
-    out: dict[str, dict] = {}
-    for code, pid, share, lo, hi in rows:
-        out.setdefault(code, {})[pid] = (_clean(share), _clean(lo), _clean(hi))
-    wanted = set(cat.profile_ids)
-    return {c: {p: m[p] for p in cat.profile_ids} for c, m in out.items() if set(m) >= wanted}
 
 
 def children_geojson(
@@ -449,8 +428,8 @@ def children_geojson(
                 "Geef een niveau op voor de kaart van Nederland.",
                 hint="Bijvoorbeeld ?level=gemeente",
             )
-        row = area_row(cur, code)
-        detail = area_detail(cur, cat, code)
+        row = area_row(cat, code)
+        detail = area_detail(cat, code)
         item = {
             "code": code,
             "name": detail["name"],
@@ -463,7 +442,7 @@ def children_geojson(
             item["dominant_profile"] = max(shares, key=shares.get) if shares else None
         items, geom_level = [item], row["level"]
     else:
-        items, geom_level = children(cur, cat, code, level)["areas"], level
+        items, geom_level = children(cat, code, level)["areas"], level
     codes = [it["code"] for it in items]
     year = cat.level_years.get(geom_level, 0)
     geoms = dict(
@@ -555,7 +534,6 @@ def search(cur: duckdb.DuckDBPyConnection, q: str, limit: int) -> list[dict]:
 
 
 def top_areas(
-    cur: duckdb.DuckDBPyConnection,
     cat: Catalogue,
     profile_id: str,
     scope: str,
@@ -564,7 +542,7 @@ def top_areas(
 ) -> list[dict]:
     """Areas with the largest share of one profile (suppressed areas left out)."""
     cat.profile(profile_id)
-    items = [a for a in children(cur, cat, scope, level)["areas"] if not a["suppressed"]]
+    items = [a for a in children(cat, scope, level)["areas"] if not a["suppressed"]]
     items.sort(key=lambda a: a["shares"][profile_id], reverse=True)
     return [
         {

@@ -44,12 +44,16 @@
   map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: "Grenzen: CBS/Kadaster (CC-BY 4.0)" }));
   window.betrokkenMap = map;
 
+  // Ask for the polygons at once, in parallel with MapLibre setting up WebGL.
+  const polygons = fetch(el.dataset.geojson, { headers: { Accept: "application/geo+json" } })
+    .then(function (r) {
+      if (!r.ok) throw new Error("Kaartgegevens konden niet worden geladen (" + r.status + ").");
+      return r.json();
+    });
+  polygons.catch(function () {});  // reported once the map is ready, see below
+
   map.on("load", function () {
-    fetch(el.dataset.geojson, { headers: { Accept: "application/geo+json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error("Kaartgegevens konden niet worden geladen (" + r.status + ").");
-        return r.json();
-      })
+    polygons
       .then(function (data) {
         map.addSource("gebieden", { type: "geojson", data: data, promoteId: "code" });
         map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", paint: { "fill-color": fillColour(), "fill-opacity": 0.85 } });
