@@ -244,6 +244,43 @@ def _aggregate_children(
         method[order] = f"aggregated_from_{child_level}"
 
 
+def pc4_gemeente_coherence(
+    areas: pd.DataFrame, estimated: np.ndarray, point: np.ndarray, crosswalk: pd.DataFrame
+) -> dict[str, Any]:
+    """How far the PC4 pipeline, aggregated to gemeenten, is from the gemeente mixes.
+
+    PC4s cross municipal borders, so they are not used to build gemeente estimates; each
+    PC4's adults are split over gemeenten by its address counts (``crosswalk``) and the
+    resulting gemeente mixes are compared with the published (wijk-based) ones.
+    """
+    level = areas["level"].to_numpy()
+    pc4 = np.flatnonzero((level == "pc4") & estimated)
+    gem = np.flatnonzero((level == "gemeente") & estimated)
+    if pc4.size == 0 or gem.size == 0:
+        return {}
+    cw = crosswalk.groupby(["pc4", "gemeente_code"], as_index=False)["n_addresses"].sum()
+    cw["part"] = cw["n_addresses"] / cw.groupby("pc4")["n_addresses"].transform("sum")
+    pc4_pos = pd.Series(pc4, index=areas["area_code"].to_numpy()[pc4])
+    gem_pos = pd.Series(np.arange(gem.size), index=areas["area_code"].to_numpy()[gem])
+    cw = cw[cw["pc4"].isin(pc4_pos.index) & cw["gemeente_code"].isin(gem_pos.index)]
+    rows = pc4_pos.loc[cw["pc4"]].to_numpy()
+    weight = _adult_weight(areas)[rows] * cw["part"].to_numpy()
+    target = gem_pos.loc[cw["gemeente_code"]].to_numpy()
+    matrix = sparse.csr_matrix(
+        (weight, (target, np.arange(rows.size))), shape=(gem.size, rows.size)
+    )
+    total = np.asarray(matrix.sum(axis=1)).ravel()
+    has = total > 0
+    via_pc4 = (matrix @ point[rows])[has] / total[has, None]
+    diff = np.abs(via_pc4 - point[gem][has])
+    return {
+        "gemeenten_compared": int(has.sum()),
+        "max_abs_diff": float(diff.max()),
+        "mean_abs_diff": float(diff.mean()),
+        "p95_abs_diff": float(np.quantile(diff, 0.95)),
+    }
+
+
 def compute_profile_mix(tables, model, *, progress=None, n_boot: int | None = None) -> MixTables:
     """Profile mix with 90 % intervals and indices for every current area of every level."""
     timings: dict[str, float] = {}
@@ -300,6 +337,11 @@ def compute_profile_mix(tables, model, *, progress=None, n_boot: int | None = No
     t1 = time.perf_counter()
     diagnostics: dict[str, Any] = {}
     _aggregate_children(areas, estimated, point, draws, method, reasons, diagnostics)
+    crosswalk = getattr(tables, "crosswalk", None)
+    if crosswalk is not None and not crosswalk.empty:
+        diagnostics.setdefault("coherence", {})["pc4->gemeente"] = pc4_gemeente_coherence(
+            areas, estimated, point, crosswalk
+        )
     timings["aggregate"] = time.perf_counter() - t1
     step()
 
