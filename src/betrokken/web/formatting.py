@@ -133,7 +133,32 @@ def bar_pct(value) -> str:
     return f"{max(0.0, min(1.0, float(value))) * 100:.2f}%"
 
 
+def card_items(items) -> str:
+    """A card's list field (channels, over-indexes) as one Dutch line.
+
+    Items are strings or dicts with a ``label`` and optionally ``days_per_week`` or
+    ``ratio`` (how much more often than nationally).
+    """
+    if not items:
+        return ""
+    if isinstance(items, str):
+        return items
+    parts = []
+    for item in items:
+        if not isinstance(item, dict):
+            parts.append(str(item))
+            continue
+        label = str(item.get("label") or item.get("id") or "")
+        if item.get("days_per_week") is not None:
+            label += f" ({number(item['days_per_week'], 1)} dagen per week)"
+        elif item.get("ratio") is not None:
+            label += f" (×{number(item['ratio'], 1)})"
+        parts.append(label)
+    return "; ".join(p for p in parts if p)
+
+
 FILTERS = {
+    "card_items": card_items,
     "pct": pct,
     "pct_interval": pct_interval,
     "number": number,
