@@ -162,9 +162,12 @@ def test_children_are_the_gemeente_wijken(client, db, has_mix):
     assert {a["code"] for a in body["areas"]} == expected and body["count"] == len(expected)
     shown = [a for a in body["areas"] if not a["suppressed"]]
     assert shown
+    national = {p["id"]: p["share"] for p in client.get("/api/profiles").json()["profiles"]}
     for a in shown:
         assert sum(a["shares"].values()) == pytest.approx(1.0, abs=1e-6)
         assert a["dominant_profile"] == max(a["shares"], key=a["shares"].get)
+        ratio = {pid: share / national[pid] for pid, share in a["shares"].items()}
+        assert a["typical_profile"] == max(ratio, key=ratio.get)
         for pid, share in a["shares"].items():
             assert a["shares_lo"][pid] <= share <= a["shares_hi"][pid]
 

@@ -200,7 +200,7 @@ def test_adviser_flow(page, base_url):
 
     # Switch the level to postcodes and colour by one profile's share.
     page.get_by_label("Postcodes").check()
-    page.get_by_label("Kleur op kaart").select_option(index=2)
+    page.get_by_label("Kleur op kaart").select_option(index=3)
     page.get_by_role("button", name="Toon").click()
     page.wait_for_url("**niveau=pc4**")
     wait_for_map(page)

@@ -75,6 +75,7 @@ def children_frame(kids: dict, profile_ids: list[str]) -> pd.DataFrame:
             "onderdrukt": a["suppressed"],
             "reden_onderdrukt": a["suppression_reason"],
             "meest_voorkomend_profiel": a.get("dominant_profile"),
+            "meest_kenmerkend_profiel": a.get("typical_profile"),
         }
         for pid in profile_ids:
             row[f"aandeel_{pid}"] = a.get("shares", {}).get(pid)

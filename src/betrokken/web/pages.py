@@ -44,7 +44,10 @@ def _gemeenten(cur) -> list[dict]:
 
 
 def _map_profiles(cat: queries.Catalogue) -> list[dict]:
-    return [{"id": p["id"], "name": p["name"], "colour": p["colour"]} for p in cat.profiles]
+    return [
+        {"id": p["id"], "name": p["name"], "colour": p["colour"], "share": p.get("share")}
+        for p in cat.profiles
+    ]
 
 
 # --- start and search ---------------------------------------------------------------
@@ -133,13 +136,13 @@ def area_page(
 def _map_context(request, cur, code, area, niveau, kleur) -> dict:
     """Which level the map shows, how it is coloured and the legend's class limits."""
     cat = _catalogue(request)
-    colour_mode = kleur if kleur in cat.profile_ids else "dominant"
+    colour_mode = kleur if kleur in (*cat.profile_ids, "kenmerkend") else "dominant"
     if not cat.has_mix:
         colour_mode = "dominant"
     levels = area["child_levels"]
     base = {
         "colour_mode": colour_mode,
-        "colour_profile": cat.profile(colour_mode) if colour_mode != "dominant" else None,
+        "colour_profile": cat.profile(colour_mode) if colour_mode in cat.profile_ids else None,
         "map_profiles": _map_profiles(cat),
         "breaks": [],
     }
@@ -161,7 +164,7 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
     child_level = niveau or levels[0]
     kids = queries.children(cat, code, child_level)
     max_share = 0.0
-    if colour_mode != "dominant":
+    if colour_mode in cat.profile_ids:
         shares = [a["shares"][colour_mode] for a in kids["areas"] if not a["suppressed"]]
         max_share = max(shares, default=0.0)
     base.update(
@@ -169,7 +172,7 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         children=kids,
         geojson_url=f"/api/areas/{code}/geojson?level={child_level}",
         map_label=f"Kaart van de {child_level} -gebieden in {area['name']}".replace(" -", "-"),
-        breaks=share_breaks(max_share) if colour_mode != "dominant" else [],
+        breaks=share_breaks(max_share) if colour_mode in cat.profile_ids else [],
     )
     return base
 

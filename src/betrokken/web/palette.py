@@ -1,7 +1,8 @@
 """Colours for the eight profiles and for share maps, safe for colour-blind readers.
 
-Profiles get the Okabe-Ito palette (seven colours plus a neutral grey instead of black,
-which would hide borders). Each colour is only ever used beside a text label and with a
+Profiles get the Okabe-Ito palette: its seven colours plus Paul Tol's wine (#882255)
+instead of black, which would hide borders, and instead of grey, which reads as
+'no data' on a map. Each colour is only ever used beside a text label and with a
 dark outline, so no information rests on colour alone (WCAG 1.4.1, 1.4.11). Share maps
 use a sequential light-to-dark ramp (ColorBrewer YlGnBu) that reads in greyscale too.
 """
@@ -16,7 +17,7 @@ PROFILE_COLOURS: tuple[str, ...] = (
     "#0072B2",  # blue
     "#D55E00",  # vermillion
     "#CC79A7",  # reddish purple
-    "#999999",  # grey
+    "#882255",  # wine (Paul Tol)
 )
 
 SHARE_RAMP: tuple[str, ...] = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")

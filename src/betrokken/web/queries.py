@@ -403,6 +403,7 @@ def children(cat: Catalogue, code: str, level: str) -> dict:
         }
         if not suppressed:
             item["dominant_profile"] = max(mix, key=lambda pid: mix[pid][0])
+            item["typical_profile"] = _typical(cat, mix)
             item["shares"] = {pid: v[0] for pid, v in mix.items()}
             item["shares_lo"] = {pid: v[1] for pid, v in mix.items()}
             item["shares_hi"] = {pid: v[2] for pid, v in mix.items()}
@@ -411,13 +412,25 @@ def children(cat: Catalogue, code: str, level: str) -> dict:
     return {"parent": code, "level": level, "count": len(items), "areas": items}
 
 
+def _typical(cat: Catalogue, mix: dict[str, tuple]) -> str | None:
+    """The profile most over-represented against the country (largest share ratio).
+
+    The largest group is often the same everywhere; what sets an area apart is the
+    group that is relatively most common there.
+    """
+    national = {p["id"]: p.get("share") for p in cat.profiles}
+    ratios = {pid: v[0] / national[pid] for pid, v in mix.items() if national.get(pid)}
+    return max(ratios, key=ratios.get) if ratios else None
+
+
 def children_geojson(
     cur: duckdb.DuckDBPyConnection, cat: Catalogue, code: str, level: str | None
 ) -> str:
     """A GeoJSON FeatureCollection (WGS84) of the children, or of the area itself.
 
-    Properties per feature: code, name, population, suppressed, dominant (profile id)
-    and ``s_<profile_id>`` shares, so the map can colour by either without another call.
+    Properties per feature: code, name, population, suppressed, ``dominant`` and
+    ``typical`` (profile ids: largest share; largest share relative to the country) and
+    ``s_<profile_id>`` shares, so the map can colour by any of them without another call.
     Built as a string from ``ST_AsGeoJSON`` output: no parsing of big geometries.
     """
     if not cat.has_geometries:
@@ -440,6 +453,8 @@ def children_geojson(
             shares = {m["profile_id"]: m["share"] for m in detail["mix"]}
             item["shares"] = shares
             item["dominant_profile"] = max(shares, key=shares.get) if shares else None
+            mix = {m["profile_id"]: (m["share"],) for m in detail["mix"]}
+            item["typical_profile"] = _typical(cat, mix) if mix else None
         items, geom_level = [item], row["level"]
     else:
         items, geom_level = children(cat, code, level)["areas"], level
@@ -470,6 +485,7 @@ def children_geojson(
         }
         if not it["suppressed"]:
             props["dominant"] = it.get("dominant_profile")
+            props["typical"] = it.get("typical_profile")
             for pid, share in it.get("shares", {}).items():
                 props[f"s_{pid}"] = share
         features.append(

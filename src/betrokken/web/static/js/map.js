@@ -1,5 +1,6 @@
 // The area map: polygons from our own API (GeoJSON), no background tiles, no network
-// beyond this server. Coloured by dominant profile or by the share of one profile.
+// beyond this server. Coloured by the largest profile, the most over-represented one,
+// or the share of one profile.
 (function () {
   "use strict";
   const el = document.getElementById("kaart");
@@ -10,12 +11,14 @@
   const ramp = JSON.parse(el.dataset.ramp || "[]");
   const mode = el.dataset.mode || "dominant";
   const names = {};
-  profiles.forEach(function (p) { names[p.id] = p.name; });
+  const national = {};
+  profiles.forEach(function (p) { names[p.id] = p.name; national[p.id] = p.share; });
   const SUPPRESSED = "#ffffff";
 
   function fillColour() {
-    if (mode === "dominant") {
-      const match = ["match", ["coalesce", ["get", "dominant"], ""]];
+    if (mode === "dominant" || mode === "kenmerkend") {
+      const key = mode === "dominant" ? "dominant" : "typical";
+      const match = ["match", ["coalesce", ["get", key], ""]];
       profiles.forEach(function (p) { match.push(p.id, p.colour); });
       match.push(SUPPRESSED);
       return match;
@@ -96,6 +99,9 @@
     let text;
     if (p.suppressed === true || p.suppressed === "true") {
       text = p.name + " (" + p.code + "): geen schatting, te weinig inwoners.";
+    } else if (mode === "kenmerkend") {
+      const nat = national[p.typical];
+      text = p.name + " (" + p.code + "): meest kenmerkend profiel " + (names[p.typical] || "–") + ", " + pct(p["s_" + p.typical]) + (nat ? " tegen " + pct(nat) + " landelijk" : "") + ".";
     } else if (mode === "dominant") {
       text = p.name + " (" + p.code + "): meest voorkomend profiel " + (names[p.dominant] || "–") + ", " + pct(p["s_" + p.dominant]) + ".";
     } else {
