@@ -60,6 +60,8 @@
       .then(function (data) {
         map.addSource("gebieden", { type: "geojson", data: data, promoteId: "code" });
         map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", paint: { "fill-color": fillColour(), "fill-opacity": 0.85 } });
+        map.addImage("arcering", hatch());
+        map.addLayer({ id: "geen-schatting", type: "fill", source: "gebieden", filter: ["==", ["get", "suppressed"], true], paint: { "fill-pattern": "arcering" } });
         map.addLayer({ id: "randen", type: "line", source: "gebieden", paint: { "line-color": "#333333", "line-width": ["case", ["boolean", ["feature-state", "selected"], false], 3, 0.6] } });
         const bounds = new maplibregl.LngLatBounds();
         data.features.forEach(function (f) { extendGeometry(bounds, f.geometry); });
@@ -73,6 +75,19 @@
       })
       .catch(function (err) { info.textContent = err.message + " De gegevens staan ook in de tabel."; });
   });
+
+  // Diagonal hatching for areas without an estimate, as in the legend.
+  function hatch() {
+    const size = 8, data = new Uint8Array(size * size * 4);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const on = (x + y) % size === 0, i = (y * size + x) * 4;
+        const v = on ? 120 : 255;
+        data[i] = v; data[i + 1] = v; data[i + 2] = v; data[i + 3] = 255;
+      }
+    }
+    return { width: size, height: size, data: data };
+  }
 
   function extendGeometry(bounds, geometry) {
     if (!geometry) return;
