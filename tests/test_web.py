@@ -180,6 +180,9 @@ def test_method_page_lists_sources_from_database(client, db):
         assert f">{name}<" in html
         assert licence.replace("&", "&amp;") in html
     assert "een model, geen hokje" in html.lower()
+    for src in re.findall(r'src="(/methode/img/[^"]+)"', html):
+        assert client.get(src).headers["content-type"].startswith("image/")
+    assert client.get("/methode/img/..%2Fmethod.md").status_code == 404
 
 
 # --- downloads ----------------------------------------------------------------------

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import duckdb
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
@@ -375,9 +375,26 @@ def _render_doc(name: str) -> str | None:
     from markdown_it import MarkdownIt
 
     text = (base / name).read_text(encoding="utf-8")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # generator markers
     html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    # Documents start at h1; on the page they sit below the page's own h1.
-    html = re.sub(r"<(/?)h([1-5])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", html)
-    # Relative images and links point into docs/, which the app does not serve.
-    html = re.sub(r'<img [^>]*src="(?!https?:)[^"]*"[^>]*>', "", html)
+    # Documents start at h1; on the page they sit below the page's own h1 and h2.
+    html = re.sub(r"<(/?)h([1-4])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}>", html)
+    # Figures live in docs/img (served below); links to other .md files become text.
+    html = re.sub(r'src="img/([A-Za-z0-9_.-]+)"', r'src="/methode/img/\1"', html)
+    html = re.sub(r'<a href="(?!https?:)[^"]*">(.*?)</a>', r"\1", html)
+    # Wide code blocks scroll; keyboard users must be able to reach them.
+    html = html.replace("<pre>", '<pre tabindex="0">')
     return html
+
+
+@router.get("/methode/img/{name}")
+def method_figure(name: str) -> FileResponse:
+    """Figures of docs/ (validation plots), only plain image files from docs/img."""
+    base = _docs_dir()
+    if (
+        base is None
+        or not re.fullmatch(r"[A-Za-z0-9_.-]+\.(png|svg)", name)
+        or not (base / "img" / name).is_file()
+    ):
+        raise HTTPException(status_code=404)
+    return FileResponse(base / "img" / name)
