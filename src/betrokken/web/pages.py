@@ -338,7 +338,55 @@ async def custom_area_result(
 
 @router.get("/profielen", response_class=HTMLResponse)
 def profiles_page(request: Request):
-    return render(request, "profiles.html", "profielen")
+    return render(request, "profiles.html", "profielen", plot=_profile_plot(_catalogue(request)))
+
+
+def _profile_plot(cat: queries.Catalogue) -> dict | None:
+    """Positions for the trust x engagement chart, its axes fitted to the profiles.
+
+    The dashed lines are the national averages (share-weighted over the profiles), so
+    'left' means less trust than the average adult, not less than some fixed 0.5.
+    """
+    ps = [p for p in cat.profiles if p.get("trust") is not None and p.get("engagement") is not None]
+    if not ps:
+        return None
+    box = {"x": 60, "y": 10, "w": 380, "h": 260}
+
+    def axis(values):
+        lo, hi = min(values), max(values)
+        pad = max(0.03, (hi - lo) * 0.12)
+        return max(0.0, lo - pad), min(1.0, hi + pad)
+
+    tx, ty = axis([p["trust"] for p in ps]), axis([p["engagement"] for p in ps])
+    total = sum(p.get("share") or 0 for p in ps) or 1.0
+
+    def sx(v):
+        return box["x"] + box["w"] * (v - tx[0]) / (tx[1] - tx[0])
+
+    def sy(v):
+        return box["y"] + box["h"] * (1 - (v - ty[0]) / (ty[1] - ty[0]))
+
+    mean_t = sum(p["trust"] * (p.get("share") or 0) for p in ps) / total
+    mean_e = sum(p["engagement"] * (p.get("share") or 0) for p in ps) / total
+    points = [
+        {
+            "number": cat.profiles.index(p) + 1,
+            "name": p["name"],
+            "colour": p["colour"],
+            "x": round(sx(p["trust"]), 1),
+            "y": round(sy(p["engagement"]), 1),
+            "r": round(6 + 40 * (p.get("share") or 0), 1),
+        }
+        for p in ps
+    ]
+    return {
+        "box": box,
+        "points": points,
+        "mean_x": round(sx(mean_t), 1),
+        "mean_y": round(sy(mean_e), 1),
+        "x_range": [f"{v:.2f}".replace(".", ",") for v in tx],
+        "y_range": [f"{v:.2f}".replace(".", ",") for v in ty],
+    }
 
 
 @router.get("/methode", response_class=HTMLResponse)
