@@ -107,6 +107,8 @@ def test_every_area_has_gemeente_and_urbanity(tables: AreaTables):
     assert cur["urbanity"].isin([1, 2, 3, 4, 5]).all()
     gm_codes = set(current(tables, "gemeente")["area_code"])
     assert set(cur["gemeente_code"]) <= gm_codes
+    pc4 = current(tables, "pc4").dropna(subset=["wijk_code"])
+    assert (pc4["wijk_code"].str[2:6] == pc4["gemeente_code"].str[2:6]).all()
     # PC4 3511 (Utrecht centre) lies in Utrecht and is very urban
     row = current(tables, "pc4").set_index("area_code").loc["3511"]
     assert row["gemeente_code"] == "GM0344" and row["urbanity"] == 1

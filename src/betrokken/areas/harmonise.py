@@ -666,12 +666,15 @@ def pc4_2021_rows(raw: dict[str, pd.DataFrame], wijk: pd.DataFrame,
         num = (values[column] * weights).where(ok).groupby(cw["pc4"]).sum(min_count=1)
         den = weights.where(ok).groupby(cw["pc4"]).sum(min_count=1)
         out[column] = (num / den).reindex(out.index)
-    main = cw.drop_duplicates("pc4").set_index("pc4")  # sorted: most addresses first
-    out["wijk_code"] = main["wijk_code"].reindex(out.index)
     out["gemeente_code"] = (cw.groupby(["pc4", "gemeente_code"])["n_addresses"].sum()
                             .sort_values(ascending=False).reset_index()
                             .drop_duplicates("pc4").set_index("pc4")["gemeente_code"]
                             .reindex(out.index))
+    # the wijk with most addresses within that gemeente (cw is sorted: most first)
+    in_gemeente = cw[cw["gemeente_code"].to_numpy()
+                     == out["gemeente_code"].reindex(cw["pc4"]).to_numpy()]
+    out["wijk_code"] = in_gemeente.drop_duplicates("pc4").set_index("pc4")["wijk_code"].reindex(
+        out.index)
     addresses = cw.groupby("pc4")["n_addresses"].sum().reindex(out.index)
     area_km2 = poly["oppervlakte_km2"].reindex(out.index)
     density = addresses / area_km2.where(area_km2 > 0)
