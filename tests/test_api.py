@@ -346,6 +346,16 @@ def test_compose_upload_xlsx(client, db, has_mix):
     assert response.json()["postcodes"] == codes
 
 
+def test_compose_geojson(client, db, has_mix):
+    codes = _utrecht_pc4(db, 3)
+    response = client.get("/api/compose/geojson", params={"postcodes": ",".join(codes)})
+    assert response.status_code == 200
+    features = response.json()["features"]
+    assert sorted(f["properties"]["code"] for f in features) == sorted(codes)
+    assert_dutch_error(client.get("/api/compose/geojson?postcodes=35"), 422, "35")
+    assert_dutch_error(client.get(f"/api/compose/geojson?postcodes={UTRECHT}"), 422, UTRECHT)
+
+
 def test_upload_bad_files(client):
     big = ("3511\n" * (limits.MAX_UPLOAD_BYTES // 5 + 10)).encode()
     assert len(big) > limits.MAX_UPLOAD_BYTES

@@ -253,6 +253,8 @@ def test_adviser_flow(page, base_url):
     page.get_by_role("button", name="Bereken samenstelling").click()
     page.locator("#eigen-tabel").wait_for()
     assert "4 postcodes" in page.locator("#resultaat-kop").inner_text()
+    wait_for_map(page)
+    assert page.evaluate("window.betrokkenMap.querySourceFeatures('gebieden').length") > 0
     check_axe(page, "eigen-gebied")
     shot(page, "06-eigen-gebied")
     with page.expect_download() as custom_info:

@@ -161,6 +161,7 @@ def test_custom_area_form(client, db, profile_ids):
     ]
     response = client.post("/eigen-gebied", data={"postcodes": "; ".join(codes)})
     assert response.status_code == 200 and 'id="eigen-tabel"' in response.text
+    assert "/api/compose/geojson?postcodes=" + ",".join(codes) in response.text
     upload = client.post(
         "/eigen-gebied",
         data={"postcodes": ""},

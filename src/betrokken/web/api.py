@@ -115,6 +115,27 @@ async def post_compose_upload(
         cur.close()
 
 
+@router.get(
+    "/compose/geojson",
+    summary="Grenzen van de postcodes van een eigen gebied, voor de kaart",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def get_compose_geojson(
+    request: Request,
+    cur: Cursor,
+    postcodes: Annotated[
+        str, Query(max_length=limits.MAX_PASTE_CHARS, description="Komma-gescheiden postcodes")
+    ],
+) -> Response:
+    cat = _catalogue(request)
+    codes = parse_postcode_text(postcodes)
+    items = [queries.area_item(cat, c) for c in codes]
+    if any(it["level"] != "pc4" for it in items):
+        raise BetrokkenError("Alleen postcodes (PC4) kunnen een eigen gebied vormen.")
+    return Response(queries.geojson_of(cur, cat, items, "pc4"), media_type="application/geo+json")
+
+
 @router.get("/compare", summary="Twee tot vier gebieden naast elkaar")
 def get_compare(
     request: Request,

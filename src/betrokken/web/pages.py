@@ -330,6 +330,14 @@ async def custom_area_result(
         text=postcodes,
         error=None,
         codes=codes,
+        colour_mode="kenmerkend",
+        colour_profile=None,
+        map_profiles=_map_profiles(cat),
+        breaks=[],
+        geojson_url="/api/compose/geojson?postcodes=" + ",".join(codes)
+        if cat.has_geometries
+        else None,
+        map_label="Kaart van de postcodes van uw gebied, gekleurd naar kenmerkend profiel",
     )
 
 

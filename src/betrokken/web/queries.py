@@ -385,31 +385,35 @@ def children(cat: Catalogue, code: str, level: str) -> dict:
     """The areas of one level inside an area, each with its mix (or suppressed)."""
     parent_level = NATIONAL_CODE if code == NATIONAL_CODE else area_row(cat, code)["level"]
     check_child_level(cat, parent_level, level)
-    items = []
-    for child in cat.members.get((code, level), []):
-        row = cat.areas[child]
-        ind = cat.indices.get(child)
-        suppressed, reason = _suppression(row.get("population"), ind, cat)
-        mix = cat.mixes.get(child)
-        if not suppressed and mix is None:
-            suppressed, reason = True, "Voor dit gebied is geen profielmix berekend."
-        item = {
-            "code": child,
-            "name": _name(cat, child),
-            "year": int(row["year"]),
-            "population": _int_or_none(row.get("population")),
-            "suppressed": suppressed,
-            "suppression_reason": reason,
-        }
-        if not suppressed:
-            item["dominant_profile"] = max(mix, key=lambda pid: mix[pid][0])
-            item["typical_profile"] = _typical(cat, mix)
-            item["shares"] = {pid: v[0] for pid, v in mix.items()}
-            item["shares_lo"] = {pid: v[1] for pid, v in mix.items()}
-            item["shares_hi"] = {pid: v[2] for pid, v in mix.items()}
-            item["indices"] = _public_indices(ind)
-        items.append(item)
+    items = [area_item(cat, child) for child in cat.members.get((code, level), [])]
     return {"parent": code, "level": level, "count": len(items), "areas": items}
+
+
+def area_item(cat: Catalogue, code: str) -> dict:
+    """One area as a row of a table or a map: shares by profile id, or suppressed."""
+    row = area_row(cat, code)
+    ind = cat.indices.get(code)
+    suppressed, reason = _suppression(row.get("population"), ind, cat)
+    mix = cat.mixes.get(code)
+    if not suppressed and mix is None:
+        suppressed, reason = True, "Voor dit gebied is geen profielmix berekend."
+    item = {
+        "code": code,
+        "name": _name(cat, code),
+        "level": row["level"],
+        "year": int(row["year"]),
+        "population": _int_or_none(row.get("population")),
+        "suppressed": suppressed,
+        "suppression_reason": reason,
+    }
+    if not suppressed:
+        item["dominant_profile"] = max(mix, key=lambda pid: mix[pid][0])
+        item["typical_profile"] = _typical(cat, mix)
+        item["shares"] = {pid: v[0] for pid, v in mix.items()}
+        item["shares_lo"] = {pid: v[1] for pid, v in mix.items()}
+        item["shares_hi"] = {pid: v[2] for pid, v in mix.items()}
+        item["indices"] = _public_indices(ind)
+    return item
 
 
 def _typical(cat: Catalogue, mix: dict[str, tuple]) -> str | None:
@@ -441,23 +445,19 @@ def children_geojson(
                 "Geef een niveau op voor de kaart van Nederland.",
                 hint="Bijvoorbeeld ?level=gemeente",
             )
-        row = area_row(cat, code)
-        detail = area_detail(cat, code)
-        item = {
-            "code": code,
-            "name": detail["name"],
-            "population": detail["population"],
-            "suppressed": detail["suppressed"],
-        }
-        if not detail["suppressed"]:
-            shares = {m["profile_id"]: m["share"] for m in detail["mix"]}
-            item["shares"] = shares
-            item["dominant_profile"] = max(shares, key=shares.get) if shares else None
-            mix = {m["profile_id"]: (m["share"],) for m in detail["mix"]}
-            item["typical_profile"] = _typical(cat, mix) if mix else None
-        items, geom_level = [item], row["level"]
+        items = [area_item(cat, code)]
+        geom_level = items[0]["level"]
     else:
         items, geom_level = children(cat, code, level)["areas"], level
+    return geojson_of(cur, cat, items, geom_level)
+
+
+def geojson_of(
+    cur: duckdb.DuckDBPyConnection, cat: Catalogue, items: list[dict], geom_level: str
+) -> str:
+    """FeatureCollection of area items (see ``area_item``) of one level."""
+    if not cat.has_geometries:
+        raise BetrokkenError("Deze database bevat geen gebiedsgrenzen (tabel area_geometries).")
     codes = [it["code"] for it in items]
     year = cat.level_years.get(geom_level, 0)
     geoms = dict(
