@@ -75,7 +75,9 @@ MERGERS: tuple[Merger, ...] = (
 )
 """Municipal mergers between the elections and the 2024 borders (CBS gemeentelijke indeling)."""
 
-SPLIT: dict[str, str] = {"GM0788": "Haaren (2021 verdeeld over Boxtel, Oisterwijk, Tilburg, Vught)"}
+SPLIT: dict[str, str] = {
+    "GM0788": "Haaren (split over Boxtel, Oisterwijk, Tilburg and Vught in 2021)",
+}
 
 ELECTION_DATES = {
     "PS2019": dt.date(2019, 3, 20),
@@ -146,12 +148,12 @@ def to_2024_borders(frame: pd.DataFrame, election: str, known: set[str],
     for new, olds in members.items():
         if new in set(frame["gemeente_code"]) and not olds <= present:
             missing = ", ".join(sorted(olds - present))
-            dropped.append(f"{new}: samengevoegde gemeente onvolledig (ontbreekt: {missing})")
+            dropped.append(f"{new}: merged gemeente incomplete in the file (missing: {missing})")
             frame = frame[frame["gemeente_code"] != new]
     summed = frame.groupby("gemeente_code", as_index=False)[count_columns].sum(min_count=1)
     unknown = sorted(set(summed["gemeente_code"]) - known)
     if unknown:
-        dropped.append(f"niet in de database (2024-indeling): {', '.join(unknown)}")
+        dropped.append(f"not in the database (2024 borders): {', '.join(unknown)}")
     return summed[summed["gemeente_code"].isin(known)], dropped
 
 
@@ -177,7 +179,7 @@ def load_elections(validation_dir: Path, known: set[str]) -> dict[str, Election]
     gr = _read_csv(validation_dir / "gr2022_gemeente.csv")
     bad = gr["opkomst_flag"].notna() | gr["opkomst_pct"].isna()
     flagged = gr.loc[bad, ["gemeente_code", "gemeente_naam"]].itertuples(index=False)
-    gr_dropped = [f"{c} {n}: kiesgerechtigden ontbreken in het bronbestand" for c, n in flagged]
+    gr_dropped = [f"{c} {n}: electorate missing in the source file" for c, n in flagged]
     gr = gr[~bad].rename(columns={"kiesgerechtigden": "electorate",
                                   "uitgebrachte_stemmen": "votes", "geldige_stemmen": "valid"})
     gr["anti_votes"] = gr[parties].sum(axis=1)
@@ -194,16 +196,16 @@ def load_elections(validation_dir: Path, known: set[str]) -> dict[str, Election]
         f = election.frame
         absent = len(known - set(f["gemeente_code"]) - set(WADDEN_ISLANDS))
         if absent:
-            election.dropped.append(f"{absent} gemeenten van de database hebben geen uitslag in "
-                                    "dit bestand (geen verkiezing of ontbrekend bestand)")
+            election.dropped.append(f"{absent} gemeenten of the database have no result in this "
+                                    "file (no election that year, or no file)")
         f["turnout"] = f["votes"] / f["electorate"].where(f["electorate"] > 0)
         if "anti_votes" in f:
             f["anti_share"] = f["anti_votes"] / f["valid"].where(f["valid"] > 0)
         wadden = f["gemeente_code"].isin(WADDEN_ISLANDS)
         over = f["turnout"] > 1
-        election.dropped += [f"{c} {WADDEN_ISLANDS[c]} (Waddeneiland)"
+        election.dropped += [f"{c} {WADDEN_ISLANDS[c]} (Wadden island)"
                              for c in f.loc[wadden, "gemeente_code"]]
-        election.dropped += [f"{c}: opkomst boven 100 %" for c in f.loc[over & ~wadden,
+        election.dropped += [f"{c}: turnout above 100 %" for c in f.loc[over & ~wadden,
                                                                          "gemeente_code"]]
         election.frame = f[~wadden & ~over].reset_index(drop=True)
     return out
@@ -400,6 +402,15 @@ def _command(db_path: Path, out_dir: Path) -> str:
             f"--out {shlex.quote(str(out_dir))}")
 
 
+def _short(value: str) -> str:
+    """A diagnostics value with floats to four significant digits."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else f"{number:.4g}"
+
+
 def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, out_dir) -> str:
     lines = [
         "# Validation against election results",
@@ -496,7 +507,9 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "## Reading the numbers",
         "",
         "- A gemeente's index depends only on its demographic marginals (age, sex, education,",
-        "  migration background) and its urbanity, pushed through the membership model. A",
+        "  migration background)"
+        + (" and its urbanity" if diagnostics.get("uses_urbanity") == "true" else "")
+        + ", pushed through the membership model. A",
         "  correlation with turnout or vote shares therefore measures how much of the",
         "  geographic variation those demographics carry through the model; the baselines",
         "  show how much a single demographic already carries.",
@@ -545,7 +558,14 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         interesting = [k for k in diagnostics if k.startswith(("coherence", "ipf", "n_boot",
                                                                "percentile"))]
         if interesting:
-            lines += ["", "Build diagnostics (from `mix_diagnostics`):", ""]
-            lines += [f"- `{k}`: {diagnostics[k]}" for k in sorted(interesting)]
+            lines += [
+                "", "Build diagnostics (from `mix_diagnostics`). Coherence differences are",
+                "absolute differences in profile shares (0–1) between the published gemeente",
+                "mix and (a) the mix from the gemeente's own marginals (`own_vs_aggregate`),",
+                "(b) the PC4 mixes split over gemeenten by address counts (`pc4->gemeente`).",
+                "`percentile_interval_missed_point` is the fraction of published shares whose",
+                "plain bootstrap percentile interval would not contain the point estimate.", "",
+            ]
+            lines += [f"- `{k}`: {_short(diagnostics[k])}" for k in sorted(interesting)]
     lines.append("")
     return "\n".join(lines)
