@@ -41,6 +41,8 @@ class Dashboard:
     def __init__(self, db_path: Path):
         self.db_path = Path(db_path)
         self.con = connect(self.db_path, read_only=True)
+        # Requests run side by side; tiny queries gain nothing from intra-query threads.
+        self.con.execute(f"SET threads = {limits.DUCKDB_THREADS}")
         self.catalogue = queries.load_catalogue(self.con)
         self._geojson: OrderedDict[tuple[str, str | None], str] = OrderedDict()
         self._lock = threading.Lock()

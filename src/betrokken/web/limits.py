@@ -21,6 +21,7 @@ __all__ = [
     "TOP_AREAS",
     "MAX_AREA_CODE_CHARS",
     "GEOJSON_CACHE_SIZE",
+    "DUCKDB_THREADS",
 ]
 
 # MAX_COMPOSE_POSTCODES: most postcodes in one custom area; the composition code owns
@@ -51,3 +52,6 @@ GEOJSON_CACHE_SIZE = 512
 
 MAX_REQUEST_BYTES = 1024 * 1024
 """Largest request body of any kind (form with pasted text plus a file, or JSON)."""
+
+DUCKDB_THREADS = 1
+"""DuckDB threads per query: concurrency comes from parallel requests instead."""
