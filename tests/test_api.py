@@ -200,6 +200,11 @@ def test_geojson_has_a_polygon_per_child_and_is_cached(client, built_db):
         assert 4.9 < lon < 5.3 and 51.9 < lat < 52.2  # WGS84 around Utrecht
     dashboard = client.app.state.dashboard
     assert dashboard.geojson(UTRECHT, "wijk") is dashboard.geojson(UTRECHT, "wijk")
+    assert response.headers.get("content-encoding") == "gzip"  # the client asked for it
+    plain = client.get(
+        f"/api/areas/{UTRECHT}/geojson?level=wijk", headers={"Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers and plain.json() == geo
     own = client.get("/api/areas/3511/geojson").json()
     assert [f["properties"]["code"] for f in own["features"]] == ["3511"]
 

@@ -60,12 +60,12 @@ def get_geojson(
     request: Request,
     level: Annotated[Level | None, Query(description="Leeg: het gebied zelf")] = None,
 ) -> Response:
-    text = request.app.state.dashboard.geojson(queries.canonical_code(code), level)
-    return Response(
-        text,
-        media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    plain, packed = request.app.state.dashboard.geojson(queries.canonical_code(code), level)
+    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type="application/geo+json", headers=headers)
+    return Response(plain, media_type="application/geo+json", headers=headers)
 
 
 @router.get("/profiles", summary="De acht profielkaarten en hun landelijke aandelen")

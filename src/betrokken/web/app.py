@@ -11,6 +11,7 @@ Dutch message: JSON ``{"fout": ..., "tip": ...}`` under ``/api``, an HTML page e
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 import duckdb
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -44,14 +46,18 @@ class Dashboard:
         # Requests run side by side; tiny queries gain nothing from intra-query threads.
         self.con.execute(f"SET threads = {limits.DUCKDB_THREADS}")
         self.catalogue = queries.load_catalogue(self.con)
-        self._geojson: OrderedDict[tuple[str, str | None], str] = OrderedDict()
+        self._geojson: OrderedDict[tuple[str, str | None], tuple[bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
 
-    def geojson(self, code: str, level: str | None) -> str:
-        """GeoJSON of an area's children (or the area itself), computed once."""
+    def geojson(self, code: str, level: str | None) -> tuple[bytes, bytes]:
+        """GeoJSON of an area's children (or the area itself), plain and gzipped, made once.
+
+        National maps are megabytes of coordinates; compressing them once instead of on
+        every request keeps both the transfer and the server's CPU small.
+        """
         key = (code, level)
         with self._lock:
             if key in self._geojson:
@@ -59,14 +65,15 @@ class Dashboard:
                 return self._geojson[key]
         cur = self.cursor()
         try:
-            text = queries.children_geojson(cur, self.catalogue, code, level)
+            text = queries.children_geojson(cur, self.catalogue, code, level).encode()
         finally:
             cur.close()
+        pair = (text, gzip.compress(text, compresslevel=6))
         with self._lock:
-            self._geojson[key] = text
+            self._geojson[key] = pair
             while len(self._geojson) > limits.GEOJSON_CACHE_SIZE:
                 self._geojson.popitem(last=False)
-        return text
+        return pair
 
 
 def create_app(db_path: str | Path) -> FastAPI:
@@ -97,6 +104,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(downloads.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(BodySizeLimit, max_bytes=limits.MAX_REQUEST_BYTES)
     return app
 
