@@ -10,12 +10,13 @@ from typing import Annotated, Any, Literal
 
 import duckdb
 from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.app import cursor_dependency
-from betrokken.web.composition import compose, read_upload
+from betrokken.web.composition import read_upload
 from betrokken.web.postcodes import parse_postcode_text, pc4_list
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -88,7 +89,6 @@ def get_search(
 @router.post("/compose", summary="Samenstelling van een eigen gebied uit PC4-postcodes")
 def post_compose(
     request: Request,
-    cur: Cursor,
     postcodes: Annotated[
         list[Any],
         Body(
@@ -98,7 +98,7 @@ def post_compose(
         ),
     ],
 ) -> dict[str, Any]:
-    return compose(cur, _catalogue(request), pc4_list(postcodes))
+    return request.app.state.dashboard.compose(pc4_list(postcodes))
 
 
 @router.post("/compose/upload", summary="Eigen gebied uit een bestand (.txt of .csv)")
@@ -108,11 +108,7 @@ async def post_compose_upload(
 ) -> dict[str, Any]:
     text = await read_upload(bestand)
     codes = parse_postcode_text(text)
-    cur = request.app.state.dashboard.cursor()
-    try:
-        return compose(cur, _catalogue(request), codes)
-    finally:
-        cur.close()
+    return await run_in_threadpool(request.app.state.dashboard.compose, codes)
 
 
 @router.get(

@@ -47,10 +47,34 @@ class Dashboard:
         self.con.execute(f"SET threads = {limits.DUCKDB_THREADS}")
         self.catalogue = queries.load_catalogue(self.con)
         self._geojson: OrderedDict[tuple[str, str | None], tuple[bytes, bytes]] = OrderedDict()
+        self._compositions: OrderedDict[tuple[str, ...], dict] = OrderedDict()
         self._lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
+
+    def compose(self, codes: list[str]) -> dict:
+        """Composition of a set of postcodes, remembered per set (order-free).
+
+        The result page, its CSV and its map ask for the same set in a row.
+        """
+        from betrokken.web.composition import compose
+
+        key = tuple(sorted(codes))
+        with self._lock:
+            if key in self._compositions:
+                self._compositions.move_to_end(key)
+                return self._compositions[key]
+        cur = self.cursor()
+        try:
+            result = compose(cur, self.catalogue, list(key))
+        finally:
+            cur.close()
+        with self._lock:
+            self._compositions[key] = result
+            while len(self._compositions) > limits.COMPOSE_CACHE_SIZE:
+                self._compositions.popitem(last=False)
+        return result
 
     def geojson(self, code: str, level: str | None) -> tuple[bytes, bytes]:
         """GeoJSON of an area's children (or the area itself), plain and gzipped, made once.

@@ -20,7 +20,6 @@ from fastapi.responses import Response
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.app import cursor_dependency
-from betrokken.web.composition import compose
 from betrokken.web.postcodes import parse_postcode_text
 
 router = APIRouter(prefix="/download", tags=["downloads"])
@@ -185,12 +184,10 @@ def _write_geopackage(cur, cat, level: str, kids: dict, out: Path) -> None:
 def download_compose(
     fmt: TableFormat,
     request: Request,
-    cur: Cursor,
     postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
 ) -> Response:
-    cat = request.app.state.dashboard.catalogue
     codes = parse_postcode_text(postcodes)
-    result = compose(cur, cat, codes)
+    result = request.app.state.dashboard.compose(codes)
     if result["suppressed"]:
         raise BetrokkenError(
             "Voor dit gebied is geen schatting gepubliceerd.", hint=result.get("suppression_reason")

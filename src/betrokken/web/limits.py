@@ -22,6 +22,7 @@ __all__ = [
     "MAX_AREA_CODE_CHARS",
     "GEOJSON_CACHE_SIZE",
     "DUCKDB_THREADS",
+    "COMPOSE_CACHE_SIZE",
 ]
 
 # MAX_COMPOSE_POSTCODES: most postcodes in one custom area; the composition code owns
@@ -55,3 +56,6 @@ MAX_REQUEST_BYTES = 1024 * 1024
 
 DUCKDB_THREADS = 1
 """DuckDB threads per query: concurrency comes from parallel requests instead."""
+
+COMPOSE_CACHE_SIZE = 256
+"""Custom-area compositions kept in memory (keyed by the sorted set of postcodes)."""

@@ -8,13 +8,14 @@ from typing import Annotated
 
 import duckdb
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.api import parse_compare_codes
 from betrokken.web.app import cursor_dependency, status_for
-from betrokken.web.composition import compose, read_upload
+from betrokken.web.composition import read_upload
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.palette import SHARE_RAMP, share_breaks
 from betrokken.web.postcodes import parse_postcode_text
@@ -301,26 +302,16 @@ async def custom_area_result(
     text = postcodes
     if bestand is not None and bestand.filename:
         text = (text + "\n" + await read_upload(bestand)).strip()
-    cur = request.app.state.dashboard.cursor()
     try:
-        try:
-            codes = parse_postcode_text(text)
-            result = compose(cur, cat, codes)
-        except BetrokkenError as exc:
-            status = status_for(exc)
-            response = render(
-                request,
-                "custom_area.html",
-                "eigen-gebied",
-                result=None,
-                text=postcodes,
-                error=exc,
-            )
-            response.status_code = status
-            return response
-        national = queries.national_detail(cat)
-    finally:
-        cur.close()
+        codes = parse_postcode_text(text)
+        result = await run_in_threadpool(request.app.state.dashboard.compose, codes)
+    except BetrokkenError as exc:
+        response = render(
+            request, "custom_area.html", "eigen-gebied", result=None, text=postcodes, error=exc
+        )
+        response.status_code = status_for(exc)
+        return response
+    national = queries.national_detail(cat)
     return render(
         request,
         "custom_area.html",
