@@ -64,8 +64,12 @@ def start_server(db: Path, port: int) -> subprocess.Popen:
     raise SystemExit("server did not start within 60 s")
 
 
-def sample_inputs(db: Path, seed: int) -> tuple[list[str], list[list[str]]]:
-    """Area codes of every level, and postcode sets (5-20 PC4 of one gemeente)."""
+def sample_inputs(db: Path, seed: int, n_sets: int) -> tuple[list[str], list[list[str]]]:
+    """Area codes of every level, and distinct postcode sets (5-20 PC4 of one gemeente).
+
+    Every compose request gets a set of its own, so the app's composition cache never
+    answers: the numbers are for new custom areas.
+    """
     from betrokken.store.database import connect
 
     con = connect(db, read_only=True)
@@ -85,11 +89,12 @@ def sample_inputs(db: Path, seed: int) -> tuple[list[str], list[list[str]]]:
         con.close()
     rng = random.Random(seed)
     groups = [sorted(c) for _, c in pcs if len(c) >= 5]
-    sets = []
-    for _ in range(500):
+    sets: dict[tuple[str, ...], list[str]] = {}
+    while len(sets) < n_sets:
         group = rng.choice(groups)
-        sets.append(rng.sample(group, min(len(group), rng.randint(5, 20))))
-    return codes, sets
+        chosen = rng.sample(group, min(len(group), rng.randint(5, 20)))
+        sets.setdefault(tuple(sorted(chosen)), chosen)
+    return codes, list(sets.values())
 
 
 async def open_loop(port: int, make_request, rate: float, seconds: float, max_requests: int):
@@ -251,7 +256,7 @@ def main() -> None:
         print(f"building {db} from {os.environ.get('BETROKKEN_DATA')} ...", file=sys.stderr)
         build_database(db, data_dir_from(None), quiet=True)
 
-    codes, sets = sample_inputs(db, args.seed)
+    codes, sets = sample_inputs(db, args.seed, args.max_requests + 100)
     rng = random.Random(args.seed)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
