@@ -56,8 +56,10 @@
   polygons.catch(function () {});  // reported once the map is ready, see below
 
   map.on("load", function () {
+    window.betrokkenMapLoaded = performance.now();
     polygons
       .then(function (data) {
+        window.betrokkenMapData = performance.now();
         map.addSource("gebieden", { type: "geojson", data: data, promoteId: "code" });
         map.addLayer({ id: "vlakken", type: "fill", source: "gebieden", paint: { "fill-color": fillColour(), "fill-opacity": 0.85 } });
         map.addImage("arcering", hatch());
@@ -66,8 +68,14 @@
         const bounds = new maplibregl.LngLatBounds();
         data.features.forEach(function (f) { extendGeometry(bounds, f.geometry); });
         if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 20, duration: 0 });
-        map.once("idle", function () {
+        // First paint: the first frame drawn once the polygons are loaded.
+        map.on("render", function painted() {
+          if (!map.isSourceLoaded("gebieden")) return;
           window.betrokkenMapPainted = performance.now();
+          map.off("render", painted);
+        });
+        map.once("idle", function () {
+          window.betrokkenMapIdle = performance.now();
           el.dataset.ready = "1";
           el.dispatchEvent(new CustomEvent("kaart-klaar"));
         });
