@@ -146,8 +146,11 @@ def test_target_group_page(client, profile_ids):
 def test_compare_page_by_name_and_errors(client, profile_ids):
     html = client.get("/vergelijken?gebied=Utrecht&gebied=GM0363").text
     assert 'id="vergelijk-tabel"' in html and "Amsterdam" in html
-    one = client.get(f"/vergelijken?gebied={UTRECHT}").text
-    assert "Vergelijk 2 tot 4" in one and 'role="alert"' in one
+    one = client.get(f"/vergelijken?gebied={UTRECHT}")
+    assert one.status_code == 400
+    assert "Vergelijk 2 tot 4" in one.text and 'role="alert"' in one.text
+    unknown = client.get("/vergelijken?gebied=Utrecht&gebied=Nergenshuizen")
+    assert unknown.status_code == 404 and "Nergenshuizen" in unknown.text
 
 
 def test_custom_area_form(client, db, profile_ids):

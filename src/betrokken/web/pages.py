@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from betrokken.errors import BetrokkenError
+from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.web import limits, queries
 from betrokken.web.api import parse_compare_codes
 from betrokken.web.app import cursor_dependency, status_for
@@ -242,7 +242,7 @@ def compare_page(
     cat = _catalogue(request)
     raw = [c for c in (gebied or []) if c.strip()] or [c for c in codes.split(",") if c.strip()]
     inputs = (raw + [""] * limits.MAX_COMPARE_AREAS)[: limits.MAX_COMPARE_AREAS]
-    areas, error, notes = [], None, []
+    areas, error, notes, status = [], None, [], 200
     if raw:
         try:
             resolved = [_resolve_area(cur, cat, text, notes) for text in raw]
@@ -250,10 +250,9 @@ def compare_page(
             areas = [queries.area_detail(cat, c) for c in codes_ok]
         except BetrokkenError as exc:
             error = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
-            if isinstance(exc, BetrokkenError) and not raw:
-                raise
+            status = status_for(exc)
     shown = [a for a in areas if not a["suppressed"]]
-    return render(
+    response = render(
         request,
         "compare.html",
         "vergelijken",
@@ -265,6 +264,8 @@ def compare_page(
         demographic_groups=DEMOGRAPHIC_GROUPS,
         codes=",".join(a["code"] for a in areas),
     )
+    response.status_code = status
+    return response
 
 
 def _resolve_area(cur, cat: queries.Catalogue, text: str, notes: list[str]) -> str:
@@ -278,7 +279,7 @@ def _resolve_area(cur, cat: queries.Catalogue, text: str, notes: list[str]) -> s
         pass
     hits = queries.search(cur, text, 2) if len(text) >= limits.MIN_SEARCH_CHARS else []
     if not hits:
-        raise BetrokkenError(f"Geen gebied gevonden voor ‘{text}’.")
+        raise UnknownAreaError(f"Geen gebied gevonden voor ‘{text}’.")
     if hits[0]["name"].lower() != text.lower() and len(hits) > 1:
         notes.append(f"‘{text}’ opgevat als {hits[0]['name']} ({hits[0]['level_label']}).")
     return hits[0]["code"]

@@ -47,7 +47,6 @@ CHILD_LEVELS: dict[str, tuple[str, ...]] = {
     "buurt": (),
     "pc4": (),
 }
-_LEVEL_ORDER = {lvl: i for i, lvl in enumerate(schema.LEVELS)}
 _CODE_RE = re.compile(r"^[A-Za-z0-9]{1,20}$")
 _PC4_QUERY_RE = re.compile(r"^(\d{1,4})\s*([A-Za-z]{2})?$")
 
@@ -605,7 +604,3 @@ def _split(value) -> list[str]:
     if not value:
         return []
     return [v.strip() for v in str(value).split(",") if v.strip()]
-
-
-def level_sort_key(level: str) -> int:
-    return _LEVEL_ORDER.get(level, 99)
