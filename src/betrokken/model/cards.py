@@ -37,9 +37,9 @@ CATEGORY_LABELS_NL: dict[str, dict[str, str]] = {
     },
     "sex": {"man": "mannen", "vrouw": "vrouwen"},
     "education": {
-        "laag": "praktisch opgeleid (laag)",
+        "laag": "praktisch opgeleid",
         "midden": "middelbaar opgeleid",
-        "hoog": "theoretisch opgeleid (hbo/wo)",
+        "hoog": "hbo- of wo-opgeleid",
     },
     "migration": {
         "nl": "Nederlandse achtergrond",
@@ -99,6 +99,11 @@ def _wstd(values: np.ndarray, weights: np.ndarray) -> float:
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
+
+
+def _dec(x: float, digits: int = 1) -> str:
+    """Dutch decimal comma for numbers inside Dutch sentences."""
+    return f"{x:.{digits}f}".replace(".", ",")
 
 
 def build_cards(
@@ -189,16 +194,17 @@ def build_cards(
         t_level, e_level = level(trust_z), level(eng_z)
         style = participation_style(eng_z)
         tone = f"{TONE_TRUST[t_level]} {TONE_ENGAGEMENT[e_level]}"
-        who = ", ".join(f"{o['label']} (×{o['ratio']:.1f})" for o in over[:3]) or (
+        who = ", ".join(f"{o['label']} (×{_dec(o['ratio'])})" for o in over[:3]) or (
             "geen demografische groep die duidelijk oververtegenwoordigd is"
         )
         portrait = (
             f"{name} ({_pct(shares[k])} van de volwassenen) heeft {LEVEL_NL[t_level]} vertrouwen "
             f"in politiek en instituties (rapportcijfer voor de regering gemiddeld "
-            f"{m['trust_government_mean']:.1f}; {_pct(m['agree_politicians_dont_care'])} vindt "
+            f"{_dec(m['trust_government_mean'])}; {_pct(m['agree_politicians_dont_care'])} vindt "
             f"dat politici zich niet druk maken om mensen zoals hen) en is "
             f"{ENGAGEMENT_NL[e_level]} betrokken: {_pct(m['turnout_2017'])} stemde in 2017, "
-            f"gemiddeld {m['knowledge_mean']:.1f} van 12 kennisvragen goed. Relatief vaak: {who}. "
+            f"gemiddeld {_dec(m['knowledge_mean'])} van 12 kennisvragen goed. "
+            f"Relatief vaak: {who}. "
             f"Nieuws vooral via {', '.join(CHANNEL_LABELS_NL[c] for c in top)}."
         )
         evidence = {
@@ -266,7 +272,7 @@ def render_cards_markdown(profiles: list[dict], *, version: str = "") -> str:
         "",
         f"Modelversie: `{version}`. Aandelen zijn gewogen aandelen van de volwassen bevolking "
         "(18+) met een 90 %-bootstrapinterval. Vertrouwen en betrokkenheid op een schaal 0–1. "
-        "Hoe elke uitspraak uit de cijfers volgt: zie [method.md](method.md#profielkaarten).",
+        "Hoe elke uitspraak uit de cijfers volgt: zie [method.md](method.md#profile-cards).",
         "",
         "| # | Profiel | Aandeel (90 %-interval) | Vertrouwen | Betrokkenheid | Stijl |",
         "|---|---|---|---|---|---|",

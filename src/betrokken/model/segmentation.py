@@ -75,7 +75,7 @@ PROFILE_NAMES: dict[tuple[str, int], tuple[str, str]] = {
     ("midden", 0): ("stille_middengroep", "Stille middengroep"),
     ("midden", 1): ("gematigde_volgers", "Gematigde volgers"),
     ("midden", 2): ("betrokken_middengroep", "Betrokken middengroep"),
-    ("hoog", 0): ("vertrouwend_op_afstand", "Vertrouwend op afstand"),
+    ("hoog", 0): ("tevreden_vertrouwers", "Tevreden vertrouwers"),
     ("hoog", 1): ("betrokken_vertrouwers", "Betrokken vertrouwers"),
 }
 
