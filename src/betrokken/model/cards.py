@@ -13,7 +13,11 @@ rules that turn numbers into words are the constants below (also listed in docs/
 - *over-indexing*: demographic categories whose share within the profile is at least 1.2 times
   their national share (and at least 5 % of the profile);
 - *channels*: the three news channels with the most days per week, plus channels used at least
-  1.2 times as often as nationally.
+  1.2 times as often as nationally;
+- *caveat* (response style): if members answer >= 60 % of the F1 statements with "neutraal",
+  or >= 30 % agree with two contradicting statements (politicians don't care about people like
+  me / most politicians are skilled), the card says that part of the profile may be an answer
+  style rather than an attitude.
 """
 
 from __future__ import annotations
@@ -21,12 +25,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from betrokken.survey.frame import CHANNEL_ITEMS, CHANNEL_LABELS_NL
+from betrokken.survey.frame import (
+    CHANNEL_ITEMS,
+    CHANNEL_LABELS_NL,
+    CYNICISM_ITEMS,
+    EFFICACY_ITEMS,
+    POPULISM_ITEMS,
+)
 
 LEVEL_Z = 0.25
 OVER_INDEX_RATIO = 1.2
 OVER_INDEX_MIN_SHARE = 0.05
 CHANNEL_RATIO = 1.2
+NEUTRAL_CAVEAT = 0.6  # share of F1 statements answered "neutraal" by the profile's members
+CONTRADICTION_CAVEAT = 0.3  # share agreeing with both "politici maken zich niet druk om
+# mensen zoals ik" and "de meeste politici zijn bekwame mensen" (acquiescence)
 
 CATEGORY_LABELS_NL: dict[str, dict[str, str]] = {
     "age": {
@@ -140,6 +153,11 @@ def build_cards(
     low_trust[np.isnan(trust)] = np.nan
     high_eng = (eng >= thresholds["high_engagement"]).astype(float)
     high_eng[np.isnan(eng)] = np.nan
+    f1 = frame[list((*CYNICISM_ITEMS, *EFFICACY_ITEMS, *POPULISM_ITEMS))]
+    neutral = ((f1 == 3).sum(axis=1) / f1.notna().sum(axis=1)).to_numpy(float)
+    both = frame[["cyn_dont_care", "conf_skilled"]]
+    contradict = ((both >= 4).all(axis=1)).to_numpy(dtype=float, copy=True)
+    contradict[both.isna().any(axis=1).to_numpy()] = np.nan
     shares = (post * w[:, None]).sum(axis=0) / w.sum()
     lo, hi = np.quantile(share_boot, [0.05, 0.95], axis=0)
     cards = []
@@ -162,6 +180,20 @@ def build_cards(
                 pw,
             ),
         }
+        m["f1_neutral_share"] = _wmean(neutral, pw)
+        m["contradictory_agree_share"] = _wmean(contradict, pw)
+        caveats = []
+        if m["f1_neutral_share"] >= NEUTRAL_CAVEAT:
+            caveats.append(
+                f"Leden kiezen bij {_pct(m['f1_neutral_share'])} van de stellingen 'neutraal': "
+                "lees dit profiel als 'geen uitgesproken mening', niet als gematigd."
+            )
+        if m["contradictory_agree_share"] >= CONTRADICTION_CAVEAT:
+            caveats.append(
+                f"{_pct(m['contradictory_agree_share'])} is het eens met twee tegengestelde "
+                "stellingen over politici: een deel van dit profiel kan een antwoordstijl "
+                "(overal mee instemmen) zijn."
+            )
         trust_z = (m["trust"] - nat["trust_mean"]) / nat["trust_sd"]
         eng_z = (m["engagement"] - nat["engagement_mean"]) / nat["engagement_sd"]
         # rounded first, so that the stored evidence reproduces the ranking exactly
@@ -250,6 +282,7 @@ def build_cards(
                 ],
                 "tone": tone,
                 "portrait": portrait,
+                "caveat": " ".join(caveats) or None,
                 "over_indexes": over,
                 "evidence": evidence,
             }
@@ -321,6 +354,8 @@ def render_cards_markdown(profiles: list[dict], *, version: str = "") -> str:
             ),
             f"- **Toon:** {p['tone']}",
         ]
+        if p.get("caveat"):
+            lines.append(f"- **Let op:** {p['caveat']}")
     return "\n".join(lines) + "\n"
 
 
@@ -340,6 +375,8 @@ def render_cards_text(profiles: list[dict]):
             f"[bold]Kanalen:[/] {', '.join(c['label'] for c in p['channels'])}\n"
             f"[bold]Toon:[/] {p['tone']}"
         )
+        if p.get("caveat"):
+            body += f"\n[yellow]Let op:[/] {p['caveat']}"
         panels.append(
             Panel(body, title=f"{p['position']}. {p['name']} ({p['id']})", title_align="left")
         )
