@@ -178,7 +178,9 @@ def test_adviser_flow(page, base_url):
     check_axe(page, "start")
     shot(page, "01-start")
 
-    # Search a gemeente by name and open it.
+    # Search a gemeente by name: suggestions appear while typing; then search and open it.
+    page.get_by_label("Zoek een gemeente, wijk, buurt of postcode").fill("Utrech")
+    page.locator(f"#zoek-suggesties a[href='/gebied/{UTRECHT}']").wait_for()
     page.get_by_label("Zoek een gemeente, wijk, buurt of postcode").fill("Utrecht")
     page.get_by_role("button", name="Zoeken").click()
     page.locator(f"a[href='/gebied/{UTRECHT}']").first.click()
