@@ -282,3 +282,12 @@ def test_other_pages_pass_axe(page, path, name):
     page.goto(path)
     check_axe(page, name)
     shot(page, name)
+
+
+@pytest.mark.parametrize("path", ["/", f"/gebied/{UTRECHT}?niveau=pc4", "/methode"])
+def test_pages_reflow_on_a_phone(page, path):
+    """WCAG 1.4.10: at 320 CSS px wide only tables and code scroll sideways, not the page."""
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.goto(path)
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{path} is {width[0]} px breed op een scherm van {width[1]} px"

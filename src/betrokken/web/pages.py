@@ -430,8 +430,16 @@ def _render_doc(name: str) -> str | None:
     # Figures live in docs/img (served below); links to other .md files become text.
     html = re.sub(r'src="img/([A-Za-z0-9_.-]+)"', r'src="/methode/img/\1"', html)
     html = re.sub(r'<a href="(?!https?:)[^"]*">(.*?)</a>', r"\1", html)
-    # Wide code blocks scroll; keyboard users must be able to reach them.
+    # Wide code blocks and tables scroll; keyboard users must be able to reach them.
     html = html.replace("<pre>", '<pre tabindex="0">')
+    counter = iter(range(1, 1000))
+    html = re.sub(
+        "<table>",
+        lambda _: '<div class="table-scroll" tabindex="0" role="region" '
+        f'aria-label="{name} tabel {next(counter)}"><table>',
+        html,
+    )
+    html = html.replace("</table>", "</table></div>")
     return html
 
 
