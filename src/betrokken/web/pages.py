@@ -435,8 +435,10 @@ def _render_doc(name: str) -> str | None:
     counter = iter(range(1, 1000))
     html = re.sub(
         "<table>",
-        lambda _: '<div class="table-scroll" tabindex="0" role="region" '
-        f'aria-label="{name} tabel {next(counter)}"><table>',
+        lambda _: (
+            '<div class="table-scroll" tabindex="0" role="region" '
+            f'aria-label="{name} tabel {next(counter)}"><table>'
+        ),
         html,
     )
     html = html.replace("</table>", "</table></div>")

@@ -23,6 +23,7 @@ PROFILE_COLOURS: tuple[str, ...] = (
 SHARE_RAMP: tuple[str, ...] = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 """Six classes, light = small share, dark = large share."""
 
+
 def profile_colours(profile_ids: list[str]) -> dict[str, str]:
     """Map profile ids (in model order) to their fixed colours."""
     return {pid: PROFILE_COLOURS[i % len(PROFILE_COLOURS)] for i, pid in enumerate(profile_ids)}
