@@ -426,6 +426,13 @@ def test_target_group_ranks_areas_in_scope(client, db, has_mix):
     all_kids = client.get(f"/api/areas/{UTRECHT}/children?level=pc4").json()["areas"]
     best = max((a for a in all_kids if not a["suppressed"]), key=lambda a: a["shares"][pid])
     assert top[0]["code"] == best["code"]
+    row = db.execute(
+        "SELECT population, share_age_0_14 FROM areas WHERE is_current AND area_code = ?",
+        [top[0]["code"]],
+    ).fetchone()
+    expected = row[0] * (1 - row[1]) * top[0]["share"]
+    assert abs(top[0]["adults_in_profile"] - expected) <= 5
+    assert top[0]["adults_in_profile_lo"] <= top[0]["adults_in_profile"]
 
 
 def test_target_group_bad_input(client, has_mix):

@@ -555,21 +555,46 @@ def top_areas(
     level: str,
     limit: int,
 ) -> list[dict]:
-    """Areas with the largest share of one profile (suppressed areas left out)."""
+    """Areas with the largest share of one profile (suppressed areas left out).
+
+    ``adults_in_profile`` is the share times the residents aged 15 and over (the CBS
+    band that stands in for adults, as in the mix itself), rounded to tens: a size for
+    planning outreach, as uncertain as the share it comes from.
+    """
     cat.profile(profile_id)
     items = [a for a in children(cat, scope, level)["areas"] if not a["suppressed"]]
     items.sort(key=lambda a: a["shares"][profile_id], reverse=True)
-    return [
-        {
-            "code": a["code"],
-            "name": a["name"],
-            "population": a["population"],
-            "share": a["shares"][profile_id],
-            "share_lo": a["shares_lo"][profile_id],
-            "share_hi": a["shares_hi"][profile_id],
-        }
-        for a in items[:limit]
-    ]
+    out = []
+    for a in items[:limit]:
+        adults = _adults(cat.areas[a["code"]])
+        share, lo, hi = (a[k][profile_id] for k in ("shares", "shares_lo", "shares_hi"))
+        out.append(
+            {
+                "code": a["code"],
+                "name": a["name"],
+                "population": a["population"],
+                "share": share,
+                "share_lo": lo,
+                "share_hi": hi,
+                "adults_in_profile": _tens(adults, share),
+                "adults_in_profile_lo": _tens(adults, lo),
+                "adults_in_profile_hi": _tens(adults, hi),
+            }
+        )
+    return out
+
+
+def _adults(row: dict) -> float | None:
+    population, young = _clean(row.get("population")), _clean(row.get("share_age_0_14"))
+    if population is None:
+        return None
+    return population * (1 - (young or 0.0))
+
+
+def _tens(adults: float | None, share: float | None) -> int | None:
+    if adults is None or share is None:
+        return None
+    return int(round(adults * share, -1))
 
 
 # --- helpers ------------------------------------------------------------------------
