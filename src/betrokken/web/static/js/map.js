@@ -41,6 +41,15 @@
     zoom: 6,
     attributionControl: false,
     canvasContextAttributes: { preserveDrawingBuffer: true },
+    locale: {
+      "Map.Title": "Kaart (verschuiven met de pijltjestoetsen, zoomen met + en -)",
+      "NavigationControl.ZoomIn": "Inzoomen",
+      "NavigationControl.ZoomOut": "Uitzoomen",
+      "NavigationControl.ResetBearing": "Noorden boven",
+      "AttributionControl.ToggleAttribution": "Bronvermelding tonen of verbergen",
+      "AttributionControl.MapFeedback": "Terugmelding over de kaart",
+      "Popup.Close": "Sluiten",
+    },
     cooperativeGestures: false,
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
