@@ -9,7 +9,14 @@ from typer.testing import CliRunner
 
 from betrokken.cli import app
 from betrokken.model.artifact import load_model
-from betrokken.model.cards import CHANNEL_RATIO, LEVEL_Z, OVER_INDEX_RATIO, level
+from betrokken.model.cards import (
+    CHANNEL_RATIO,
+    CONTRADICTION_CAVEAT,
+    LEVEL_Z,
+    NEUTRAL_CAVEAT,
+    OVER_INDEX_RATIO,
+    level,
+)
 
 runner = CliRunner()
 
@@ -51,3 +58,8 @@ def test_card_statements_follow_from_the_evidence():
             assert o["ratio"] >= OVER_INDEX_RATIO
             assert ev["over_index_ratios"][f"{o['variable']}={o['category']}"] == o["ratio"]
         assert f"{100 * ev['turnout_2017']:.0f} % stemde" in card["portrait"]
+        flagged = (
+            ev["f1_neutral_share"] >= NEUTRAL_CAVEAT
+            or ev["contradictory_agree_share"] >= CONTRADICTION_CAVEAT
+        )
+        assert bool(card["caveat"]) == flagged
