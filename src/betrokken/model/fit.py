@@ -462,9 +462,27 @@ def write_docs(
         method.write_text(text, encoding="utf-8")
 
 
+def write_ess_comparison(data_dir: Path, docs_dir: Path) -> None:
+    """Fill the ``ess-comparison`` block of docs/method.md (a check, nothing is fitted)."""
+    from betrokken.survey.compare import comparison_markdown, trust_comparison
+
+    frame, _ = load_vu(data_dir)
+    weights = rake(frame, national_targets(data_dir)).to_numpy()
+    table = comparison_markdown(trust_comparison(frame, weights, data_dir))
+    method = docs_dir / "method.md"
+    if method.is_file():
+        method.write_text(
+            _fill(method.read_text(encoding="utf-8"), "ess-comparison", table), encoding="utf-8"
+        )
+
+
 if __name__ == "__main__":  # python -m betrokken.model.fit  -> regenerate docs from the artifact
+    import os
+
     from betrokken.model.artifact import load_model
 
     _model = load_model()
     (ARTIFACT_DIR / "fit_report.md").write_text(fit_report_markdown(_model), encoding="utf-8")
     write_docs(_model)
+    if os.environ.get("BETROKKEN_DATA"):  # the ESS check needs the survey files
+        write_ess_comparison(Path(os.environ["BETROKKEN_DATA"]), REPO_ROOT / "docs")
