@@ -276,6 +276,8 @@ def test_adviser_flow(page, base_url):
         (f"/vergelijken?codes={UTRECHT},GM0363,3511", "07-vergelijken"),
         ("/profielen", "08-profielen"),
         ("/methode", "09-methode"),
+        ("/zoeken?q=Utrecht", "10-zoeken"),
+        ("/gebied/GM9999", "11-niet-gevonden"),
     ],
 )
 def test_other_pages_pass_axe(page, path, name):
