@@ -346,8 +346,8 @@ def fit_report_markdown(model: ProfileModel) -> str:
     for margin, cats in wt["margins"].items():
         for cat, v in cats.items():
             lines.append(
-                f"| {margin} | {cat} | {v['sample']:.3f} | {v['weighted']:.3f} | "
-                f"{v['target']:.3f} |"
+                f"| {margin} | {cat.replace('|', ' × ')} | {v['sample']:.3f} | "
+                f"{v['weighted']:.3f} | {v['target']:.3f} |"
             )
     lines += [
         "",
