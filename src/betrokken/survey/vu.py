@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from betrokken.errors import SourceError
@@ -366,6 +365,3 @@ def load_vu(data_dir: Path) -> tuple[pd.DataFrame, str]:
     path = vu_path(data_dir)
     frame = read_vu_panel(path)
     return analysis_sample(frame), file_sha256(path)
-
-
-__all__ = ["VU_ITEMS", "read_vu_panel", "analysis_sample", "load_vu", "vu_path", "np"]
