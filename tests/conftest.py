@@ -27,5 +27,6 @@ def built_db(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     from betrokken.build import build_database
 
     db = tmp_path_factory.mktemp("db") / "betrokken.duckdb"
-    build_database(db, data_dir, quiet=True, n_boot=int(os.environ.get("BETROKKEN_TEST_BOOT", "100")))
+    n_boot = int(os.environ.get("BETROKKEN_TEST_BOOT", "100"))
+    build_database(db, data_dir, quiet=True, n_boot=n_boot)
     return db

@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from betrokken.areas.compose import PostcodeComposer
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import connect
 from betrokken.web import limits, queries
@@ -49,9 +50,23 @@ class Dashboard:
         self._geojson: OrderedDict[tuple[str, str | None], tuple[bytes, bytes]] = OrderedDict()
         self._compositions: OrderedDict[tuple[str, ...], dict] = OrderedDict()
         self._lock = threading.Lock()
+        self._composer: PostcodeComposer | None = None
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
+
+    def composer(self) -> PostcodeComposer | None:
+        """The PC4 arrays for compositions, loaded on first use and kept."""
+        if not self.catalogue.has_mix:
+            return None
+        with self._lock:
+            if self._composer is None:
+                cur = self.cursor()
+                try:
+                    self._composer = PostcodeComposer.from_database(cur)
+                finally:
+                    cur.close()
+            return self._composer
 
     def compose(self, codes: list[str]) -> dict:
         """Composition of a set of postcodes, remembered per set (order-free).
@@ -65,11 +80,7 @@ class Dashboard:
             if key in self._compositions:
                 self._compositions.move_to_end(key)
                 return self._compositions[key]
-        cur = self.cursor()
-        try:
-            result = compose(cur, self.catalogue, list(key))
-        finally:
-            cur.close()
+        result = compose(self.composer(), self.catalogue, list(key))
         with self._lock:
             self._compositions[key] = result
             while len(self._compositions) > limits.COMPOSE_CACHE_SIZE:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import duckdb
 from fastapi import UploadFile
 
 from betrokken import schema
+from betrokken.areas.compose import PostcodeComposer
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.postcodes import PostcodeListError
@@ -70,18 +70,16 @@ def _xlsx_text(data: bytes, name: str) -> str:
     return "\n".join(lines)
 
 
-def compose(cur: duckdb.DuckDBPyConnection, cat: queries.Catalogue, codes: list[str]) -> dict:
+def compose(composer: PostcodeComposer | None, cat: queries.Catalogue, codes: list[str]) -> dict:
     """Composition of the area made of these PC4 codes (already syntax-checked).
 
     Unknown postcodes raise ``UnknownAreaError`` (404) naming them; suppressed postcodes
     are left out and listed. The answer has the shape of an area answer (``mix``,
     ``indices``) plus ``postcodes``, ``used`` and ``suppressed_postcodes``.
     """
-    if not cat.has_mix:
+    if composer is None or not cat.has_mix:
         raise NotAvailable("Deze database bevat nog geen profielmix; samenstellen kan niet.")
-    from betrokken.areas.compose import compose_postcodes
-
-    raw: dict[str, Any] = compose_postcodes(cur, codes)
+    raw: dict[str, Any] = composer.compose(codes)
     out: dict[str, Any] = {
         "postcodes": raw.get("postcodes", codes),
         "used": raw.get("used", []),
