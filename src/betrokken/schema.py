@@ -93,3 +93,12 @@ AREA_FLAG_COLUMNS: tuple[str, ...] = (
 # --- Table `build_info`: key, value (build time, code version, model version, data dir).
 
 INTERVAL_LEVEL = 0.90
+
+INDEX_COLUMNS: tuple[str, ...] = (  # columns of `area_indices`, point and 90 % interval
+    "engagement_index",
+    "engagement_index_lo",
+    "engagement_index_hi",
+    "low_trust_share",
+    "low_trust_share_lo",
+    "low_trust_share_hi",
+)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from betrokken.errors import BetrokkenError, UnknownAreaError
-from betrokken.schema import LEVEL_LABELS_NL, LEVELS
+from betrokken.schema import INDEX_COLUMNS, LEVEL_LABELS_NL, LEVELS
 from betrokken.store.database import connect, table_exists
 
 __all__ = ["EXPORT_FORMATS", "export_areas", "export_frame"]
@@ -25,14 +25,6 @@ EXPORT_FORMATS: tuple[str, ...] = ("gpkg", "csv", "xlsx", "parquet")
 GEOMETRY_CRS = "EPSG:28992"
 _GEMEENTE = re.compile(r"^(GM)?(\d{1,4})$", re.IGNORECASE)
 
-INDEX_COLUMNS: tuple[str, ...] = (
-    "engagement_index",
-    "engagement_index_lo",
-    "engagement_index_hi",
-    "low_trust_share",
-    "low_trust_share_lo",
-    "low_trust_share_hi",
-)
 
 COLUMN_NOTES_NL: dict[str, str] = {
     "area_code": "CBS-code van het gebied (GM/WK/BU) of de postcode (4 cijfers)",

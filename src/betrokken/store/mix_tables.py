@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from betrokken.errors import BetrokkenError
+from betrokken.schema import INDEX_COLUMNS
 
 __all__ = ["write_mix_tables"]
 
@@ -40,15 +41,6 @@ CREATE OR REPLACE TABLE profile_mix_draws (
     level VARCHAR, area_code VARCHAR, profile_id VARCHAR, draws FLOAT[]
 )"""
 _DIAGNOSTICS_DDL = "CREATE OR REPLACE TABLE mix_diagnostics (key VARCHAR, value VARCHAR)"
-
-_INDEX_VALUES = (
-    "engagement_index",
-    "engagement_index_lo",
-    "engagement_index_hi",
-    "low_trust_share",
-    "low_trust_share_lo",
-    "low_trust_share_hi",
-)
 
 
 def _profiles_frame(model) -> pd.DataFrame:
@@ -97,7 +89,7 @@ def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
     key = pd.MultiIndex.from_frame(profile_mix[["level", "area_code"]])
     hidden = key.isin(pd.MultiIndex.from_frame(suppressed_codes))
     profile_mix.loc[hidden, ["share", "share_lo", "share_hi"]] = np.nan
-    indices.loc[indices["suppressed"].astype(bool), list(_INDEX_VALUES)] = np.nan
+    indices.loc[indices["suppressed"].astype(bool), list(INDEX_COLUMNS)] = np.nan
     if "estimate_method" not in indices:
         indices["estimate_method"] = None
     missing_reason = indices["suppressed"].astype(bool) & indices["suppression_reason"].isna()
@@ -119,7 +111,7 @@ def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
     con.register("_ai", indices)
     con.execute(
         "INSERT INTO area_indices SELECT year, level, area_code, population, suppressed, "
-        f"suppression_reason, {', '.join(_INDEX_VALUES)}, estimate_method FROM _ai"
+        f"suppression_reason, {', '.join(INDEX_COLUMNS)}, estimate_method FROM _ai"
     )
     con.unregister("_ai")
     con.register("_pr", _profiles_frame(model))

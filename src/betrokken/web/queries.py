@@ -32,14 +32,7 @@ NATIONAL_CODE = "NL"
 """Pseudo area code for the whole country (the root of the area tree)."""
 
 DEMOGRAPHIC_COLUMNS: tuple[str, ...] = schema.AREA_SHARE_COLUMNS + schema.AREA_VALUE_COLUMNS
-INDEX_COLUMNS: tuple[str, ...] = (
-    "engagement_index",
-    "engagement_index_lo",
-    "engagement_index_hi",
-    "low_trust_share",
-    "low_trust_share_lo",
-    "low_trust_share_hi",
-)
+INDEX_COLUMNS = schema.INDEX_COLUMNS
 CHILD_LEVELS: dict[str, tuple[str, ...]] = {
     NATIONAL_CODE: ("gemeente", "wijk", "buurt", "pc4"),
     "gemeente": ("wijk", "buurt", "pc4"),
