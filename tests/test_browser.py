@@ -105,14 +105,16 @@ def page(browser, base_url):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on(
-        "requestfailed",
-        lambda req: (
-            errors.append(f"request failed: {req.url}")
-            if not req.url.startswith(base_url) or "/static/" in req.url or "/api/" in req.url
-            else None
-        ),
-    )
+
+    def record_failure(req) -> None:
+        # A navigation cancels fetches still in flight (e.g. search-as-you-type when
+        # Enter submits): the browser reports ERR_ABORTED; that is not a failure.
+        if req.failure == "net::ERR_ABORTED":
+            return
+        if not req.url.startswith(base_url) or "/static/" in req.url or "/api/" in req.url:
+            errors.append(f"request failed: {req.url} ({req.failure})")
+
+    pg.on("requestfailed", record_failure)
     pg.set_default_timeout(MAP_TIMEOUT_MS)
     yield pg
     context.close()
