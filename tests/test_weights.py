@@ -22,7 +22,7 @@ def targets(data_dir):
 
 
 def test_targets_are_shares_from_the_cbs_files(targets, data_dir):
-    assert set(targets) == {"age_sex", "education", "region"}
+    assert set(targets) == {"age_sex", "education", "region", "migration"}
     for margin in targets.values():
         assert margin.sum() == pytest.approx(1.0)
         assert (margin > 0).all()
@@ -32,6 +32,9 @@ def test_targets_are_shares_from_the_cbs_files(targets, data_dir):
     assert 0.2 < old < 0.3
     regions = gemeente_regions(data_dir)
     assert (regions["region"] == "grote_steden").sum() == len(BIG_CITIES_2022)
+    # CBS 2020 (old definition, as in the survey): about a quarter has a migration background
+    assert 0.7 < targets["migration"]["nl"] < 0.8
+    assert targets["migration"]["nietwest"] > targets["migration"]["west"]
 
 
 def test_weighted_margins_reproduce_the_targets(sample, targets):

@@ -1,6 +1,6 @@
 """National population marginals for weighting, read straight from the CBS files.
 
-Three margins, each as shares summing to 1 over the adult population:
+Four margins, each as shares summing to 1 over the adult population:
 
 - ``age_sex``: KWB age band x sex, from CBS population per PC4 by 5-year age and sex
   (1 Jan 2021, summed over all PC4). The survey is 18+, so the 15-19 band contributes 2/5
@@ -12,6 +12,11 @@ Three margins, each as shares summing to 1 over the adult population:
 - ``region``: the VU panel's Nielsen regions, from gemeente (2022) -> provincie (CBS Gebieden
   in Nederland 2022) and the panel codebook's list of three big cities and their suburbs;
   population 15+ per gemeente (KWB 2022, inhabitants x (1 - share 0-14)).
+- ``migration``: nl / west / nietwest, from the KWB 2020 shares with a western and a
+  non-western migration background (all gemeenten, population weighted). That is the
+  definition the VU panel's ethnicity question follows (first and second generation);
+  the shares are for all ages, an approximation for adults. Without this margin the
+  online panel over-represents residents without a migration background (88 % vs 76 %).
 
 A small reader of its own on purpose: the sources/ package belongs to the area pipeline.
 """
@@ -28,6 +33,11 @@ from betrokken.survey.frame import REGIONS
 AGE5_FILE = Path("cbs/pc4_2021_population_by_age5_sex_certegis.csv")
 GEMEENTE_FILE = Path("cbs/gemeente_2022_kwb_geoinzicht_attributes.csv")
 GEBIEDEN_FILE = Path("cbs/gebieden_in_nederland_2022_85067NED.csv")
+GEMEENTE_2020_FILE = Path("cbs/gemeente_2020_kwb_buurtvergelijker.csv")
+MIGRATION_2020_COLUMNS = {
+    "west": "Westerse migratieachtergrond (% van aantal inwoners)",
+    "nietwest": "Niet-westerse migratieachtergrond (% van aantal inwoners)",
+}
 
 BIG_CITIES_2022: dict[str, str] = {
     # VU codebook, region 1: "Een van de 3 grote steden of randgemeenten". Nederlek (now part
@@ -151,10 +161,27 @@ def region_margin(data_dir: Path) -> pd.Series:
     return (counts / counts.sum()).rename("share")
 
 
+def migration_margin(data_dir: Path) -> pd.Series:
+    """Share nl / west / nietwest (KWB 2020, population weighted over all gemeenten)."""
+    columns = ["Aantal inwoners", *MIGRATION_2020_COLUMNS.values()]
+    raw = _read(data_dir, GEMEENTE_2020_FILE, columns)
+    pop = pd.to_numeric(raw["Aantal inwoners"], errors="coerce")
+    counts = {
+        code: float((pop * pd.to_numeric(raw[col], errors="coerce") / 100).sum())
+        for code, col in MIGRATION_2020_COLUMNS.items()
+    }
+    total = float(pop.sum())
+    shares = pd.Series(
+        {"nl": 1 - sum(counts.values()) / total, **{code: n / total for code, n in counts.items()}}
+    )
+    return shares.rename("share")
+
+
 def national_targets(data_dir: Path) -> dict[str, pd.Series]:
-    """The three raking margins: ``age_sex``, ``education``, ``region`` (shares)."""
+    """The raking margins: ``age_sex``, ``education``, ``region``, ``migration`` (shares)."""
     return {
         "age_sex": age_sex_margin(data_dir),
         "education": education_margin(data_dir),
         "region": region_margin(data_dir),
+        "migration": migration_margin(data_dir),
     }
