@@ -39,6 +39,7 @@ def online(services: FakeServices, monkeypatch, tmp_path: Path) -> Path:
     monkeypatch.setenv(download.ODATA_ENV, f"{services.url}/odata")
     monkeypatch.setenv(download.PDOK_ENV, f"{services.url}/pdok/{{year}}")
     monkeypatch.setenv(download.MIRROR_ENV, f"{services.url}/mirror")
+    monkeypatch.setenv("BETROKKEN_PC4_URL", f"{services.url}/geen-pc4")  # 404: no PC4 level
     cache = tmp_path / "cache"
     monkeypatch.setenv("BETROKKEN_CACHE", str(cache))
     return cache

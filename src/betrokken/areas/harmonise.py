@@ -134,17 +134,38 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
         history.append(wijk_2019_rows(raw[WIJK_2019.name]))
     step()
     levels = [gemeente, wijk]
+    used = [s for s in LOCAL_SOURCES if s.name in raw]
+    pc4_geometries = None
     if has_crosswalk and all(s.name in raw for s in PC4_SOURCES):
         levels.append(pc4_2021_rows(raw, wijk, crosswalk, density_model))
+    elif extras.get("pc4") is not None:
+        # Download build: CBS's own PC4 file, related to wijken by polygon overlap
+        # (the licensed address crosswalk is not available here).
+        from betrokken.areas.overlap import as_crosswalk, fit_to_margins, overlap_relation
+        from betrokken.areas.pc4_cbs import pc4_cbs_rows
+        from betrokken.sources.pc4_cbs import PC4_CBS
+
+        pc4_geometries = extras["pc4"]
+        empty = pc4_geometries.geometry.isna() | pc4_geometries.geometry.is_empty
+        pc4_geometries = pc4_geometries[~empty]  # a postcode without area cannot be drawn
+        wijk_population = wijk.set_index("area_code")["population"]
+        relation = overlap_relation(pc4_geometries, raw[WIJK_2024_POLYGONS.name],
+                                    wijk_population)
+        relation["residents_fitted"] = fit_to_margins(
+            relation, pc4_geometries.set_index("postcode")["aantal_inwoners"],
+            wijk_population)
+        crosswalk = as_crosswalk(relation)
+        levels.append(pc4_cbs_rows(pc4_geometries, wijk, gemeente, crosswalk))
+        used.append(PC4_CBS)
     step()
-    used = [s for s in LOCAL_SOURCES if s.name in raw]
     buurt = None
     if extras.get("buurt") is not None:
         buurt = buurt_2024_rows(extras["buurt"], wijk)
         levels.append(buurt)
         used += [BUURT_2024, BUURT_2024_POLYGONS]
     areas = pd.concat([_conform(f) for f in [*levels, *history]], ignore_index=True)
-    geometries = area_geometries(raw, areas, buurt_geometries=extras.get("buurt_geometries"))
+    geometries = area_geometries(raw, areas, buurt_geometries=extras.get("buurt_geometries"),
+                                 pc4_geometries=pc4_geometries)
     step()
 
     sources = pd.DataFrame(
@@ -166,6 +187,12 @@ def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
         )
     if buurt is None:
         notes.append("Buurtniveau ontbreekt: alleen beschikbaar via de download (geen datamap).")
+    if pc4_geometries is not None:
+        notes.append("PC4: CBS Kerncijfers per postcode; relatie met wijk/gemeente uit "
+                     "overlap van de grenzen (inwoners van de wijk gelijkmatig over de "
+                     "wijk verdeeld), niet uit adressen.")
+    if extras.get("pc4_error"):
+        notes.append(f"PC4-niveau ontbreekt: {extras['pc4_error']}")
     return AreaTables(areas=areas, geometries=geometries, crosswalk=crosswalk,
                       sources=sources, code_changes=changes, urbanity_model=density_model,
                       notes=notes)
@@ -787,7 +814,8 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame, *,
-                    buurt_geometries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+                    buurt_geometries: gpd.GeoDataFrame | None = None,
+                    pc4_geometries: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Polygons in RD New for gemeente 2024 and 2022, wijk 2024 and PC4 (2020 polygons).
 
     Each polygon carries the year of the area row it belongs to (PC4 rows are 2021,
@@ -803,6 +831,10 @@ def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame, *,
         (raw.get(PC4_BOUNDARIES_2020.name), PC4_BOUNDARIES_2020, "pc4", CURRENT_YEAR["pc4"],
          "postcode"),
     ]
+    if pc4_geometries is not None:  # download build: polygons of the CBS PC4 file
+        from betrokken.sources.pc4_cbs import PC4_CBS
+
+        inputs[-1] = (pc4_geometries, PC4_CBS, "pc4", CURRENT_YEAR["pc4"], "postcode")
     inputs = [item for item in inputs if item[0] is not None]
     if buurt_geometries is not None:
         if "buurtcode" not in buurt_geometries.columns:

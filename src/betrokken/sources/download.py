@@ -430,8 +430,10 @@ def download_sources(*, progress=None, cache: Path | None = None
     write_kwb_2024_population_file(table, data_dir)
     origins[KWB_2024_POPULATION.name] = f"{odata_url()}/{KWB_2024_TABLE}"
     mirror = mirror_url()
+    extras: dict = {}
     if mirror is None:
         origins.update(write_official_sources(data_dir, table, progress=progress))
+        extras.update(fetch_official_pc4(data_dir, origins, progress=progress))
     else:
         for source in LOCAL_SOURCES:
             if source.name in origins:
@@ -442,4 +444,21 @@ def download_sources(*, progress=None, cache: Path | None = None
     geoms = fetch_pdok_features(2024, "buurten", data_dir, progress=progress)
     origins["kwb_2024_buurt"] = f"{odata_url()}/{KWB_2024_TABLE}"
     origins["kwb_2024_buurt_grenzen"] = f"{pdok_url(2024)}/collections/buurten"
-    return data_dir, {"buurt": buurt, "buurt_geometries": geoms}, origins
+    extras.update({"buurt": buurt, "buurt_geometries": geoms})
+    return data_dir, extras, origins
+
+
+def fetch_official_pc4(data_dir: Path, origins: dict[str, str], *, progress=None) -> dict:
+    """CBS Kerncijfers per postcode (``sources.pc4_cbs``) as ``extras['pc4']``.
+
+    A failed PC4 download does not stop the build: gemeente, wijk and buurt are still
+    built, and ``extras['pc4_error']`` says why PC4 is missing (a build note).
+    """
+    from betrokken.sources.pc4_cbs import PC4_CBS, fetch_pc4_zip, pc4_url, read_pc4_zip
+
+    try:
+        table = read_pc4_zip(fetch_pc4_zip(data_dir, progress=progress))
+    except SourceError as exc:
+        return {"pc4_error": exc.message}
+    origins[PC4_CBS.name] = pc4_url()
+    return {"pc4": table}
