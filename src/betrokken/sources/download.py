@@ -9,11 +9,14 @@ Used when no data directory is given (``betrokken build`` without ``--data-dir``
   ``odata.nextLink``, the ``WijkenEnBuurten`` dimension).
 * ``BETROKKEN_PDOK_URL`` (default ``https://api.pdok.nl/cbs/wijken-en-buurten-{year}/ogc/v1``):
   PDOK OGC API Features of the CBS wijken- en buurtenkaart (GeoJSON pages via ``next``).
+* ``BETROKKEN_PC4_URL`` (default ``https://download.cbs.nl/postcode``): the CBS
+  "Kerncijfers per postcode" ZIP (``sources.pc4_cbs``), used when there is no mirror.
 * ``BETROKKEN_MIRROR_URL`` (no default): a plain HTTP copy of a data directory
   (``<mirror>/cbs/<file>``), for the files that have no official JSON service.
 
-From the official services the build gets KWB 2024 for gemeente, wijk and buurt and
-the 2024 boundaries; buurt level exists only on this path. Every download is cached
+From the official services the build gets KWB 2024 for gemeente, wijk and buurt, the
+2024 boundaries and (without a mirror) PC4 from CBS's postcode file; buurt level exists
+only on this path. Every download is cached
 (``BETROKKEN_CACHE``, default ``~/.cache/betrokken``) and a second build reads the cache.
 """
 
@@ -413,9 +416,10 @@ def download_sources(*, progress=None, cache: Path | None = None
 
     With ``BETROKKEN_MIRROR_URL`` every local file comes from the mirror. Without it,
     the files CBS and PDOK publish as open services are built from those services
-    (KWB 2024 and 2022, boundaries); the others (PC4 tables and polygons, the address
-    crosswalks, the 2019/2020 history) are then absent and the build leaves out what
-    depends on them (the PC4 level, the historic rows), which ``betrokken info`` shows.
+    (KWB 2024 and 2022, boundaries) and PC4 comes from CBS's postcode ZIP
+    (``extras['pc4']``, or ``extras['pc4_error']`` when that fails); the others (the
+    local PC4 tables, the address crosswalks, the 2019/2020 history) are then absent and
+    the build leaves out what depends on them (the historic rows).
     ``extras`` holds the buurt table (85984NED rows with a BU code) and the buurt
     polygons (PDOK); ``origins`` maps source names to the URL they came from.
     """
