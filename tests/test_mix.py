@@ -154,6 +154,26 @@ def test_gemeente_is_adult_weighted_aggregate_of_its_wijken(hand_tables):
     assert method["GM0001"] == "aggregated_from_wijk" and method["1011"] == "ipf"
 
 
+def test_a_suppressed_child_cannot_be_recovered_from_its_parent(hand_tables):
+    # WK000102 has 10 residents (suppressed) but full margins: it must not enter GM0001.
+    mix = compute_profile_mix(hand_tables, HandModel())
+    shares = _wide(mix)
+    areas = hand_tables.areas.set_index("area_code")
+    adults = areas["population"] * (1 - areas["share_age_0_14"])
+    published = ["WK000100", "WK000101"]
+    expected = shares.loc[published].mul(adults[published], axis=0).sum() / adults[published].sum()
+    np.testing.assert_allclose(shares.loc["GM0001"], expected, atol=1e-12)
+    assert shares.loc["WK000102"].isna().all()
+
+
+def test_a_build_without_postcodes_still_gets_a_mix(hand_tables):
+    # The download path without a mirror has gemeente and wijk only.
+    tables = SimpleNamespace(areas=hand_tables.areas[hand_tables.areas.level != "pc4"])
+    mix = compute_profile_mix(tables, HandModel())
+    assert set(mix.profile_mix["level"]) == {"gemeente", "wijk"}
+    assert mix.draws.empty
+
+
 def test_buurten_aggregate_to_wijk_and_on_to_gemeente(hand_tables):
     buurten = pd.DataFrame([
         _area("buurt", "BU00010000", 2_500, gemeente="GM0001", wijk="WK000100",

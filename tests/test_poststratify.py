@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from betrokken.areas.poststratify import (
+    ADULT_FRACTION_15_24,
     CELL_SHAPE,
     IPF_TOLERANCE,
     MARGIN_COLUMNS,
@@ -116,7 +117,9 @@ def test_area_margins_renormalise_adults_and_flag_missing():
         }
     )
     margins = area_margins(areas)
-    np.testing.assert_allclose(margins["age"][0], np.array([0.10, 0.30, 0.25, 0.15]) / 0.80)
+    # adults 18+: 7 of the 10 years of the 15-24 band, then renormalised
+    adults = np.array([0.10 * ADULT_FRACTION_15_24, 0.30, 0.25, 0.15])
+    np.testing.assert_allclose(margins["age"][0], adults / adults.sum())
     assert np.isnan(margins["education"][1]).all()
     with pytest.raises(BetrokkenError, match="share_man"):
         area_margins(areas.drop(columns=["share_man"]))

@@ -170,7 +170,8 @@ class PostcodeComposer:
                 {"area_code": self.codes[i], "reason": self.reasons[i]}
                 for i in sorted(rows[hidden], key=lambda i: self.codes[i])
             ],
-            "population": float(self.population[rows].sum()),
+            "population": float(self.population[used].sum()),  # what the mix covers
+            "population_all": float(self.population[rows].sum()),
             "suppressed_all": used.size == 0,
             "mix": [],
         }
@@ -211,7 +212,7 @@ class PostcodeComposer:
 def compose_postcodes(con: duckdb.DuckDBPyConnection, pc4_codes: list[str]) -> dict:
     """One-off composition of a set of PC4 areas (see ``PostcodeComposer.compose``).
 
-    The codes are checked before anything is loaded, so bad input fails fast.
+    The codes are checked first (inside ``compose``), but only after loading; callers
+    that compose more than once should keep a ``PostcodeComposer``.
     """
-    normalise_pc4(pc4_codes)
     return PostcodeComposer.from_database(con).compose(pc4_codes)

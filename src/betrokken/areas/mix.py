@@ -196,15 +196,18 @@ def _aggregate_children(
 ) -> None:
     """Replace parent mixes by the adult-weighted mean of their children's (in place).
 
-    Children without an estimate (missing marginals) are left out; the share of the
-    parent's adults that the used children cover is reported in ``diagnostics``.
+    Children without an estimate (missing marginals) are left out, and so are children
+    too small to publish: otherwise a suppressed child's mix could be recovered as the
+    parent's total minus its published siblings. The share of the parent's adults that
+    the used children cover is reported in ``diagnostics``.
     """
     weight = _adult_weight(areas)
     level = areas["level"].to_numpy()
     code = areas["area_code"].to_numpy()
+    too_small = reasons.isin([REASON_FEW_RESIDENTS, REASON_UNKNOWN_POPULATION]).to_numpy()
     for child_level in ("buurt", "wijk"):  # fine to coarse, so gemeente sees refined wijken
         parent_level, parent_col = PARENT_OF[child_level]
-        child = np.flatnonzero((level == child_level) & estimated & (weight > 0))
+        child = np.flatnonzero((level == child_level) & estimated & ~too_small & (weight > 0))
         parents = np.flatnonzero(level == parent_level)
         if child.size == 0 or parents.size == 0:
             continue
@@ -239,7 +242,10 @@ def _aggregate_children(
         margin_reason = reasons.iloc[order].isin(
             [REASON_SECRET_MARGINS, REASON_MISSING_MARGINS, REASON_NOT_CONVERGED]
         ).to_numpy()
-        reasons.iloc[order[margin_reason]] = None
+        cleared = order[margin_reason]
+        reasons.iloc[cleared] = None
+        unknown_pop = pd.to_numeric(areas["population"].iloc[cleared], errors="coerce").isna()
+        reasons.iloc[cleared[unknown_pop.to_numpy()]] = REASON_UNKNOWN_POPULATION
         estimated[order] = True
         method[order] = f"aggregated_from_{child_level}"
 
@@ -437,7 +443,7 @@ def _composable_draws(
             "level": np.repeat(areas["level"].to_numpy()[idx], k),
             "area_code": np.repeat(areas["area_code"].to_numpy()[idx], k),
             "profile_id": np.tile(ids, idx.size),
-            "draws": list(per_area.reshape(idx.size * k, -1)),
+            "draws": list(per_area.reshape(idx.size * k, draws.shape[0])),
         }
     )
 

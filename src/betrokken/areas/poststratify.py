@@ -14,9 +14,10 @@ Assumptions (stated in docs/validation.md as well):
   highly educated than 65+) is the national one, only the marginals are the area's own.
   IPF is exactly the minimum-discrimination-information adjustment of the seed to the
   margins, so the seed's odds ratios are preserved.
-- The population is adults. The age margin renormalises CBS's 15-24 ... 65+ bands to sum
-  to 1 (0-14 dropped); the 15-24 band therefore includes 15-17 year olds, who are not in
-  the survey (which starts at 18).
+- The population is adults (18+, like the survey). CBS's 15-24 band is scaled by
+  ``ADULT_FRACTION_15_24`` = 0.7 (18-24 is 7 of its 10 single years, the same
+  uniform-within-band assumption as the survey weights in ``survey/targets.py``), then
+  the 15-24 ... 65+ bands are renormalised to sum to 1 (0-14 dropped).
 - The sex margin is CBS's margin for all ages, education is CBS's margin for persons
   15-75 and migration background is for all ages; each is applied to the adult
   population as is.
@@ -35,6 +36,7 @@ from betrokken.errors import BetrokkenError
 from betrokken.schema import CELL_VARIABLES
 
 __all__ = [
+    "ADULT_FRACTION_15_24",
     "CELL_SHAPE",
     "IPF_MAX_ITERATIONS",
     "IPF_TOLERANCE",
@@ -60,6 +62,9 @@ IPF_MAX_ITERATIONS = 500
 SEED_FLOOR = 1e-6
 """Smallest share a seed cell gets: an empty survey cell is a sampling zero, not a
 structural one, and a zero seed cell can never be raked to a positive margin."""
+
+ADULT_FRACTION_15_24 = 0.7
+"""Share of CBS's 15-24 band that is 18 or older (7 of 10 single years, uniform within band)."""
 
 MARGIN_COLUMNS: dict[str, tuple[str, ...]] = {
     "age": tuple(f"share_age_{band}" for band in CELL_VARIABLES["age"]),
@@ -123,7 +128,8 @@ def area_margins(areas: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each area's target margins as arrays ``(n_areas, k)`` that sum to 1 (NaN if missing).
 
     A margin is missing for an area when any of its columns is NULL (secret or not
-    published) or when it sums to 0. The age margin keeps adults only (15+).
+    published) or when it sums to 0. The age margin keeps adults only (18+: the 15-24
+    band scaled by ``ADULT_FRACTION_15_24``).
     """
     margins: dict[str, np.ndarray] = {}
     for var, columns in MARGIN_COLUMNS.items():
@@ -132,6 +138,8 @@ def area_margins(areas: pd.DataFrame) -> dict[str, np.ndarray]:
             raise BetrokkenError(f"De gebiedstabel mist de kolommen {', '.join(absent)}.")
         values = areas[list(columns)].to_numpy(float)
         values = np.where(values < 0, np.nan, values)
+        if var == "age":
+            values[:, 0] *= ADULT_FRACTION_15_24
         total = values.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = values / total

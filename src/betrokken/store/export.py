@@ -35,10 +35,16 @@ COLUMN_NOTES_NL: dict[str, str] = {
     "population": "Aantal inwoners (CBS)",
     "suppressed": "WAAR = geen schatting gepubliceerd (privacy of geheime cijfers)",
     "suppression_reason": "Reden waarom er geen schatting is",
-    "estimate_method": "ipf = uit de eigen cijfers; aggregated_from_wijk = som van de wijken",
+    "estimate_method": (
+        "ipf = uit de eigen cijfers; aggregated_from_wijk/_buurt = naar volwassenen gewogen "
+        "gemiddelde van de gepubliceerde wijken/buurten"
+    ),
     "engagement_index": "Verwacht aandeel sterk betrokken inwoners (0-1), met 90%-interval",
     "low_trust_share": "Verwacht aandeel inwoners met weinig vertrouwen (0-1), met 90%-interval",
-    "share_<profiel>": "Geschat aandeel volwassenen in dit profiel (0-1), _lo/_hi: 90%-interval",
+    "share_<profiel>": (
+        "Geschat aandeel volwassenen in dit profiel (0-1), _lo/_hi: 90%-interval van het "
+        "lidmaatschapsmodel (de indeling in profielen zelf is ook onzeker: docs/method.md)"
+    ),
 }
 
 
