@@ -99,7 +99,7 @@ ESS_ITEMS: tuple[Item, ...] = (
         "V1–V2 (bachelor, master+) = hoog; 0 en 55 (niet in te delen / anders) = ontbrekend",
         ("laag", "midden", "hoog"),
         missing=(0, 55, 77, 88, 99),
-        recode={1: "laag", 2: "laag", 3: "midden", 4: "midden", 5: "hoog", 6: "hoog", 7: "hoog"},
+        recode={1: "laag", 2: "laag", 3: "midden", 4: "midden", 5: "midden", 6: "hoog", 7: "hoog"},
         group="demographics",
         required=False,
     ),
@@ -163,7 +163,7 @@ ESS_ITEMS: tuple[Item, ...] = (
     Item(
         "ppltrst",
         "social_trust",
-        "De meeste mensen zijn te vertrouwen (0) of je kunt niet voorzichtig genoeg zijn (10)",
+        "Je kunt niet voorzichtig genoeg zijn (0) of de meeste mensen zijn te vertrouwen (10)",
         "Most people can be trusted",
         "0 = je kunt niet voorzichtig genoeg zijn … 10 = de meeste mensen zijn te vertrouwen",
         (0, 10),
