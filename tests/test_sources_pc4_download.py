@@ -165,7 +165,7 @@ def test_download_build_has_pc4_from_the_cbs_file(services, pc4_server, monkeypa
     # the overlap relation names mostly the same gemeente and wijk as the addresses
     same_gm = (pc4.loc[common, "gemeente_code"] == lpc4.loc[common, "gemeente_code"]).mean()
     same_wk = (pc4.loc[common, "wijk_code"] == lpc4.loc[common, "wijk_code"]).mean()
-    assert same_gm > 0.99 and same_wk > 0.93
+    assert same_gm > 0.995 and same_wk > 0.96  # measured: 0.998, 0.974 (docs/data.md)
     assert pc4["gemeente_code"].notna().all() and pc4["urbanity"].notna().all()
     assert pc4["derived_columns"].str.contains("share_edu_hoog").all()
     assert not pc4["derived_columns"].str.contains("share_age_0_14").any()
