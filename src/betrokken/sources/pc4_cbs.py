@@ -114,7 +114,7 @@ def read_pc4_zip(path: Path, *, source: Source = PC4_CBS):
                 raise SourceError(f"ZIP '{path.name}' bevat geen GeoPackage (.gpkg).",
                                   hint="Is de URL-instelling BETROKKEN_PC4_URL juist?")
             target = path.parent / (path.stem + "_" + Path(members[0]).name)
-            if not target.is_file():
+            if not target.is_file() or target.stat().st_mtime < path.stat().st_mtime:
                 part = target.with_name(target.name + ".part")
                 with archive.open(members[0]) as src, part.open("wb") as out:
                     while chunk := src.read(1 << 20):
