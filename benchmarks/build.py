@@ -5,6 +5,12 @@ temporary file), so imports and the spatial extension load are included and peak
 memory (``ru_maxrss``) is per run. Reads the data directory from BETROKKEN_DATA.
 
     BETROKKEN_DATA=../shared/data python benchmarks/build.py --runs 5
+
+After the runs it times the straightforward alternative for the profile-mix stage, a
+pandas loop over areas (``benchmarks/mix.py: pandas_loop_mix``), on a random sample of
+areas in the same invocation, and extrapolates it linearly to all areas: the speed-up is
+that extrapolated loop time over the measured mix stage. Targets (issue #4): full
+national build <= 30 s wall time and <= 2 GB peak memory.
 """
 
 from __future__ import annotations
@@ -44,9 +50,36 @@ def run_once(data_dir: Path, n_boot: str) -> dict:
     return result
 
 
+def pandas_loop_comparison(data_dir: Path, sample_size: int) -> dict:
+    """Seconds per area of the pandas per-area loop, and its extrapolation to all areas."""
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from mix import pandas_loop_mix  # benchmarks/mix.py
+
+    from betrokken.areas.harmonise import build_area_tables
+    from betrokken.areas.poststratify import MARGIN_COLUMNS
+    from betrokken.model.artifact import load_model
+
+    tables = build_area_tables(data_dir)
+    model = load_model()
+    areas = tables.areas[tables.areas["is_current"].astype(bool)]
+    fit_ok = areas[[c for cols in MARGIN_COLUMNS.values() for c in cols]].notna().all(axis=1)
+    candidates = areas[fit_ok & (areas["population"] >= 50)]
+    sample = candidates.sample(n=min(sample_size, len(candidates)), random_state=1)
+    urbanity = areas[areas["level"] == "gemeente"].set_index("area_code")["urbanity"]
+    n_boot = model.bootstrap_proba(model.national_cells.head(1)).shape[0]
+    t0 = time.perf_counter()
+    pandas_loop_mix(sample, model, urbanity, n_boot)
+    per_area = (time.perf_counter() - t0) / len(sample)
+    return {"per_area_s": per_area, "all_areas_s": per_area * len(areas), "n": len(sample)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--loop-sample", type=int, default=40,
+                        help="areas timed in the pandas-loop comparison (0: skip)")
     parser.add_argument("--n-boot", default="none",
                         help="bootstrap replicates for the profile mix (default: the model's)")
     args = parser.parse_args()
@@ -67,6 +100,13 @@ def main() -> None:
     for name, values, unit in rows:
         print(f"{name:36s} {statistics.median(values):8.2f}{unit[0]} "
               f"{min(values):8.2f}{unit[0]} {max(values):8.2f}{unit[0]}   ({unit})")
+    if args.loop_sample > 0:
+        loop = pandas_loop_comparison(Path(raw), args.loop_sample)
+        mix_stage = statistics.median(r["stages"].get("profile_mix", 0.0) for r in runs)
+        print(f"pandas per-area loop: {loop['per_area_s'] * 1000:.0f} ms/area on {loop['n']} "
+              f"sampled areas -> {loop['all_areas_s']:.0f} s for all areas (extrapolated); "
+              f"vectorised mix stage {mix_stage:.2f} s: speed-up "
+              f"{loop['all_areas_s'] / mix_stage:.0f}x")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import pandas as pd
 
 from betrokken.areas.harmonise import build_area_tables
 from betrokken.areas.mix import compute_profile_mix
-from betrokken.areas.poststratify import MARGIN_COLUMNS, cell_frame
+from betrokken.areas.poststratify import ADULT_FRACTION_15_24, MARGIN_COLUMNS, cell_frame
 from betrokken.model.artifact import load_model
 from betrokken.schema import CELL_VARIABLES, INTERVAL_LEVEL
 from betrokken.store.database import connect
@@ -49,7 +49,9 @@ def pandas_loop_mix(areas: pd.DataFrame, model, gemeente_urbanity: pd.Series, n_
         cells = seed.copy()
         targets = {}
         for var, columns in MARGIN_COLUMNS.items():
-            values = area[list(columns)].astype(float).to_numpy()
+            values = area[list(columns)].astype(float).to_numpy().copy()
+            if var == "age":
+                values[0] *= ADULT_FRACTION_15_24
             targets[var] = pd.Series(values / values.sum(), index=CELL_VARIABLES[var])
         for _sweep in range(100):
             for var, target in targets.items():
