@@ -176,3 +176,25 @@ def test_wijk_2019_figures_are_benchmarked_to_the_gemeente(tables: AreaTables):
     # the contrasts between wijken survive (not all equal to the gemeente)
     assert utrecht["share_migration_nietwest"].std() > 0.05
     assert "Amsterdam" in tables.notes[1]
+
+
+def test_merged_gemeente_with_a_secret_predecessor_gets_no_partial_education():
+    from betrokken.areas.harmonise import reconcile_gemeente_2022
+
+    base = {"aantal_inwoners": 1000.0, "huishoudens": 400.0, "woningvoorraad": 420.0,
+            "gem_inkomen_inwoner": 30.0, "pct_hh_laag_inkomen": 8.0,
+            "pct_hh_hoog_inkomen": 20.0, "koopwoningen": 60.0, "gem_woz_waarde": 300.0}
+    gm22 = pd.DataFrame([
+        {"gemeentecode": "GM0001", "opl_laag": 200.0, "opl_midden": 300.0, "opl_hoog": 250.0,
+         **base},
+        {"gemeentecode": "GM0002", "opl_laag": None, "opl_midden": 310.0, "opl_hoog": 240.0,
+         **base},
+        {"gemeentecode": "GM0003", "opl_laag": 100.0, "opl_midden": 150.0, "opl_hoog": 90.0,
+         **base},
+    ])
+    mapping = pd.DataFrame({"code_2022": ["GM0001", "GM0002", "GM0003"],
+                            "gemeente_code": ["GM1990", "GM1990", "GM0003"]})
+    out = reconcile_gemeente_2022(gm22, mapping)
+    assert out.loc["GM1990", ["opl_laag", "opl_midden", "opl_hoog"]].isna().all()
+    assert out.loc["GM0003", "opl_midden"] == 150.0
+    assert out.loc["GM1990", "gem_inkomen_inwoner"] == 30.0

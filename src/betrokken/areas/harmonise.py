@@ -291,8 +291,11 @@ def reconcile_gemeente_2022(gm22: pd.DataFrame, mapping: pd.DataFrame) -> pd.Dat
             min_count=1)
         den = frame[weight].where(ok).groupby(frame["gemeente_code"]).sum(min_count=1)
         out[column] = num / den
+    # A merged gemeente whose predecessor kept education secret would get a partial sum,
+    # i.e. biased shares: leave its education missing instead.
     any_opl_secret = frame[["opl_laag", "opl_midden", "opl_hoog"]].isna().any(axis=1)
-    out["opl_incomplete"] = any_opl_secret.groupby(frame["gemeente_code"]).any()
+    incomplete = any_opl_secret.groupby(frame["gemeente_code"]).any()
+    out.loc[incomplete[incomplete].index, ["opl_laag", "opl_midden", "opl_hoog"]] = float("nan")
     return out
 
 
