@@ -393,33 +393,47 @@ def sex_shares(men: pd.Series, women: pd.Series) -> tuple[pd.Series, pd.Series]:
     return men / total, women / total
 
 
+def _gemeente_frame(g: pd.DataFrame, *, year: int, code: str, name: str,
+                    population: pd.Series, men: pd.Series, women: pd.Series) -> pd.DataFrame:
+    """What every KWB gemeente table gives alike: ids, population, age, sex, households."""
+    out = pd.DataFrame(index=g.index)
+    out["year"] = year
+    out["level"] = "gemeente"
+    out["area_code"] = g[code]
+    out["area_name"] = g[name]
+    out["gemeente_code"] = g[code]
+    out["wijk_code"] = None
+    out["population"] = population
+    for ours, theirs in zip(AGE_SHARES, KWB_AGE, strict=True):
+        out[ours] = _pct(g[theirs])
+    out["share_man"], out["share_vrouw"] = sex_shares(men, women)
+    for ours, theirs in zip(HH_SHARES, KWB_HH, strict=True):
+        out[ours] = _pct(g[theirs])
+    return out
+
+
+def _education_shares(out: pd.DataFrame, counts: pd.DataFrame) -> None:
+    """Shares laag/midden/hoog from CBS counts (persons 15-75); missing if any is missing."""
+    opl = counts[["opl_laag", "opl_midden", "opl_hoog"]]
+    total = opl.sum(axis=1, min_count=3)
+    for ours, theirs in zip(EDU_SHARES, opl.columns, strict=True):
+        out[ours] = opl[theirs] / total
+
+
 def gemeente_2024_rows(raw: dict[str, pd.DataFrame], gm22_on_24: pd.DataFrame) -> pd.DataFrame:
     """Current gemeente rows: KWB 2024, with education/income/housing carried from 2022."""
     g = raw[GEMEENTE_2024.name].set_index("gemeentecode", drop=False)
     pop = raw[KWB_2024_POPULATION.name]
     pop = pop[pop["level"] == "gemeente"].set_index("regio_code")
-    out = pd.DataFrame(index=g.index)
-    out["year"] = 2024
-    out["level"] = "gemeente"
-    out["area_code"] = g["gemeentecode"]
-    out["area_name"] = g["gemeentenaam"]
-    out["gemeente_code"] = g["gemeentecode"]
-    out["wijk_code"] = None
-    out["population"] = pop["AantalInwoners_5"].reindex(g.index).fillna(g["aantal_inwoners"])
-    for ours, theirs in zip(AGE_SHARES, KWB_AGE, strict=True):
-        out[ours] = _pct(g[theirs])
-    out["share_man"], out["share_vrouw"] = sex_shares(pop["Mannen_6"].reindex(g.index),
-                                                      pop["Vrouwen_7"].reindex(g.index))
-    for ours, theirs in zip(HH_SHARES, KWB_HH, strict=True):
-        out[ours] = _pct(g[theirs])
+    out = _gemeente_frame(
+        g, year=2024, code="gemeentecode", name="gemeentenaam",
+        population=pop["AantalInwoners_5"].reindex(g.index).fillna(g["aantal_inwoners"]),
+        men=pop["Mannen_6"].reindex(g.index), women=pop["Vrouwen_7"].reindex(g.index))
     out["share_migration_nl"] = _pct(g["pct_herkomst_nl"])
     out["share_migration_west"] = _pct(g["pct_herkomst_europa"])
     out["share_migration_nietwest"] = _pct(g["pct_herkomst_buiten_europa"])
     r = gm22_on_24.reindex(g.index)
-    opl = r[["opl_laag", "opl_midden", "opl_hoog"]]
-    total = opl.sum(axis=1, min_count=3)
-    for ours, theirs in zip(EDU_SHARES, opl.columns, strict=True):
-        out[ours] = opl[theirs] / total
+    _education_shares(out, r)
     out["income_avg"] = r["gem_inkomen_inwoner"]
     out["share_low_income_hh"] = _pct(r["pct_hh_laag_inkomen"])
     out["share_high_income_hh"] = _pct(r["pct_hh_hoog_inkomen"])
@@ -441,21 +455,9 @@ def gemeente_2024_rows(raw: dict[str, pd.DataFrame], gm22_on_24: pd.DataFrame) -
 
 def gemeente_2022_rows(g: pd.DataFrame) -> pd.DataFrame:
     """Gemeente rows of KWB 2022 on their own (2022) codes; no migration in this file."""
-    out = pd.DataFrame(index=g.index)
-    out["year"] = 2022
-    out["level"] = "gemeente"
-    out["area_code"] = g["gemeentecode"]
-    out["area_name"] = g["gemeentenaam"]
-    out["gemeente_code"] = g["gemeentecode"]
-    out["population"] = g["aantal_inwoners"]
-    for ours, theirs in zip(AGE_SHARES, KWB_AGE, strict=True):
-        out[ours] = _pct(g[theirs])
-    out["share_man"], out["share_vrouw"] = sex_shares(g["mannen"], g["vrouwen"])
-    for ours, theirs in zip(HH_SHARES, KWB_HH, strict=True):
-        out[ours] = _pct(g[theirs])
-    total = g[["opl_laag", "opl_midden", "opl_hoog"]].sum(axis=1, min_count=3)
-    for ours, theirs in zip(EDU_SHARES, ("opl_laag", "opl_midden", "opl_hoog"), strict=True):
-        out[ours] = g[theirs] / total
+    out = _gemeente_frame(g, year=2022, code="gemeentecode", name="gemeentenaam",
+                          population=g["aantal_inwoners"], men=g["mannen"], women=g["vrouwen"])
+    _education_shares(out, g)
     out["income_avg"] = g["gem_inkomen_inwoner"]
     out["share_low_income_hh"] = _pct(g["pct_hh_laag_inkomen"])
     out["share_high_income_hh"] = _pct(g["pct_hh_hoog_inkomen"])
@@ -475,24 +477,12 @@ def gemeente_2022_rows(g: pd.DataFrame) -> pd.DataFrame:
 def gemeente_2020_rows(g: pd.DataFrame) -> pd.DataFrame:
     """Gemeente rows of the wijk- en buurtkaart 2020 on 2020 codes (westers/niet-westers)."""
     g = g.rename(columns=GEMEENTE_2020_COLUMNS)
-    out = pd.DataFrame(index=g.index)
-    out["year"] = 2020
-    out["level"] = "gemeente"
-    out["area_code"] = g["GM_CODE"]
-    out["area_name"] = g["GM_NAAM"]
-    out["gemeente_code"] = g["GM_CODE"]
-    out["population"] = g["aantal_inwoners"]
-    for ours, theirs in zip(AGE_SHARES, KWB_AGE, strict=True):
-        out[ours] = _pct(g[theirs])
-    out["share_man"], out["share_vrouw"] = sex_shares(g["mannen"], g["vrouwen"])
-    for ours, theirs in zip(HH_SHARES, KWB_HH, strict=True):
-        out[ours] = _pct(g[theirs])
+    out = _gemeente_frame(g, year=2020, code="GM_CODE", name="GM_NAAM",
+                          population=g["aantal_inwoners"], men=g["mannen"], women=g["vrouwen"])
     out["share_migration_west"] = _pct(g["pct_westers"])
     out["share_migration_nietwest"] = _pct(g["pct_niet_westers"])
     out["share_migration_nl"] = 1.0 - out["share_migration_west"] - out["share_migration_nietwest"]
-    total = g[["opl_laag", "opl_midden", "opl_hoog"]].sum(axis=1, min_count=3)
-    for ours, theirs in zip(EDU_SHARES, ("opl_laag", "opl_midden", "opl_hoog"), strict=True):
-        out[ours] = g[theirs] / total
+    _education_shares(out, g)
     out["income_avg"] = g["gem_inkomen_inwoner"]
     out["share_low_income_hh"] = _pct(g["pct_hh_laagste40"])
     out["share_high_income_hh"] = _pct(g["pct_hh_hoogste20"])
