@@ -121,7 +121,7 @@ def test_interrupted_store_keeps_database(existing_db: Path, data_dir: Path, mon
 
     monkeypatch.setattr(write, "write_build_info", boom)
     # the profile mix is not what this test is about; skip it to keep the test lean
-    monkeypatch.setattr("betrokken.build._profile_mix_or_none", lambda *a, **k: (None, None))
+    monkeypatch.setattr("betrokken.build._profile_mix", lambda *a, **k: (None, None))
     before = digest(existing_db)
     with pytest.raises(KeyboardInterrupt):
         build_database(existing_db, data_dir, quiet=True, n_boot=2)

@@ -65,7 +65,7 @@ def build_database(
         report.timings["quality"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        mix, model = _profile_mix_or_none(tables, progress=progress, n_boot=n_boot)
+        mix, model = _profile_mix(tables, progress=progress, n_boot=n_boot)
         report.model_version = getattr(model, "version", None)
         report.timings["profile_mix"] = time.perf_counter() - t0
 
@@ -81,12 +81,10 @@ def build_database(
     return report
 
 
-def _profile_mix_or_none(tables, *, progress, n_boot):
-    """Profile mix per area when a fitted model artifact is available."""
-    try:
-        from betrokken.areas.mix import compute_profile_mix
-        from betrokken.model.artifact import load_model
-    except ImportError:  # stage not built yet
-        return None, None
+def _profile_mix(tables, *, progress, n_boot):
+    """Profile mix per area from the committed model artifact; returns (mix, model)."""
+    from betrokken.areas.mix import compute_profile_mix
+    from betrokken.model.artifact import load_model
+
     model = load_model()
     return compute_profile_mix(tables, model, progress=progress, n_boot=n_boot), model
