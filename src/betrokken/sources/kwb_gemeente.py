@@ -101,34 +101,24 @@ GEMEENTE_2020 = Source(
     download_url="https://opendata.cbs.nl/ODataApi/odata/84799NED",
 )
 
-GEMEENTE_2024_POLYGONS = Source(
-    name="kwb_2024_gemeente_grenzen",
-    description="Gemeentegrenzen 2024 (PDOK wijken- en buurtenkaart, vereenvoudigd, WGS84)",
-    year=2024,
-    licence="CC BY 4.0 (Bron: CBS, Kadaster)",
-    origin="PDOK wijkenbuurten 2024 (via AnneVersion/geoinzicht-app @167d2924)",
-    filename="gemeente_2024_kwb_geoinzicht.geojson",
-    required_columns=("gemeentecode", "geometry"),
-    min_rows=340,
-    code_column="gemeentecode",
-    code_prefix=GM,
-    kind="vector",
-    meta={"geojson_year": True, "columns": ["gemeentecode"]},
-    download_url="https://service.pdok.nl/cbs/wijkenbuurten/2024/wfs/v1_0",
-)
+def gemeente_polygons(year: int) -> Source:
+    """Gemeente boundaries of one KWB year (the files differ only by year)."""
+    return Source(
+        name=f"kwb_{year}_gemeente_grenzen",
+        description=f"Gemeentegrenzen {year} (PDOK wijken- en buurtenkaart, vereenvoudigd, WGS84)",
+        year=year,
+        licence="CC BY 4.0 (Bron: CBS, Kadaster)",
+        origin=f"PDOK wijkenbuurten {year} (via AnneVersion/geoinzicht-app @167d2924)",
+        filename=f"gemeente_{year}_kwb_geoinzicht.geojson",
+        required_columns=("gemeentecode", "geometry"),
+        min_rows=340,
+        code_column="gemeentecode",
+        code_prefix=GM,
+        kind="vector",
+        meta={"geojson_year": True, "columns": ["gemeentecode"]},
+        download_url=f"https://service.pdok.nl/cbs/wijkenbuurten/{year}/wfs/v1_0",
+    )
 
-GEMEENTE_2022_POLYGONS = Source(
-    name="kwb_2022_gemeente_grenzen",
-    description="Gemeentegrenzen 2022 (PDOK wijken- en buurtenkaart, vereenvoudigd, WGS84)",
-    year=2022,
-    licence="CC BY 4.0 (Bron: CBS, Kadaster)",
-    origin="PDOK wijkenbuurten 2022 (via AnneVersion/geoinzicht-app @167d2924)",
-    filename="gemeente_2022_kwb_geoinzicht.geojson",
-    required_columns=("gemeentecode", "geometry"),
-    min_rows=340,
-    code_column="gemeentecode",
-    code_prefix=GM,
-    kind="vector",
-    meta={"geojson_year": True, "columns": ["gemeentecode"]},
-    download_url="https://service.pdok.nl/cbs/wijkenbuurten/2022/wfs/v1_0",
-)
+
+GEMEENTE_2024_POLYGONS = gemeente_polygons(2024)
+GEMEENTE_2022_POLYGONS = gemeente_polygons(2022)
