@@ -23,6 +23,7 @@ class BuildReport:
     quality: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     mix_rows: int = 0
+    local: dict = field(default_factory=dict)
     model_version: str | None = None
 
 
@@ -65,7 +66,12 @@ def build_database(
         report.timings["quality"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        mix, model = _profile_mix(tables, progress=progress, n_boot=n_boot)
+        local = _local_indicators(data_dir, tables)
+        report.local = local.report if local is not None else {}
+        report.timings["local"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        mix, model = _profile_mix(tables, local, progress=progress, n_boot=n_boot)
         report.model_version = getattr(model, "version", None)
         report.timings["profile_mix"] = time.perf_counter() - t0
 
@@ -76,15 +82,40 @@ def build_database(
                 from betrokken.store.mix_tables import write_mix_tables
 
                 report.mix_rows = write_mix_tables(con, mix, model)
+            if local is not None:
+                from betrokken.store.mix_tables import write_local_indicators
+
+                hidden = mix.area_indices.loc[mix.area_indices["suppressed"].astype(bool),
+                                              ["level", "area_code"]]
+                write_local_indicators(con, local, hidden)
             write_build_info(con, data_dir=data_dir, report=report)
         report.timings["store"] = time.perf_counter() - t0
     return report
 
 
-def _profile_mix(tables, *, progress, n_boot):
-    """Profile mix per area from the committed model artifact; returns (mix, model)."""
+def _local_indicators(data_dir, tables):
+    """Gezondheidsmonitor indicators on the current areas (local file or StatLine)."""
+    from betrokken.areas.local import map_local_indicators
+    from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
+
+    if data_dir is None:
+        from betrokken.sources.gezondheidsmonitor import download_gezondheidsmonitor
+
+        raw, edition = download_gezondheidsmonitor()
+    else:
+        raw, edition = read_gezondheidsmonitor(data_dir), 2020
+    return map_local_indicators(raw, tables.areas, tables.crosswalk, edition_year=edition)
+
+
+def _profile_mix(tables, local, *, progress, n_boot):
+    """Profile mix and indices per area from the committed artifact; returns (mix, model)."""
     from betrokken.areas.mix import compute_profile_mix
+    from betrokken.model.area_models import load_area_models
     from betrokken.model.artifact import load_model
 
     model = load_model()
-    return compute_profile_mix(tables, model, progress=progress, n_boot=n_boot), model
+    area_models = load_area_models()
+    mix = compute_profile_mix(tables, model, area_models=area_models,
+                              local=local.frame if local is not None else None,
+                              progress=progress, n_boot=n_boot)
+    return mix, model

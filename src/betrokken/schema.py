@@ -87,7 +87,12 @@ AREA_FLAG_COLUMNS: tuple[str, ...] = (
 # --- Table `profile_mix` (long): year, level, area_code, profile_id,
 #     share, share_lo, share_hi  (90 % interval), NULL when suppressed.
 # --- Table `area_indices`: year, level, area_code, population, suppressed,
-#     suppression_reason, engagement_index(_lo/_hi), low_trust_share(_lo/_hi).
+#     suppression_reason, engagement_index(_lo/_hi), low_trust_share(_lo/_hi),
+#     political_engagement(_lo/_hi), local_engagement(_lo/_hi), estimate_method.
+# --- Table `local_indicators`: Gezondheidsmonitor shares per area (+ _se), match method.
+# --- Table `national_estimates`: measure, value, lo, hi (NL aggregate of the gemeenten).
+# --- Table `area_contrasts`: year, level, area_code, reference (nederland|gemeente),
+#     measure, diff, diff_lo, diff_hi, clear (90 % interval of the difference excludes 0).
 # --- Table `profiles`: the eight profile cards (id, position, name, share, ... , card_json).
 # --- Table `sources`: name, description, year, licence, origin, path_or_url.
 # --- Table `build_info`: key, value (build time, code version, model version, data dir).
@@ -101,4 +106,11 @@ INDEX_COLUMNS: tuple[str, ...] = (  # columns of `area_indices`, point and 90 % 
     "low_trust_share",
     "low_trust_share_lo",
     "low_trust_share_hi",
+    "political_engagement",
+    "political_engagement_lo",
+    "political_engagement_hi",
+    "local_engagement",
+    "local_engagement_lo",
+    "local_engagement_hi",
 )
+"""engagement_index = 0.5 x political_engagement + 0.5 x local_engagement (docs/method.md)."""

@@ -85,6 +85,10 @@ class MixTables:
     draws: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Bootstrap draws of composable levels: level, area_code, profile_id, draws (list)."""
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    national: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """measure (profile id or index), value, lo, hi for the Netherlands."""
+    contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Differences with NL and the gemeente per area and measure (see ``_contrasts``)."""
 
 
 def cell_probabilities(model, *, n_boot: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -177,12 +181,18 @@ def _urbanity_index(areas: pd.DataFrame) -> np.ndarray:
     return urbanity.map(lookup).fillna(-1).to_numpy(int)
 
 
+ADULT_PART_OF_15_24 = 0.7
+"""Ages 18-24 are 7 of the 10 years of CBS's 15-24 band (the model's cells are 18+)."""
+
+
 def _adult_weight(areas: pd.DataFrame) -> np.ndarray:
-    """Adults (15+) per area: population x (1 - share aged 0-14); population if unknown."""
+    """Adults (18+) per area: population x (1 - share 0-14 - 0.3 x share 15-24)."""
     pop = pd.to_numeric(areas["population"], errors="coerce").fillna(0.0).to_numpy(float)
     young = pd.to_numeric(areas.get("share_age_0_14"), errors="coerce")
     young = young.fillna(0.0).clip(0, 1).to_numpy(float) if young is not None else 0.0
-    return pop * (1.0 - young)
+    teen = pd.to_numeric(areas.get("share_age_15_24"), errors="coerce")
+    teen = teen.fillna(0.0).clip(0, 1).to_numpy(float) if teen is not None else 0.0
+    return pop * np.clip(1.0 - young - (1.0 - ADULT_PART_OF_15_24) * teen, 0.0, 1.0)
 
 
 def _aggregate_children(
@@ -287,17 +297,128 @@ def pc4_gemeente_coherence(
     }
 
 
-def compute_profile_mix(tables, model, *, progress=None, n_boot: int | None = None) -> MixTables:
-    """Profile mix with 90 % intervals and indices for every current area of every level."""
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+INDEX_NAMES: tuple[str, ...] = ("low_trust_share", "political_engagement")
+"""Indices estimated per area beside the mix (the last columns of the estimate arrays)."""
+ENGAGEMENT_WEIGHTS: dict[str, float] = {"political_engagement": 0.5, "local_engagement": 0.5}
+"""Fixed combination rule of the engagement index (argued in docs/method.md; never fitted)."""
+LOCAL_SEED = 20200101
+"""Seed of the draws that carry the local indicators' sampling error."""
+
+
+def _current_areas(tables) -> pd.DataFrame:
     areas = tables.areas
     if "is_current" in areas:
         areas = areas[areas["is_current"].fillna(False).astype(bool)]
     areas = areas.reset_index(drop=True)
     if areas.empty:
         raise BetrokkenError("Er zijn geen actuele gebieden om een profielmix voor te schatten.")
-    task = progress.add_task("Profielmix schatten", total=4) if progress is not None else None
+    return areas
+
+
+def _estimates_via_membership(areas, cells, estimated, reasons, model, n_boot):
+    """Route 1: P(profile | cell) of the membership model; indices from the profile cards."""
+    p_point, p_draws = cell_probabilities(model, n_boot=n_boot)
+    n_areas, k = len(areas), len(model.profile_ids)
+    n_draws = p_draws.shape[0]
+    if p_point.shape[0] > 1:
+        urb = _urbanity_index(areas)
+        no_urb = urb < 0
+        reasons[no_urb & reasons.isna().to_numpy()] = REASON_NO_URBANITY
+        estimated &= ~no_urb
+    else:
+        urb = np.zeros(n_areas, int)
+    point = np.full((n_areas, k), np.nan)
+    draws = np.full((n_draws, n_areas, k), np.nan)
+    for u in range(p_point.shape[0]):
+        idx = np.flatnonzero(estimated & (urb == u))
+        if idx.size:
+            point[idx] = cells[idx] @ p_point[u]
+            stacked = p_draws[:, u].transpose(1, 0, 2).reshape(cells.shape[1], -1)  # (72, B*K)
+            draws[:, idx] = (cells[idx] @ stacked).reshape(idx.size, n_draws, k).transpose(1, 0, 2)
+    vectors = np.column_stack(
+        [_profile_vector(model, "p_low_trust"), _profile_vector(model, "p_high_engagement")]
+    )
+    return np.concatenate([point, point @ vectors], axis=-1), np.concatenate(
+        [draws, draws @ vectors], axis=-1
+    )
+
+
+def _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot):
+    """Route 2: sum over cells and (low trust, engagement) of the direct models (see
+    ``model.area_models``). Row 0 of the stored coefficients is the point estimate."""
+    from betrokken.model.area_models import area_context
+
+    context = area_context(areas, local)
+    n_avail = area_models.n_boot
+    if n_boot is not None and n_boot > n_avail:
+        raise BetrokkenError(
+            f"Er zijn {n_boot} bootstrap-replicaties gevraagd, maar de gebiedsmodellen hebben er "
+            f"{n_avail}.",
+            hint="Gebruik een kleiner --n-boot of schat de gebiedsmodellen opnieuw.",
+        )
+    n_draws = n_avail if n_boot is None else n_boot
+    idx = np.flatnonzero(estimated)
+    s = cells[idx]
+    ctx = context.iloc[idx]
+    out = []
+    for r in range(n_draws + 1):
+        pred = area_models.cell_predictions(ctx, r)
+        p_t = np.broadcast_to(pred["p_t"], s.shape)
+        p_e = (np.broadcast_to(pred["p_e_t0"], s.shape), np.broadcast_to(pred["p_e_t1"], s.shape))
+        q = np.empty(s.shape + (2, 2))
+        for t in (0, 1):
+            pt = p_t if t else 1.0 - p_t
+            q[..., t, 1] = pt * p_e[t]
+            q[..., t, 0] = pt * (1.0 - p_e[t])
+        mix = np.einsum("ac,acte,ctek->ak", s, q, pred["p_k"], optimize=True)
+        low_trust = np.einsum("ac,ac->a", s, p_t)
+        political = np.einsum("ac,act->a", s, q[..., 1])
+        out.append(np.column_stack([mix, low_trust, political]))
+    stacked = np.stack(out)  # (B+1, n_est, K+2)
+    n_cols = stacked.shape[-1]
+    point = np.full((len(areas), n_cols), np.nan)
+    draws = np.full((n_draws, len(areas), n_cols), np.nan)
+    point[idx] = stacked[0]
+    draws[:, idx] = stacked[1:]
+    return point, draws
+
+
+def local_component(areas: pd.DataFrame, local: pd.DataFrame | None, n_draws: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Local engagement per area (point, draws (B, n)); NaN where the monitor has no value."""
+    from betrokken.areas.local import local_engagement
+
+    n = len(areas)
+    if local is None or local.empty:
+        return np.full(n, np.nan), np.full((n_draws, n), np.nan)
+    joined = areas[["level", "area_code"]].merge(local, on=["level", "area_code"], how="left")
+    value, se = local_engagement(joined)
+    rng = np.random.default_rng(LOCAL_SEED)
+    draws = np.clip(value + rng.standard_normal((n_draws, n)) * np.nan_to_num(se), 0.0, 1.0)
+    return value, draws
+
+
+def national_local(local: pd.DataFrame | None, n_draws: int) -> tuple[float, np.ndarray]:
+    from betrokken.areas.local import local_engagement
+
+    if local is None or not (local["level"] == "nl").any():
+        return np.nan, np.full(n_draws, np.nan)
+    value, se = local_engagement(local[local["level"] == "nl"])
+    rng = np.random.default_rng(LOCAL_SEED + 1)
+    return float(value[0]), float(value[0]) + rng.standard_normal(n_draws) * float(se[0])
+
+
+def compute_profile_mix(tables, model, *, area_models=None, local=None, progress=None,
+                        n_boot: int | None = None) -> MixTables:
+    """Profile mix, low trust, political and local engagement and the engagement index, with
+    90 % intervals, for every current area of every level, plus contrasts with NL and the
+    gemeente. ``area_models`` (``model.area_models``) selects the route via the direct
+    indices; without it the mix comes from the membership model alone (route 1).
+    ``local``: the Gezondheidsmonitor indicators per area (``areas.local``)."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    areas = _current_areas(tables)
+    task = progress.add_task("Profielmix schatten", total=5) if progress is not None else None
 
     def step() -> None:
         if progress is not None:
@@ -309,97 +430,67 @@ def compute_profile_mix(tables, model, *, progress=None, n_boot: int | None = No
     reasons = _suppression_reasons(areas, margins)
     estimated = fit.converged.copy()
     reasons[~estimated & reasons.isna().to_numpy()] = REASON_NOT_CONVERGED
+    cells = np.nan_to_num(fit.cells.reshape(len(areas), -1))
     timings["ipf"] = time.perf_counter() - t0
     step()
 
-    # 2. P(profile | cell) once, then one matrix product per urbanity class.
+    # 2. Per-area estimates (mix + indices) for the point fit and every bootstrap refit.
     t1 = time.perf_counter()
-    p_point, p_draws = cell_probabilities(model, n_boot=n_boot)
-    timings["cell_probabilities"] = time.perf_counter() - t1
-    t1 = time.perf_counter()
-    n_areas, k = len(areas), len(model.profile_ids)
-    n_draws = p_draws.shape[0]
-    if p_point.shape[0] > 1:
-        urb = _urbanity_index(areas)
-        no_urb = urb < 0
-        reasons[no_urb & reasons.isna().to_numpy()] = REASON_NO_URBANITY
-        estimated &= ~no_urb
+    if area_models is not None:
+        route = "via_indices"
+        point, draws = _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot)
     else:
-        urb = np.zeros(n_areas, int)
-    flat = np.nan_to_num(fit.cells.reshape(n_areas, -1))
-    point = np.full((n_areas, k), np.nan)
-    draws = np.full((n_draws, n_areas, k), np.nan)
-    for u in range(p_point.shape[0]):
-        idx = np.flatnonzero(estimated & (urb == u))
-        if idx.size:
-            point[idx] = flat[idx] @ p_point[u]
-            stacked = p_draws[:, u].transpose(1, 0, 2).reshape(flat.shape[1], -1)  # (72, B*K)
-            draws[:, idx] = (flat[idx] @ stacked).reshape(idx.size, n_draws, k).transpose(1, 0, 2)
+        route = "membership"
+        point, draws = _estimates_via_membership(areas, cells, estimated, reasons, model, n_boot)
     method = np.where(estimated, "ipf", None).astype(object)
-    timings["mix"] = time.perf_counter() - t1
+    timings["estimates"] = time.perf_counter() - t1
     step()
 
     # 3. Coherence: parents are the adult-weighted aggregate of their children.
     t1 = time.perf_counter()
-    diagnostics: dict[str, Any] = {}
+    k = len(model.profile_ids)
+    diagnostics: dict[str, Any] = {"route": route}
     _aggregate_children(areas, estimated, point, draws, method, reasons, diagnostics)
     crosswalk = getattr(tables, "crosswalk", None)
     if crosswalk is not None and not crosswalk.empty:
         diagnostics.setdefault("coherence", {})["pc4->gemeente"] = pc4_gemeente_coherence(
-            areas, estimated, point, crosswalk
+            areas, estimated, point[:, :k], crosswalk
         )
     timings["aggregate"] = time.perf_counter() - t1
     step()
 
-    # 4. Intervals and indices.
+    # 4. Local engagement and the engagement index (fixed weights).
     t1 = time.perf_counter()
-    lo, hi, outside = interval_around_point(point, draws)
-    p_engaged = _profile_vector(model, "p_high_engagement")
-    p_low_trust = _profile_vector(model, "p_low_trust")
-    engagement, engagement_draws = point @ p_engaged, draws @ p_engaged
-    low_trust, low_trust_draws = point @ p_low_trust, draws @ p_low_trust
-    e_lo, e_hi, e_out = interval_around_point(engagement, engagement_draws)
-    t_lo, t_hi, t_out = interval_around_point(low_trust, low_trust_draws)
+    n_draws = draws.shape[0]
+    local_point, local_draws = local_component(areas, local, n_draws)
+    w_pol, w_loc = ENGAGEMENT_WEIGHTS["political_engagement"], ENGAGEMENT_WEIGHTS["local_engagement"]
+    political, political_draws = point[:, k + 1], draws[:, :, k + 1]
+    engagement = w_pol * political + w_loc * local_point
+    engagement_draws = w_pol * political_draws + w_loc * local_draws
+    estimates = {
+        "mix": (point[:, :k], draws[:, :, :k]),
+        "engagement_index": (engagement, engagement_draws),
+        "low_trust_share": (point[:, k], draws[:, :, k]),
+        "political_engagement": (political, political_draws),
+        "local_engagement": (local_point, local_draws),
+    }
+    timings["local"] = time.perf_counter() - t1
+    step()
 
+    # 5. Intervals, publication, contrasts.
+    t1 = time.perf_counter()
     suppressed = reasons.notna().to_numpy() | ~estimated
     publish = ~suppressed
     ids = np.asarray(model.profile_ids, dtype=object)
-    base = areas[["year", "level", "area_code"]]
-
-    def published(values: np.ndarray) -> np.ndarray:
-        out = values.astype(float).copy()
-        out[suppressed] = np.nan
-        return out
-
-    profile_mix = pd.DataFrame(
-        {
-            "year": np.repeat(base["year"].to_numpy(), k),
-            "level": np.repeat(base["level"].to_numpy(), k),
-            "area_code": np.repeat(base["area_code"].to_numpy(), k),
-            "profile_id": np.tile(ids, n_areas),
-            "share": published(point).ravel(),
-            "share_lo": published(lo).ravel(),
-            "share_hi": published(hi).ravel(),
-        }
-    )
-    area_indices = base.assign(
-        population=pd.to_numeric(areas["population"], errors="coerce").to_numpy(),
-        suppressed=suppressed,
-        suppression_reason=reasons.where(suppressed, None).to_numpy(),
-        engagement_index=published(engagement),
-        engagement_index_lo=published(e_lo),
-        engagement_index_hi=published(e_hi),
-        low_trust_share=published(low_trust),
-        low_trust_share_lo=published(t_lo),
-        low_trust_share_hi=published(t_hi),
-        estimate_method=np.where(publish, method, None),
-    )
-    draws_frame = _composable_draws(areas, publish, draws, ids)
+    tables_out = _publish(areas, estimates, suppressed, reasons, method, ids)
+    national = _national(areas, estimates, publish, local, ids)
+    contrasts = _contrasts(areas, estimates, publish, national, ids)
+    draws_frame = _composable_draws(areas, publish, draws[:, :, :k], ids)
     timings["intervals"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     step()
 
-    pub_outside = outside[publish]
+    diagnostics.update(tables_out.pop("diagnostics"))
     diagnostics.update(
         {
             "n_areas": {lvl: int((areas["level"] == lvl).sum()) for lvl in LEVELS},
@@ -413,22 +504,151 @@ def compute_profile_mix(tables, model, *, progress=None, n_boot: int | None = No
                 else None,
             },
             "n_boot": int(n_draws),
-            "uses_urbanity": bool(p_point.shape[0] > 1),
-            "percentile_interval_missed_point": float(pub_outside.mean()) if pub_outside.size
-            else 0.0,
-            "engagement_percentile_missed_point": float(e_out[publish].mean()) if publish.any()
-            else 0.0,
-            "low_trust_percentile_missed_point": float(t_out[publish].mean()) if publish.any()
-            else 0.0,
+            "engagement_weights": ENGAGEMENT_WEIGHTS,
             "timings_s": timings,
         }
     )
     return MixTables(
-        profile_mix=profile_mix,
-        area_indices=area_indices,
+        profile_mix=tables_out["profile_mix"],
+        area_indices=tables_out["area_indices"],
         draws=draws_frame,
         diagnostics=diagnostics,
+        national=national["table"],
+        contrasts=contrasts,
     )
+
+
+def _publish(areas, estimates, suppressed, reasons, method, ids) -> dict:
+    """Long profile mix and wide area indices with intervals; NULL where suppressed."""
+    n_areas, k = len(areas), ids.size
+    publish = ~suppressed
+    base = areas[["year", "level", "area_code"]]
+
+    def published(values: np.ndarray) -> np.ndarray:
+        out = values.astype(float).copy()
+        out[suppressed] = np.nan
+        return out
+
+    mix_point, mix_draws = estimates["mix"]
+    lo, hi, outside = interval_around_point(mix_point, mix_draws)
+    profile_mix = pd.DataFrame(
+        {
+            "year": np.repeat(base["year"].to_numpy(), k),
+            "level": np.repeat(base["level"].to_numpy(), k),
+            "area_code": np.repeat(base["area_code"].to_numpy(), k),
+            "profile_id": np.tile(ids, n_areas),
+            "share": published(mix_point).ravel(),
+            "share_lo": published(lo).ravel(),
+            "share_hi": published(hi).ravel(),
+        }
+    )
+    columns: dict[str, np.ndarray] = {}
+    missed = {"mix": float(outside[publish].mean()) if publish.any() else 0.0}
+    for name in INDEX_COLUMNS_BASE:
+        value, value_draws = estimates[name]
+        i_lo, i_hi, i_out = interval_around_point(value, value_draws)
+        columns[name] = published(value)
+        columns[f"{name}_lo"] = published(i_lo)
+        columns[f"{name}_hi"] = published(i_hi)
+        ok = publish & np.isfinite(value)
+        missed[name] = float(i_out[ok].mean()) if ok.any() else 0.0
+    area_indices = base.assign(
+        population=pd.to_numeric(areas["population"], errors="coerce").to_numpy(),
+        suppressed=suppressed,
+        suppression_reason=reasons.where(suppressed, None).to_numpy(),
+        **columns,
+        estimate_method=np.where(publish, method, None),
+    )
+    return {
+        "profile_mix": profile_mix,
+        "area_indices": area_indices,
+        "diagnostics": {"percentile_interval_missed_point": missed},
+    }
+
+
+INDEX_COLUMNS_BASE: tuple[str, ...] = (
+    "engagement_index",
+    "low_trust_share",
+    "political_engagement",
+    "local_engagement",
+)
+
+
+def _national(areas, estimates, publish, local, ids) -> dict:
+    """The Netherlands: adult-weighted aggregate of the published gemeenten (draws too)."""
+    gem = np.flatnonzero((areas["level"] == "gemeente").to_numpy() & publish)
+    weight = _adult_weight(areas)[gem]
+    weight = weight / weight.sum() if weight.sum() > 0 else weight
+    out: dict[str, tuple[float, np.ndarray]] = {}
+    mix_point, mix_draws = estimates["mix"]
+    for j, pid in enumerate(ids):
+        out[pid] = (float(weight @ mix_point[gem, j]), mix_draws[:, gem, j] @ weight)
+    for name in ("low_trust_share", "political_engagement"):
+        value, value_draws = estimates[name]
+        out[name] = (float(weight @ value[gem]), value_draws[:, gem] @ weight)
+    n_draws = mix_draws.shape[0]
+    out["local_engagement"] = national_local(local, n_draws)
+    w_pol, w_loc = ENGAGEMENT_WEIGHTS["political_engagement"], ENGAGEMENT_WEIGHTS["local_engagement"]
+    out["engagement_index"] = (
+        w_pol * out["political_engagement"][0] + w_loc * out["local_engagement"][0],
+        w_pol * out["political_engagement"][1] + w_loc * out["local_engagement"][1],
+    )
+    rows = []
+    for measure, (value, value_draws) in out.items():
+        lo, hi, _ = interval_around_point(np.array([value]), value_draws[:, None])
+        rows.append({"measure": measure, "value": value, "lo": float(lo[0]), "hi": float(hi[0])})
+    return {"table": pd.DataFrame(rows), "values": out}
+
+
+CONTRAST_REFERENCES: tuple[str, ...] = ("nederland", "gemeente")
+
+
+def _contrasts(areas, estimates, publish, national, ids) -> pd.DataFrame:
+    """Differences with NL and with the area's gemeente, with 90 % intervals of the
+    difference from paired draws; ``clear`` when that interval excludes 0."""
+    level = areas["level"].to_numpy()
+    code_pos = pd.Series(np.arange(len(areas)), index=areas["area_code"].to_numpy())
+    gem_of = areas["gemeente_code"].map(code_pos).to_numpy(float)
+    gem_of[level == "gemeente"] = np.nan
+    gem_ok = np.isfinite(gem_of)
+    gem_idx = np.where(gem_ok, gem_of, 0).astype(int)
+    gem_ok &= publish[gem_idx]
+    frames = []
+    measures = [(pid, estimates["mix"][0][:, j], estimates["mix"][1][:, :, j])
+                for j, pid in enumerate(ids)]
+    measures += [(name, *estimates[name]) for name in INDEX_COLUMNS_BASE]
+    alpha = (1 - INTERVAL_LEVEL) / 2
+    for measure, value, value_draws in measures:
+        nl_value, nl_draws = national["values"][measure]
+        for reference in CONTRAST_REFERENCES:
+            if reference == "nederland":
+                rows = np.flatnonzero(publish & np.isfinite(value))
+                diff = value[rows] - nl_value
+                diff_draws = value_draws[:, rows] - nl_draws[:, None]
+            else:
+                rows = np.flatnonzero(publish & gem_ok & np.isfinite(value))
+                ref = gem_idx[rows]
+                diff = value[rows] - value[ref]
+                diff_draws = value_draws[:, rows] - value_draws[:, ref]
+            if rows.size == 0:
+                continue
+            q_lo, q_mid, q_hi = np.nanquantile(diff_draws, [alpha, 0.5, 1 - alpha], axis=0)
+            lo, hi = diff + (q_lo - q_mid), diff + (q_hi - q_mid)
+            frames.append(pd.DataFrame({
+                "year": areas["year"].to_numpy()[rows],
+                "level": level[rows],
+                "area_code": areas["area_code"].to_numpy()[rows],
+                "reference": reference,
+                "measure": measure,
+                "diff": diff,
+                "diff_lo": lo,
+                "diff_hi": hi,
+                "clear": (lo > 0) | (hi < 0),
+            }))
+    if not frames:
+        return pd.DataFrame(columns=["year", "level", "area_code", "reference", "measure",
+                                     "diff", "diff_lo", "diff_hi", "clear"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _composable_draws(

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from betrokken.mergers import MERGERS, SPLITS, successor_map
 from betrokken.errors import BetrokkenError, SourceError
 from betrokken.store.database import connect, table_exists
 
@@ -52,32 +53,6 @@ WADDEN_ISLANDS: dict[str, str] = {
 }
 """Excluded everywhere: tourists vote there, turnout goes above 100 %."""
 
-
-@dataclass(frozen=True)
-class Merger:
-    effective: dt.date
-    old: tuple[str, ...]
-    new: str
-    name: str
-
-
-MERGERS: tuple[Merger, ...] = (
-    Merger(dt.date(2021, 1, 1), ("GM0003", "GM0010", "GM0024"), "GM1979", "Eemsdelta"),
-    Merger(dt.date(2022, 1, 1), ("GM0398", "GM0416"), "GM1980", "Dijk en Waard"),
-    Merger(dt.date(2022, 1, 1), ("GM0370", "GM0439"), "GM0439", "Purmerend"),
-    Merger(dt.date(2022, 1, 1), ("GM0756", "GM0786", "GM0815", "GM1684", "GM1702"), "GM1982",
-           "Land van Cuijk"),
-    Merger(dt.date(2022, 1, 1), ("GM0856", "GM1685"), "GM1991", "Maashorst"),
-    # Weesp joined Amsterdam on 24 March 2022; the GR2022 election of 16 March was
-    # already held for the merged gemeente, so for elections it counts from that day.
-    Merger(dt.date(2022, 3, 16), ("GM0363", "GM0457"), "GM0363", "Amsterdam"),
-    Merger(dt.date(2023, 1, 1), ("GM0501", "GM0530", "GM0614"), "GM1992", "Voorne aan Zee"),
-)
-"""Municipal mergers between the elections and the 2024 borders (CBS gemeentelijke indeling)."""
-
-SPLIT: dict[str, str] = {
-    "GM0788": "Haaren (split over Boxtel, Oisterwijk, Tilburg and Vught in 2021)",
-}
 
 ELECTION_DATES = {
     "PS2019": dt.date(2019, 3, 20),
@@ -130,18 +105,12 @@ def to_2024_borders(frame: pd.DataFrame, election: str, known: set[str],
     A merged gemeente is kept only when every gemeente that formed it is in the file.
     """
     date = ELECTION_DATES[election]
-    mapping: dict[str, str] = {}
-    members: dict[str, set[str]] = {}
-    for merger in MERGERS:
-        if merger.effective > date:
-            for old in merger.old:
-                mapping[old] = merger.new
-            members[merger.new] = set(merger.old)
+    mapping, members = successor_map(date)
     dropped: list[str] = []
     present = set(frame["gemeente_code"])
-    split = frame["gemeente_code"].isin(SPLIT)
+    split = frame["gemeente_code"].isin(SPLITS)
     for code in frame.loc[split, "gemeente_code"]:
-        dropped.append(f"{code} {SPLIT[code]}")
+        dropped.append(f"{code} {SPLITS[code]}")
     frame = frame[~split].assign(
         gemeente_code=lambda f: f["gemeente_code"].map(lambda c: mapping.get(c, c))
     )

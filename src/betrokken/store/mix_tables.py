@@ -16,7 +16,7 @@ import pandas as pd
 from betrokken.errors import BetrokkenError
 from betrokken.schema import INDEX_COLUMNS
 
-__all__ = ["write_mix_tables"]
+__all__ = ["write_local_indicators", "write_mix_tables"]
 
 _PROFILE_MIX_DDL = """
 CREATE OR REPLACE TABLE profile_mix (
@@ -29,7 +29,18 @@ CREATE OR REPLACE TABLE area_indices (
     suppressed BOOLEAN, suppression_reason VARCHAR,
     engagement_index DOUBLE, engagement_index_lo DOUBLE, engagement_index_hi DOUBLE,
     low_trust_share DOUBLE, low_trust_share_lo DOUBLE, low_trust_share_hi DOUBLE,
+    political_engagement DOUBLE, political_engagement_lo DOUBLE, political_engagement_hi DOUBLE,
+    local_engagement DOUBLE, local_engagement_lo DOUBLE, local_engagement_hi DOUBLE,
     estimate_method VARCHAR
+)"""
+_NATIONAL_DDL = """
+CREATE OR REPLACE TABLE national_estimates (
+    measure VARCHAR PRIMARY KEY, value DOUBLE, lo DOUBLE, hi DOUBLE
+)"""
+_CONTRASTS_DDL = """
+CREATE OR REPLACE TABLE area_contrasts (
+    year INTEGER, level VARCHAR, area_code VARCHAR, reference VARCHAR, measure VARCHAR,
+    diff DOUBLE, diff_lo DOUBLE, diff_hi DOUBLE, clear BOOLEAN
 )"""
 _PROFILES_DDL = """
 CREATE OR REPLACE TABLE profiles (
@@ -76,6 +87,42 @@ def _flatten(prefix: str, value, out: list[tuple[str, str]]) -> None:
             _flatten(f"{prefix}.{key}" if prefix else str(key), sub, out)
     else:
         out.append((prefix, json.dumps(value, default=_json_default)))
+
+
+def _write_national_and_contrasts(con, mix, suppressed_codes: pd.DataFrame) -> None:
+    """The NL estimates and the per-area contrasts (none for suppressed areas)."""
+    con.execute(_NATIONAL_DDL)
+    con.execute(_CONTRASTS_DDL)
+    national = getattr(mix, "national", None)
+    if national is not None and not national.empty:
+        con.register("_na", national)
+        con.execute("INSERT INTO national_estimates SELECT measure, value, lo, hi FROM _na")
+        con.unregister("_na")
+    contrasts = getattr(mix, "contrasts", None)
+    if contrasts is not None and not contrasts.empty:
+        key = pd.MultiIndex.from_frame(contrasts[["level", "area_code"]])
+        contrasts = contrasts[~key.isin(pd.MultiIndex.from_frame(suppressed_codes))]
+        con.register("_co", contrasts)
+        con.execute(
+            "INSERT INTO area_contrasts SELECT year, level, area_code, reference, measure, diff, "
+            "diff_lo, diff_hi, clear FROM _co"
+        )
+        con.unregister("_co")
+
+
+def write_local_indicators(con: duckdb.DuckDBPyConnection, local, suppressed_codes=None) -> int:
+    """Gezondheidsmonitor indicators per area (wide, with ``_se``) and the match method."""
+    frame = local.frame.copy()
+    if suppressed_codes is not None and len(suppressed_codes):
+        key = pd.MultiIndex.from_frame(frame[["level", "area_code"]])
+        hidden = key.isin(pd.MultiIndex.from_frame(suppressed_codes))
+        value_cols = [c for c in frame.columns
+                      if c not in ("level", "area_code", "year", "source_year", "method")]
+        frame.loc[hidden, value_cols] = np.nan
+    con.register("_li", frame)
+    con.execute("CREATE OR REPLACE TABLE local_indicators AS SELECT * FROM _li")
+    con.unregister("_li")
+    return len(frame)
 
 
 def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
@@ -125,6 +172,7 @@ def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
             "INSERT INTO profile_mix_draws SELECT level, area_code, profile_id, draws FROM _dr"
         )
         con.unregister("_dr")
+    _write_national_and_contrasts(con, mix, suppressed_codes)
     flat: list[tuple[str, str]] = []
     _flatten("", getattr(mix, "diagnostics", {}) or {}, flat)
     if flat:
