@@ -89,6 +89,8 @@ class MixTables:
     """measure (profile id or index), value, lo, hi for the Netherlands."""
     contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Differences with NL and the gemeente per area and measure (see ``_contrasts``)."""
+    index_draws: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Draws of the indices for ``INDEX_DRAW_LEVELS``: level, area_code, measure, draws."""
 
 
 def cell_probabilities(model, *, n_boot: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -343,6 +345,34 @@ def _estimates_via_membership(areas, cells, estimated, reasons, model, n_boot):
     )
 
 
+def _cell_mixture(pred: dict[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """q(., c, t, e) = P(t | c) P(e | c, t) for every area row (or one shared row)."""
+    p_t = np.broadcast_to(pred["p_t"], shape)
+    p_e = (np.broadcast_to(pred["p_e_t0"], shape), np.broadcast_to(pred["p_e_t1"], shape))
+    q = np.empty(shape + (2, 2))
+    for t in (0, 1):
+        pt = p_t if t else 1.0 - p_t
+        q[..., t, 1] = pt * p_e[t]
+        q[..., t, 0] = pt * (1.0 - p_e[t])
+    return q
+
+
+def _per_cell(pred: dict[str, np.ndarray]) -> np.ndarray:
+    """(72, K+2): P(k | c), P(low trust | c), P(high engagement | c) without area context."""
+    q = _cell_mixture(pred, pred["p_t"].shape)[0]  # (72, 2, 2)
+    mix = np.einsum("cte,ctek->ck", q, pred["p_k"])
+    return np.column_stack([mix, q[:, 1].sum(axis=-1), q[..., 1].sum(axis=-1)])
+
+
+def _per_area(s: np.ndarray, pred: dict[str, np.ndarray]) -> np.ndarray:
+    """(n, K+2) for areas with their own context: cells weighted by the area's shares."""
+    q = _cell_mixture(pred, s.shape)
+    mix = np.einsum("ac,acte,ctek->ak", s, q, pred["p_k"], optimize=True)
+    low_trust = np.einsum("ac,act->a", s, q[..., 1, :])
+    political = np.einsum("ac,act->a", s, q[..., 1])
+    return np.column_stack([mix, low_trust, political])
+
+
 def _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot):
     """Route 2: sum over cells and (low trust, engagement) of the direct models (see
     ``model.area_models``). Row 0 of the stored coefficients is the point estimate."""
@@ -359,22 +389,18 @@ def _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot):
     n_draws = n_avail if n_boot is None else n_boot
     idx = np.flatnonzero(estimated)
     s = cells[idx]
-    ctx = context.iloc[idx]
-    out = []
-    for r in range(n_draws + 1):
-        pred = area_models.cell_predictions(ctx, r)
-        p_t = np.broadcast_to(pred["p_t"], s.shape)
-        p_e = (np.broadcast_to(pred["p_e_t0"], s.shape), np.broadcast_to(pred["p_e_t1"], s.shape))
-        q = np.empty(s.shape + (2, 2))
-        for t in (0, 1):
-            pt = p_t if t else 1.0 - p_t
-            q[..., t, 1] = pt * p_e[t]
-            q[..., t, 0] = pt * (1.0 - p_e[t])
-        mix = np.einsum("ac,acte,ctek->ak", s, q, pred["p_k"], optimize=True)
-        low_trust = np.einsum("ac,ac->a", s, p_t)
-        political = np.einsum("ac,act->a", s, q[..., 1])
-        out.append(np.column_stack([mix, low_trust, political]))
-    stacked = np.stack(out)  # (B+1, n_est, K+2)
+    if not any(area_models.context.values()):
+        # No area context kept: every area shares the per-cell probabilities, so each
+        # replicate is one (72 x K+2) table and all areas are one matrix product.
+        per_cell = np.stack([_per_cell(area_models.cell_predictions(None, r))
+                             for r in range(n_draws + 1)])  # (R, 72, K+2)
+        n_rep, n_cells, n_cols = per_cell.shape
+        flat = per_cell.transpose(1, 0, 2).reshape(n_cells, n_rep * n_cols)
+        stacked = (s @ flat).reshape(idx.size, n_rep, n_cols).transpose(1, 0, 2)
+    else:
+        ctx = context.iloc[idx]
+        stacked = np.stack([_per_area(s, area_models.cell_predictions(ctx, r))
+                            for r in range(n_draws + 1)])
     n_cols = stacked.shape[-1]
     point = np.full((len(areas), n_cols), np.nan)
     draws = np.full((n_draws, len(areas), n_cols), np.nan)
@@ -486,6 +512,7 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
     national = _national(areas, estimates, publish, local, ids)
     contrasts = _contrasts(areas, estimates, publish, national, ids)
     draws_frame = _composable_draws(areas, publish, draws[:, :, :k], ids)
+    index_draws = _index_draws(areas, publish, estimates)
     timings["intervals"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     step()
@@ -515,6 +542,7 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
         diagnostics=diagnostics,
         national=national["table"],
         contrasts=contrasts,
+        index_draws=index_draws,
     )
 
 
@@ -632,7 +660,7 @@ def _contrasts(areas, estimates, publish, national, ids) -> pd.DataFrame:
                 diff_draws = value_draws[:, rows] - value_draws[:, ref]
             if rows.size == 0:
                 continue
-            q_lo, q_mid, q_hi = np.nanquantile(diff_draws, [alpha, 0.5, 1 - alpha], axis=0)
+            q_lo, q_mid, q_hi = np.quantile(diff_draws, [alpha, 0.5, 1 - alpha], axis=0)
             lo, hi = diff + (q_lo - q_mid), diff + (q_hi - q_mid)
             frames.append(pd.DataFrame({
                 "year": areas["year"].to_numpy()[rows],
@@ -648,6 +676,26 @@ def _contrasts(areas, estimates, publish, national, ids) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["year", "level", "area_code", "reference", "measure",
                                      "diff", "diff_lo", "diff_hi", "clear"])
+    return pd.concat(frames, ignore_index=True)
+
+
+INDEX_DRAW_LEVELS: tuple[str, ...] = ("gemeente", "pc4")
+"""Levels whose index draws are stored: gemeenten (validation spread over refits) and PC4
+(intervals of composed areas)."""
+
+
+def _index_draws(areas: pd.DataFrame, publish: np.ndarray, estimates: dict) -> pd.DataFrame:
+    """Bootstrap draws (float32) of the four indices for published areas of the levels."""
+    idx = np.flatnonzero(areas["level"].isin(INDEX_DRAW_LEVELS).to_numpy() & publish)
+    frames = []
+    for name in INDEX_COLUMNS_BASE:
+        values = estimates[name][1][:, idx].astype(np.float32).T  # (n, B)
+        frames.append(pd.DataFrame({
+            "level": areas["level"].to_numpy()[idx],
+            "area_code": areas["area_code"].to_numpy()[idx],
+            "measure": name,
+            "draws": list(values),
+        }))
     return pd.concat(frames, ignore_index=True)
 
 

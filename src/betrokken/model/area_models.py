@@ -144,17 +144,20 @@ class AreaModels:
     def n_boot(self) -> int:
         return int(self.coef["low_trust"].shape[0] - 1)
 
-    def standardised(self, outcome: str, context: pd.DataFrame) -> np.ndarray:
-        """Context columns of ``outcome``, standardised; unknown values at the mean (0)."""
+    def standardised(self, outcome: str, context: pd.DataFrame | None) -> np.ndarray:
+        """Context columns of ``outcome``, standardised; unknown values at the mean (0).
+
+        ``context=None`` stands for one area at the mean of every context variable."""
         cols = self.context[outcome]
-        if not cols:
-            return np.zeros((len(context), 0))
+        if context is None or not cols:
+            return np.zeros((1 if context is None else len(context), len(cols)))
         z = np.column_stack(
             [(context[c].to_numpy(float) - self.center[c]) / self.scale[c] for c in cols]
         )
         return np.nan_to_num(z, nan=0.0)
 
-    def cell_predictions(self, context: pd.DataFrame, replicate: int) -> dict[str, np.ndarray]:
+    def cell_predictions(self, context: pd.DataFrame | None, replicate: int
+                         ) -> dict[str, np.ndarray]:
         """For every area x cell: P(t=1), P(e=1 | t=0), P(e=1 | t=1); and P(k | cell, t, e).
 
         Shapes: (n_areas, 72) for the first three, (72, 2, 2, K) for the profile model.

@@ -33,6 +33,10 @@ CREATE OR REPLACE TABLE area_indices (
     local_engagement DOUBLE, local_engagement_lo DOUBLE, local_engagement_hi DOUBLE,
     estimate_method VARCHAR
 )"""
+_INDEX_DRAWS_DDL = """
+CREATE OR REPLACE TABLE area_index_draws (
+    level VARCHAR, area_code VARCHAR, measure VARCHAR, draws FLOAT[]
+)"""
 _NATIONAL_DDL = """
 CREATE OR REPLACE TABLE national_estimates (
     measure VARCHAR PRIMARY KEY, value DOUBLE, lo DOUBLE, hi DOUBLE
@@ -98,6 +102,15 @@ def _write_national_and_contrasts(con, mix, suppressed_codes: pd.DataFrame) -> N
         con.register("_na", national)
         con.execute("INSERT INTO national_estimates SELECT measure, value, lo, hi FROM _na")
         con.unregister("_na")
+    con.execute(_INDEX_DRAWS_DDL)
+    index_draws = getattr(mix, "index_draws", None)
+    if index_draws is not None and not index_draws.empty:
+        key = pd.MultiIndex.from_frame(index_draws[["level", "area_code"]])
+        index_draws = index_draws[~key.isin(pd.MultiIndex.from_frame(suppressed_codes))]
+        lists = [np.asarray(d, dtype=np.float32) for d in index_draws["draws"]]
+        con.register("_id", index_draws.assign(draws=lists))
+        con.execute("INSERT INTO area_index_draws SELECT level, area_code, measure, draws FROM _id")
+        con.unregister("_id")
     contrasts = getattr(mix, "contrasts", None)
     if contrasts is not None and not contrasts.empty:
         key = pd.MultiIndex.from_frame(contrasts[["level", "area_code"]])
