@@ -125,6 +125,12 @@ def fit(
     out: Path | None = typer.Option(None, "--out", help="Waar het modelbestand komt."),
     seed: int = typer.Option(20210317, help="Startwaarde van de toevalsgenerator."),
     quick: bool = typer.Option(False, "--quick", help="Minder starts en bootstraps (test)."),
+    area_models: bool = typer.Option(
+        False, "--gebiedsmodellen",
+        help="Schat alleen de gebiedsmodellen (laag vertrouwen, politieke betrokkenheid, "
+        "profiel gegeven beide) opnieuw, naast het bestaande profielmodel.",
+    ),
+    n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap-hertrekkingen (gebiedsmodellen)."),
 ) -> None:
     """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête."""
     from betrokken.model.fit import fit_and_save
@@ -135,6 +141,12 @@ def fit(
             "Voor 'fit' is een datamap met de enquêtebestanden nodig.",
             hint="Gebruik --data-dir of BETROKKEN_DATA.",
         )
+    if area_models:
+        from betrokken.fit_areas import fit_area_models_from_data
+
+        path = fit_area_models_from_data(data, out, n_boot=n_boot, console=err_console)
+        console.print(f"[bold green]Gebiedsmodellen opgeslagen:[/] {path}")
+        return
     path = fit_and_save(data, out=out, seed=seed, quick=quick, console=err_console)
     console.print(f"[bold green]Model opgeslagen:[/] {path}")
 

@@ -95,3 +95,32 @@ def fit_area_models_from_data(data_dir: Path, out_dir: Path | None = None, *,
     out_dir = ARTIFACT_DIR if out_dir is None else Path(out_dir)
     save_area_models(models, out_dir)
     return out_dir
+
+
+def area_models_markdown(models) -> str:
+    """The context selection and route comparison tables for docs/method.md (generated)."""
+    meta = models.meta
+    lines = [
+        f"Fitted on {meta['n_respondents']} respondents ({meta.get('n_dropped_no_cell_or_postcode', '?')}"
+        f" without a cell or a postcode in the database left out), {meta['n_boot']} bootstrap "
+        f"refits, seed {meta['seed']}, {meta['folds']} folds grouped by gemeente.",
+        "",
+        "| outcome | specification | CV log-loss | gain vs individual (± SE) | kept |",
+        "|---|---|---:|---|---|",
+    ]
+    for outcome, sel in meta["selection"].items():
+        for name, row in sel["table"].items():
+            gain = ("—" if name == "individueel"
+                    else f"{row['gain_vs_individual']:+.4f} ± {row['gain_se']:.4f}")
+            lines.append(f"| {outcome} | {name} | {row['log_loss']:.4f} | {gain} | "
+                         f"{'ja' if name == sel['chosen'] else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_area_models_docs(models, docs_dir: Path) -> None:
+    from betrokken.model.fit import _fill
+
+    method = Path(docs_dir) / "method.md"
+    if method.is_file():
+        method.write_text(_fill(method.read_text(encoding="utf-8"), "area-models",
+                                area_models_markdown(models)), encoding="utf-8")
