@@ -148,6 +148,9 @@ def fit(
         console.print(f"[bold green]Gebiedsmodellen opgeslagen:[/] {path}")
         return
     path = fit_and_save(data, out=out, seed=seed, quick=quick, console=err_console)
+    from betrokken.fit_areas import fit_area_models_from_data
+
+    fit_area_models_from_data(data, path, n_boot=n_boot, model_dir=path, console=err_console)
     console.print(f"[bold green]Model opgeslagen:[/] {path}")
 
 

@@ -29,10 +29,11 @@ def respondent_frame(data_dir: Path, model) -> tuple[pd.DataFrame, np.ndarray, n
     from betrokken.survey.weights import rake
 
     frame, sha = load_vu(data_dir)
-    if sha != model.meta.get("data", {}).get("sha256"):
+    expected = model.meta.get("data", {}).get("sha256", "?")
+    if sha != expected:
         raise BetrokkenError(
             "Het enquêtebestand verschilt van het bestand waarop het profielmodel is geschat "
-            f"(SHA-256 {sha[:12]}… in plaats van {model.meta.get('data', {}).get('sha256', '?')[:12]}…).",
+            f"(SHA-256 {sha[:12]}… in plaats van {expected[:12]}…).",
             hint="Schat eerst het profielmodel opnieuw met 'betrokken fit'.",
         )
     weights = rake(frame, national_targets(data_dir)).to_numpy()
@@ -49,8 +50,10 @@ def respondent_frame(data_dir: Path, model) -> tuple[pd.DataFrame, np.ndarray, n
 
 
 def fit_area_models_from_data(data_dir: Path, out_dir: Path | None = None, *,
-                              n_boot: int = DEFAULT_N_BOOT, console=None) -> Path:
-    """Fit and save the area models; returns the directory written."""
+                              n_boot: int = DEFAULT_N_BOOT, model_dir: Path | None = None,
+                              console=None) -> Path:
+    """Fit and save the area models beside the profile model in ``model_dir`` (default: the
+    committed artifact); returns the directory written."""
     from betrokken.areas.harmonise import build_area_tables
     from betrokken.areas.local import map_local_indicators
     from betrokken.model.area_models import area_context, fit_area_models, save_area_models
@@ -59,7 +62,7 @@ def fit_area_models_from_data(data_dir: Path, out_dir: Path | None = None, *,
 
     started = time.perf_counter()
     data_dir = Path(data_dir)
-    model = load_model()
+    model = load_model(model_dir)
     frame, w, post, sha = respondent_frame(data_dir, model)
     tables = build_area_tables(data_dir)
     local = map_local_indicators(read_gezondheidsmonitor(data_dir), tables.areas,
@@ -92,7 +95,8 @@ def fit_area_models_from_data(data_dir: Path, out_dir: Path | None = None, *,
         "gezondheidsmonitor_edition": 2020,
         "fit_seconds": round(time.perf_counter() - started, 1),
     })
-    out_dir = ARTIFACT_DIR if out_dir is None else Path(out_dir)
+    out_dir = (Path(model_dir) if model_dir is not None else ARTIFACT_DIR) if out_dir is None \
+        else Path(out_dir)
     save_area_models(models, out_dir)
     return out_dir
 
@@ -101,8 +105,8 @@ def area_models_markdown(models) -> str:
     """The context selection and route comparison tables for docs/method.md (generated)."""
     meta = models.meta
     lines = [
-        f"Fitted on {meta['n_respondents']} respondents ({meta.get('n_dropped_no_cell_or_postcode', '?')}"
-        f" without a cell or a postcode in the database left out), {meta['n_boot']} bootstrap "
+        f"Fitted on {meta['n_respondents']} respondents "
+        f"({meta.get('n_dropped_no_cell_or_postcode', '?')} without a cell or a postcode in the database left out), {meta['n_boot']} bootstrap "
         f"refits, seed {meta['seed']}, {meta['folds']} folds grouped by gemeente.",
         "",
         "| outcome | specification | CV log-loss | gain vs individual (± SE) | kept |",

@@ -489,7 +489,8 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
     t1 = time.perf_counter()
     n_draws = draws.shape[0]
     local_point, local_draws = local_component(areas, local, n_draws)
-    w_pol, w_loc = ENGAGEMENT_WEIGHTS["political_engagement"], ENGAGEMENT_WEIGHTS["local_engagement"]
+    w_pol = ENGAGEMENT_WEIGHTS["political_engagement"]
+    w_loc = ENGAGEMENT_WEIGHTS["local_engagement"]
     political, political_draws = point[:, k + 1], draws[:, :, k + 1]
     engagement = w_pol * political + w_loc * local_point
     engagement_draws = w_pol * political_draws + w_loc * local_draws
@@ -616,7 +617,8 @@ def _national(areas, estimates, publish, local, ids) -> dict:
         out[name] = (float(weight @ value[gem]), value_draws[:, gem] @ weight)
     n_draws = mix_draws.shape[0]
     out["local_engagement"] = national_local(local, n_draws)
-    w_pol, w_loc = ENGAGEMENT_WEIGHTS["political_engagement"], ENGAGEMENT_WEIGHTS["local_engagement"]
+    w_pol = ENGAGEMENT_WEIGHTS["political_engagement"]
+    w_loc = ENGAGEMENT_WEIGHTS["local_engagement"]
     out["engagement_index"] = (
         w_pol * out["political_engagement"][0] + w_loc * out["local_engagement"][0],
         w_pol * out["political_engagement"][1] + w_loc * out["local_engagement"][1],

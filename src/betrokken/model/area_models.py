@@ -81,7 +81,9 @@ SPECS: dict[str, tuple[str, ...]] = {
     "individueel": (),
     "individueel + CBS-context": CONTEXT_SETS["cbs"],
     "individueel + Gezondheidsmonitor": CONTEXT_SETS["gezondheidsmonitor"],
-    "individueel + CBS + Gezondheidsmonitor": CONTEXT_SETS["cbs"] + CONTEXT_SETS["gezondheidsmonitor"],
+    "individueel + CBS + Gezondheidsmonitor": (
+        CONTEXT_SETS["cbs"] + CONTEXT_SETS["gezondheidsmonitor"]
+    ),
 }
 OUTCOMES: tuple[str, ...] = ("low_trust", "high_engagement")
 
@@ -170,7 +172,8 @@ class AreaModels:
         zt = self.standardised("low_trust", context)
         eta_t = (x @ ct[:n_ind])[None, :] + (zt @ ct[n_ind:])[:, None] + it
         out["p_t"] = 1.0 / (1.0 + np.exp(-eta_t))
-        ce, ie = self.coef["high_engagement"][replicate], self.intercept["high_engagement"][replicate]
+        ce = self.coef["high_engagement"][replicate]
+        ie = self.intercept["high_engagement"][replicate]
         ze = self.standardised("high_engagement", context)
         base_e = (x @ ce[:n_ind])[None, :] + (ze @ ce[n_ind + 1:])[:, None] + ie
         out["p_e_t0"] = 1.0 / (1.0 + np.exp(-base_e))
@@ -410,7 +413,9 @@ def load_area_models(directory: Path | None = None) -> AreaModels | None:
         payload = json.loads(meta.read_text(encoding="utf-8"))
         arrays = np.load(npz)
     except (ValueError, OSError) as exc:
-        raise BetrokkenError(f"De gebiedsmodellen in '{directory}' zijn beschadigd: {exc}") from None
+        raise BetrokkenError(
+            f"De gebiedsmodellen in '{directory}' zijn beschadigd: {exc}"
+        ) from None
     coef = {o: arrays[f"{o}_coef"].astype(np.float64) for o in (*OUTCOMES, "profile")}
     coef["profile"][0] = arrays["profile_coef_point"]
     intercept = {o: arrays[f"{o}_intercept"] for o in (*OUTCOMES, "profile")}

@@ -199,7 +199,8 @@ def read_gezondheidsmonitor(data_dir: Path, *, year: int = 2020) -> pd.DataFrame
     if edition is None or edition.filename is None:
         raise SourceError(
             f"Er is geen lokaal Gezondheidsmonitor-bestand voor {year}.",
-            hint=f"Lokaal beschikbaar: {', '.join(str(y) for y, e in EDITIONS.items() if e.filename)}.",
+            hint="Lokaal beschikbaar: "
+            f"{', '.join(str(y) for y, e in EDITIONS.items() if e.filename)}.",
         )
     path = Path(data_dir) / "gezondheidsmonitor" / edition.filename
     if not path.is_file():
@@ -215,7 +216,9 @@ def read_gezondheidsmonitor(data_dir: Path, *, year: int = 2020) -> pd.DataFrame
             f"Het bestand '{path.name}' is geen UTF-8-tekst (verkeerde codering?)."
         ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise SourceError(f"Het bestand '{path.name}' is geen leesbaar CSV-bestand: {exc}") from None
+        raise SourceError(
+            f"Het bestand '{path.name}' is geen leesbaar CSV-bestand: {exc}"
+        ) from None
     if len(raw) < MIN_ROWS:
         raise SourceError(
             f"Het bestand '{path.name}' heeft maar {len(raw)} rijen (verwacht ongeveer 17.000): "
