@@ -15,7 +15,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from betrokken.areas.harmonise import build_area_tables

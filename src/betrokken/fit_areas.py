@@ -106,7 +106,8 @@ def area_models_markdown(models) -> str:
     meta = models.meta
     lines = [
         f"Fitted on {meta['n_respondents']} respondents "
-        f"({meta.get('n_dropped_no_cell_or_postcode', '?')} without a cell or a postcode in the database left out), {meta['n_boot']} bootstrap "
+        f"({meta.get('n_dropped_no_cell_or_postcode', '?')} without a cell or a postcode in "
+        f"the database left out), {meta['n_boot']} bootstrap "
         f"refits, seed {meta['seed']}, {meta['folds']} folds grouped by gemeente.",
         "",
         "| outcome | specification | CV log-loss | gain vs individual (± SE) | kept |",
