@@ -39,8 +39,22 @@ COLUMN_NOTES_NL: dict[str, str] = {
         "ipf = uit de eigen cijfers; aggregated_from_wijk/_buurt = naar volwassenen gewogen "
         "gemiddelde van de gepubliceerde wijken/buurten"
     ),
-    "engagement_index": "Verwacht aandeel sterk betrokken inwoners (0-1), met 90%-interval",
-    "low_trust_share": "Verwacht aandeel inwoners met weinig vertrouwen (0-1), met 90%-interval",
+    "engagement_index": (
+        "Betrokkenheidsindex (0-1): 0,5 x politieke + 0,5 x lokale betrokkenheid, met "
+        "90%-interval (_lo/_hi)"
+    ),
+    "political_engagement": (
+        "Geschat aandeel volwassenen in het landelijk meest politiek betrokken derde (0-1), "
+        "met 90%-interval"
+    ),
+    "local_engagement": (
+        "Lokale betrokkenheid (0-1): gemiddelde van vrijwilligerswerk, mantelzorg en niet "
+        "sociaal eenzaam (Gezondheidsmonitor), met 90%-interval"
+    ),
+    "low_trust_share": (
+        "Geschat aandeel volwassenen met laag vertrouwen in politiek en overheid (0-1), met "
+        "90%-interval"
+    ),
     "share_<profiel>": (
         "Geschat aandeel volwassenen in dit profiel (0-1), _lo/_hi: 90%-interval van het "
         "lidmaatschapsmodel (de indeling in profielen zelf is ook onzeker: docs/method.md)"

@@ -17,7 +17,7 @@ from betrokken.web.api import parse_compare_codes
 from betrokken.web.app import cursor_dependency, status_for
 from betrokken.web.composition import read_upload
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
-from betrokken.web.palette import SHARE_RAMP, share_breaks
+from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
 from betrokken.web.postcodes import parse_postcode_text
 
 router = APIRouter(include_in_schema=False)
@@ -25,10 +25,21 @@ Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 TOP_CARDS = 3
 
 
+INDEX_MODES: dict[str, str] = {
+    "i_engagement_index": "Betrokkenheid (index)",
+    "i_political_engagement": "Politieke betrokkenheid",
+    "i_local_engagement": "Lokale betrokkenheid",
+    "i_low_trust_share": "Laag vertrouwen",
+}
+"""Map colour modes for the indices (the GeoJSON properties are named the same)."""
+
+
 def render(request: Request, template: str, page: str, **context) -> HTMLResponse:
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, template, {"page": page, "share_ramp": list(SHARE_RAMP), **context}
+        request, template, {"page": page, "share_ramp": list(SHARE_RAMP),
+                            "index_modes": list(INDEX_MODES.items()),
+                            "index_labels": INDEX_MODES, **context}
     )
 
 
@@ -137,7 +148,7 @@ def area_page(
 def _map_context(request, cur, code, area, niveau, kleur) -> dict:
     """Which level the map shows, how it is coloured and the legend's class limits."""
     cat = _catalogue(request)
-    colour_mode = kleur if kleur in (*cat.profile_ids, "kenmerkend") else "dominant"
+    colour_mode = kleur if kleur in (*cat.profile_ids, "kenmerkend", *INDEX_MODES) else "dominant"
     if not cat.has_mix:
         colour_mode = "dominant"
     levels = area["child_levels"]
@@ -165,15 +176,23 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
     child_level = niveau or levels[0]
     kids = queries.children(cat, code, child_level)
     max_share = 0.0
+    breaks: list[float] = []
     if colour_mode in cat.profile_ids:
         shares = [a["shares"][colour_mode] for a in kids["areas"] if not a["suppressed"]]
         max_share = max(shares, default=0.0)
+        breaks = share_breaks(max_share)
+    elif colour_mode in INDEX_MODES:
+        name = colour_mode.removeprefix("i_")
+        values = [(a.get("indices") or {}).get(name) for a in kids["areas"]
+                  if not a["suppressed"]]
+        values = [v for v in values if v is not None]
+        breaks = quantile_breaks(values)
     base.update(
         child_level=child_level,
         children=kids,
         geojson_url=f"/api/areas/{code}/geojson?level={child_level}",
         map_label=f"Kaart van de {child_level} -gebieden in {area['name']}".replace(" -", "-"),
-        breaks=share_breaks(max_share) if colour_mode in cat.profile_ids else [],
+        breaks=breaks,
     )
     return base
 

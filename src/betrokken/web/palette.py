@@ -45,3 +45,14 @@ def _round_step(raw: float) -> float:
         if raw <= step:
             return step
     return 0.2
+
+
+def quantile_breaks(values: list[float]) -> list[float]:
+    """Class limits at the sextiles of the values shown (rounded to 0.1 percentage point),
+    so each colour of an index map holds about as many areas; duplicates are dropped."""
+    import numpy as np
+
+    if not values:
+        return []
+    qs = np.quantile(np.asarray(values, float), np.linspace(0, 1, len(SHARE_RAMP) + 1)[1:-1])
+    return sorted({round(float(q), 3) for q in qs})

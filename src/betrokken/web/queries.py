@@ -66,6 +66,12 @@ class Catalogue:
     """area_indices row of every current area, by code."""
     members: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     """(parent code, level) -> codes of that level inside the parent, by name."""
+    national: dict[str, tuple] = field(default_factory=dict)
+    """measure (profile id or index) -> (value, lo, hi) for NL, from the build."""
+    contrasts: dict[str, dict[tuple[str, str], tuple]] = field(default_factory=dict)
+    """code -> {(reference, measure): (diff, lo, hi, clear)}."""
+    local: dict[str, dict] = field(default_factory=dict)
+    """code ('NL01' for the country) -> Gezondheidsmonitor indicators of the area."""
 
     @property
     def levels(self) -> list[str]:
@@ -136,7 +142,28 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
         build_info=info,
     )
     _load_area_index(con, cat)
+    _load_estimates_extras(con, cat)
     return cat
+
+
+def _load_estimates_extras(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
+    """NL estimates, contrasts and local indicators (absent in older databases)."""
+    if table_exists(con, "national_estimates"):
+        cat.national = {
+            m: (_clean(v), _clean(lo), _clean(hi))
+            for m, v, lo, hi in con.execute(
+                "SELECT measure, value, lo, hi FROM national_estimates").fetchall()
+        }
+    if table_exists(con, "area_contrasts"):
+        for code, ref, measure, diff, lo, hi, clear in con.execute(
+            "SELECT area_code, reference, measure, diff, diff_lo, diff_hi, clear "
+            "FROM area_contrasts"
+        ).fetchall():
+            cat.contrasts.setdefault(code, {})[(ref, measure)] = (
+                _clean(diff), _clean(lo), _clean(hi), bool(clear))
+    if table_exists(con, "local_indicators"):
+        for row in _records(con.execute("SELECT * FROM local_indicators")):
+            cat.local[row["area_code"]] = row
 
 
 def _load_area_index(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
@@ -248,6 +275,9 @@ def area_detail(cat: Catalogue, code: str) -> dict:
         "child_levels": [
             lvl for lvl in CHILD_LEVELS.get(level, ()) if cat.members.get((code, lvl))
         ],
+        "contrasts": {} if suppressed else contrast_summary(cat, code),
+        "local": local_rows(cat, code),
+        "derived_inputs": derived_inputs(row),
     }
 
 
@@ -270,7 +300,21 @@ def national_detail(cat: Catalogue) -> dict:
         for p in cat.profiles
     ]
     indices = None
-    if cat.profiles and all("p_high_engagement" in p and "p_low_trust" in p for p in cat.profiles):
+    mix_source = "Gewogen landelijke enquête (het model zelf), niet opgeteld uit gebieden."
+    if cat.national and all(p["id"] in cat.national for p in cat.profiles):
+        mix = [
+            {"profile_id": p["id"], "name": p["name"], "share": cat.national[p["id"]][0],
+             "share_lo": cat.national[p["id"]][1], "share_hi": cat.national[p["id"]][2]}
+            for p in cat.profiles
+        ]
+        mix_source = ("Opgeteld uit alle gemeenten (gewogen naar volwassen inwoners), zodat "
+                      "elk gebied met dezelfde cijfers wordt vergeleken.")
+        indices = {}
+        for name in INDEX_NAMES:
+            value, lo, hi = cat.national.get(name, (None, None, None))
+            indices.update({name: value, f"{name}_lo": lo, f"{name}_hi": hi})
+    elif cat.profiles and all("p_high_engagement" in p and "p_low_trust" in p
+                              for p in cat.profiles):
         indices = {
             "engagement_index": sum(p["share"] * p["p_high_engagement"] for p in cat.profiles),
             "low_trust_share": sum(p["share"] * p["p_low_trust"] for p in cat.profiles),
@@ -288,13 +332,16 @@ def national_detail(cat: Catalogue) -> dict:
         "suppression_reason": None,
         "interval_level": schema.INTERVAL_LEVEL,
         "mix": mix,
-        "mix_source": "Gewogen landelijke enquête (het model zelf), niet opgeteld uit gebieden.",
+        "mix_source": mix_source,
         "indices": indices,
         "estimate_method": "survey",
         "demographics": {},
         "derived_columns": [],
         "secret_columns": [],
         "child_levels": [lvl for lvl in CHILD_LEVELS[NATIONAL_CODE] if lvl in cat.levels],
+        "contrasts": {},
+        "local": local_rows(cat, NATIONAL_LOCAL_CODE),
+        "derived_inputs": [],
     }
 
 
@@ -400,7 +447,7 @@ def area_item(cat: Catalogue, code: str) -> dict:
     }
     if not suppressed:
         item["dominant_profile"] = max(mix, key=lambda pid: mix[pid][0])
-        item["typical_profile"] = _typical(cat, mix)
+        item["typical_profile"] = _typical(cat, mix, code)
         item["shares"] = {pid: v[0] for pid, v in mix.items()}
         item["shares_lo"] = {pid: v[1] for pid, v in mix.items()}
         item["shares_hi"] = {pid: v[2] for pid, v in mix.items()}
@@ -408,15 +455,167 @@ def area_item(cat: Catalogue, code: str) -> dict:
     return item
 
 
-def _typical(cat: Catalogue, mix: dict[str, tuple]) -> str | None:
-    """The profile most over-represented against the country (largest share ratio).
+def _typical(cat: Catalogue, mix: dict[str, tuple], code: str | None = None) -> str | None:
+    """The profile most over-represented against the country (largest share ratio), among
+    the profiles whose difference with NL is *clear* (interval excludes zero); None when no
+    profile is clearly over-represented, so the map colours only real differences.
 
     The largest group is often the same everywhere; what sets an area apart is the
     group that is relatively most common there.
     """
-    national = {p["id"]: p.get("share") for p in cat.profiles}
-    ratios = {pid: v[0] / national[pid] for pid, v in mix.items() if national.get(pid)}
+    national = {p["id"]: (cat.national.get(p["id"], (p.get("share"),))[0]) for p in cat.profiles}
+    contrasts = cat.contrasts.get(code, {}) if code is not None else {}
+    candidates = {
+        pid: v for pid, v in mix.items()
+        if not contrasts or (contrasts.get(("nederland", pid), (0, 0, 0, False))[3]
+                             and contrasts[("nederland", pid)][0] > 0)
+    }
+    ratios = {pid: v[0] / national[pid] for pid, v in candidates.items() if national.get(pid)}
     return max(ratios, key=ratios.get) if ratios else None
+
+
+INDEX_NAMES: tuple[str, ...] = (
+    "engagement_index", "low_trust_share", "political_engagement", "local_engagement",
+)
+INDEX_LABELS_NL: dict[str, str] = {
+    "engagement_index": "betrokkenheid",
+    "low_trust_share": "laag vertrouwen",
+    "political_engagement": "politieke betrokkenheid",
+    "local_engagement": "lokale betrokkenheid",
+}
+REFERENCE_LABELS_NL: dict[str, str] = {"nederland": "Nederland", "gemeente": "de gemeente"}
+NATIONAL_LOCAL_CODE = "NL01"
+LOCAL_ROWS: tuple[tuple[str, str], ...] = (
+    ("volunteering", "Doet vrijwilligerswerk"),
+    ("informal_care", "Geeft mantelzorg"),
+    ("socially_lonely", "Sociaal eenzaam"),
+    ("lonely", "Eenzaam (totaal)"),
+    ("financial_strain", "Moeite met rondkomen"),
+    ("control_over_life", "Regie over eigen leven"),
+)
+LOCAL_METHOD_NL: dict[str, str] = {
+    "direct": "eigen cijfer",
+    "merged": "samengevoegde gemeenten",
+    "parent_adjusted": "afgeleid van de gemeente, gecorrigeerd voor de eigen bevolking",
+    "via_wijk": "via de wijken van de postcode",
+    "via_gemeente": "cijfer van de gemeente",
+    "missing": "geen cijfer",
+}
+MIX_INPUTS: dict[str, str] = {
+    "share_edu_laag": "opleiding", "share_edu_midden": "opleiding", "share_edu_hoog": "opleiding",
+    "share_migration_nl": "migratieachtergrond", "share_migration_west": "migratieachtergrond",
+    "share_migration_nietwest": "migratieachtergrond",
+}
+
+
+def _pp(diff: float) -> str:
+    points = round(diff * 100)
+    sign = "+" if points > 0 else ("−" if points < 0 else "±")
+    return f"{sign}{abs(points)} procentpunt"
+
+
+def contrast_summary(cat: Catalogue, code: str) -> dict:
+    """Per reference (Nederland, gemeente): the clear differences and one Dutch sentence.
+
+    A difference is clear when the 90 % interval of the difference (paired bootstrap draws)
+    excludes zero; the sentence names at most three profiles and the indices that differ.
+    """
+    rows = cat.contrasts.get(code, {})
+    if not rows:
+        return {}
+    names = {p["id"]: p["name"] for p in cat.profiles}
+    area_name = _name(cat, code)
+    out = {}
+    for ref in ("nederland", "gemeente"):
+        entries = [(m, v) for (r, m), v in rows.items() if r == ref]
+        if not entries:
+            continue
+        clear = [(m, v) for m, v in entries if v[3]]
+        profiles = sorted([(m, v) for m, v in clear if m in names], key=lambda x: -abs(x[1][0]))
+        indices = [(m, v) for m, v in clear if m in INDEX_LABELS_NL]
+        ref_name = REFERENCE_LABELS_NL[ref]
+        if ref == "gemeente":
+            gem = cat.areas.get(code, {}).get("gemeente_code")
+            ref_name = _name(cat, gem) if gem in cat.areas else ref_name
+        if not profiles and not indices:
+            sentence = (f"{area_name} lijkt op " + ("het landelijk beeld" if ref == "nederland"
+                        else f"{ref_name} als geheel")
+                        + ": geen verschil is duidelijk (bij elk verschil ligt nul binnen het "
+                        "90%-interval).")
+        else:
+            parts = []
+            more = [f"{names[m]} ({_pp(v[0])})" for m, v in profiles[:3] if v[0] > 0]
+            less = [f"{names[m]} ({_pp(v[0])})" for m, v in profiles[:3] if v[0] < 0]
+            if more:
+                parts.append("naar verhouding meer " + _join_nl(more))
+            if less:
+                parts.append("minder " + _join_nl(less))
+            text = f"Vergeleken met {ref_name} wonen in {area_name} " + " en ".join(parts) \
+                if parts else f"Vergeleken met {ref_name} verschilt de profielmix van " \
+                f"{area_name} niet duidelijk"
+            idx_parts = [
+                f"{INDEX_LABELS_NL[m]} is {'hoger' if v[0] > 0 else 'lager'} ({_pp(v[0])})"
+                for m, v in indices
+            ]
+            sentence = text + (". " + _capital(_join_nl(idx_parts)) if idx_parts else "") + "."
+        out[ref] = {
+            "reference": ref,
+            "reference_name": ref_name,
+            "sentence": sentence,
+            "clear": [
+                {"measure": m, "label": names.get(m) or INDEX_LABELS_NL.get(m, m),
+                 "diff": v[0], "diff_lo": v[1], "diff_hi": v[2]}
+                for m, v in [*profiles, *indices]
+            ],
+            "n_compared": len(entries),
+        }
+    return out
+
+
+def _join_nl(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " en " + items[-1]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def local_rows(cat: Catalogue, code: str) -> dict | None:
+    """Gezondheidsmonitor indicators of the area beside its gemeente and NL."""
+    own = cat.local.get(code)
+    if own is None:
+        return None
+    gem_code = cat.areas.get(code, {}).get("gemeente_code") if code in cat.areas else None
+    gem = cat.local.get(gem_code) if gem_code and gem_code != code else None
+    nl = cat.local.get(NATIONAL_LOCAL_CODE) if code != NATIONAL_LOCAL_CODE else None
+    rows = []
+    for key, label in LOCAL_ROWS:
+        if key not in own:
+            continue
+        rows.append({
+            "indicator": key,
+            "label": label,
+            "value": _clean(own.get(key)),
+            "gemeente": _clean(gem.get(key)) if gem else None,
+            "nederland": _clean(nl.get(key)) if nl else None,
+        })
+    return {
+        "rows": rows,
+        "method": own.get("method"),
+        "method_label": LOCAL_METHOD_NL.get(own.get("method"), own.get("method")),
+        "year": _int_or_none(own.get("source_year")),
+        "gemeente_name": _name(cat, gem_code) if gem else None,
+        "source": "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS en RIVM), "
+                  "CC BY 4.0; onder gemeenteniveau modelschattingen van het RIVM",
+    }
+
+
+def derived_inputs(row: dict) -> list[str]:
+    """The mix inputs (education, migration) CBS does not publish for this area."""
+    derived = set(_split(row.get("derived_columns")))
+    return sorted({label for col, label in MIX_INPUTS.items() if col in derived})
 
 
 def children_geojson(
@@ -480,6 +679,9 @@ def geojson_of(
             props["typical"] = it.get("typical_profile")
             for pid, share in it.get("shares", {}).items():
                 props[f"s_{pid}"] = share
+            for name, value in (it.get("indices") or {}).items():
+                if name in INDEX_NAMES and value is not None:
+                    props[f"i_{name}"] = value
         features.append(
             '{"type":"Feature","geometry":'
             + geom

@@ -23,7 +23,7 @@
       match.push(SUPPRESSED);
       return match;
     }
-    const key = "s_" + mode;
+    const key = mode.indexOf("i_") === 0 ? mode : "s_" + mode;
     const step = ["step", ["to-number", ["get", key]], ramp[0]];
     breaks.forEach(function (b, i) { step.push(b, ramp[i + 1]); });
     return ["case", ["has", key], step, SUPPRESSED];
