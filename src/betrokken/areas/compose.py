@@ -76,6 +76,8 @@ class PostcodeComposer:
         draws: np.ndarray,
         p_engaged: np.ndarray,
         p_low_trust: np.ndarray,
+        index_points: np.ndarray | None = None,
+        index_draws: np.ndarray | None = None,
     ):
         self.index = {code: i for i, code in enumerate(codes)}
         self.codes = codes
@@ -90,6 +92,8 @@ class PostcodeComposer:
         self.draws = draws  # (n_pc4, K, B), NaN where suppressed
         self.p_engaged = p_engaged
         self.p_low_trust = p_low_trust
+        self.index_points = index_points  # (n_pc4, len(COMPOSED_INDICES)) or None
+        self.index_draws = index_draws  # (n_pc4, len(COMPOSED_INDICES), B) or None
 
     @classmethod
     def from_database(cls, con: duckdb.DuckDBPyConnection) -> PostcodeComposer:
@@ -127,6 +131,7 @@ class PostcodeComposer:
         for code, pid, values in draw_rows:
             if code in row:
                 draws[row[code], col[pid]] = values
+        index_points, index_draws = _index_arrays(con, row)
         population = areas["population"].fillna(0.0).to_numpy(float)
         young = pd.to_numeric(areas["share_age_0_14"], errors="coerce").fillna(0.0).clip(0, 1)
         return cls(
@@ -142,6 +147,8 @@ class PostcodeComposer:
             draws=draws,
             p_engaged=np.array([float(c["p_high_engagement"]) for c in cards]),
             p_low_trust=np.array([float(c["p_low_trust"]) for c in cards]),
+            index_points=index_points,
+            index_draws=index_draws,
         )
 
     def compose(self, pc4_codes: list[str]) -> dict:
@@ -205,8 +212,52 @@ class PostcodeComposer:
             "lo": float(t_lo[0]),
             "hi": float(t_hi[0]),
         }
+        if self.index_points is not None and self.index_draws is not None:
+            # The published indices (direct models, local data) of the postcodes, combined
+            # like the mix: adult-weighted, draw by draw.
+            for j, name in enumerate(COMPOSED_INDICES):
+                values = self.index_points[used, j]
+                ok = np.isfinite(values)
+                if not ok.any():
+                    continue
+                w = weight[ok] / weight[ok].sum()
+                value = float(w @ values[ok])
+                value_draws = np.einsum("a,ab->b", w, self.index_draws[used[ok], j])
+                v_lo, v_hi, _ = interval_around_point(np.array([value]), value_draws[:, None])
+                result[name] = {"value": value, "lo": float(v_lo[0]), "hi": float(v_hi[0])}
         result["n_boot"] = int(draws.shape[0])
         return result
+
+
+COMPOSED_INDICES: tuple[str, ...] = (
+    "engagement_index", "low_trust_share", "political_engagement", "local_engagement",
+)
+
+
+def _index_arrays(con: duckdb.DuckDBPyConnection, row: dict[str, int]
+                  ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Published PC4 indices and their draws, or (None, None) for an older database."""
+    from betrokken.store.database import table_exists
+
+    if not table_exists(con, "area_index_draws"):
+        return None, None
+    cols = ", ".join(COMPOSED_INDICES)
+    points = np.full((len(row), len(COMPOSED_INDICES)), np.nan)
+    for code, *values in con.execute(
+        f"SELECT area_code, {cols} FROM area_indices WHERE level = 'pc4'"
+    ).fetchall():
+        if code in row:
+            points[row[code]] = [np.nan if v is None else v for v in values]
+    draw_rows = con.execute(
+        "SELECT area_code, measure, draws FROM area_index_draws WHERE level = 'pc4'"
+    ).fetchall()
+    n_draws = len(draw_rows[0][2]) if draw_rows else 0
+    draws = np.full((len(row), len(COMPOSED_INDICES), n_draws), np.nan)
+    col = {name: j for j, name in enumerate(COMPOSED_INDICES)}
+    for code, measure, values in draw_rows:
+        if code in row and measure in col:
+            draws[row[code], col[measure]] = values
+    return points, draws
 
 
 def compose_postcodes(con: duckdb.DuckDBPyConnection, pc4_codes: list[str]) -> dict:
