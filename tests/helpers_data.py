@@ -27,6 +27,9 @@ def broken_copy(data_dir: Path, target: Path, filename: str,
     """
     cbs = target / "cbs"
     cbs.mkdir(parents=True)
+    for folder in Path(data_dir).iterdir():  # the other sources, untouched
+        if folder.is_dir() and folder.name != "cbs":
+            (target / folder.name).symlink_to(folder.resolve())
     for src in (Path(data_dir) / "cbs").iterdir():
         if src.name == filename:
             continue
