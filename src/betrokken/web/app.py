@@ -27,11 +27,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from betrokken.areas.compose import PostcodeComposer
+from betrokken.areas.postcodes import PostcodeListError, TooManyPostcodesError
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import connect
 from betrokken.web import limits, queries
 from betrokken.web.formatting import FILTERS
-from betrokken.web.postcodes import PostcodeListError, TooManyPostcodesError
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"

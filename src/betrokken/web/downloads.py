@@ -17,10 +17,10 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.app import cursor_dependency
-from betrokken.web.postcodes import parse_postcode_text
 
 router = APIRouter(prefix="/download", tags=["downloads"])
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
@@ -186,7 +186,7 @@ def download_compose(
     request: Request,
     postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
 ) -> Response:
-    codes = parse_postcode_text(postcodes)
+    codes = parse_postcode_text(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES)
     result = request.app.state.dashboard.compose(codes)
     if result["suppressed"]:
         raise BetrokkenError(

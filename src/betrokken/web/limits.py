@@ -6,8 +6,6 @@ that enforce them quote these numbers, so changing a limit here changes it every
 
 from __future__ import annotations
 
-from betrokken.areas.compose import MAX_POSTCODES as MAX_COMPOSE_POSTCODES
-
 __all__ = [
     "MAX_COMPOSE_POSTCODES",
     "MAX_UPLOAD_BYTES",
@@ -25,8 +23,8 @@ __all__ = [
     "COMPOSE_CACHE_SIZE",
 ]
 
-# MAX_COMPOSE_POSTCODES: most postcodes in one custom area; the composition code owns
-# the number (its memory use grows with it), the web app repeats it in its messages.
+MAX_COMPOSE_POSTCODES = 500
+"""Most distinct postcodes in one custom area (pasted, uploaded, JSON or map request)."""
 
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest uploaded postcode file (a PC6 address list of a few thousand lines fits)."""
