@@ -118,15 +118,32 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+FIT_DIR_PREFIX = "betrokken-model-"
+"""Name of the new directory a refit writes to (plus date and time) when no --out is given."""
+
+
 @app.command()
 @friendly_errors
 def fit(
     data_dir: Path | None = DataDirOption,
-    out: Path | None = typer.Option(None, "--out", help="Waar het modelbestand komt."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Nieuwe map voor het model (standaard ./betrokken-model-<tijd>)."
+    ),
+    replace_artifact: bool = typer.Option(
+        False,
+        "--vervang-artefact",
+        help="Overschrijf het meegeleverde model en de gegenereerde documentatie.",
+    ),
     seed: int = typer.Option(20210317, help="Startwaarde van de toevalsgenerator."),
     quick: bool = typer.Option(False, "--quick", help="Minder starts en bootstraps (test)."),
 ) -> None:
-    """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête."""
+    """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête.
+
+    Het model komt in een nieuwe map; alleen met --vervang-artefact wordt het
+    meegeleverde model (en docs/) overschreven.
+    """
+    from datetime import datetime
+
     from betrokken.model.fit import fit_and_save
 
     data = data_dir_from(data_dir)
@@ -135,6 +152,19 @@ def fit(
             "Voor 'fit' is een datamap met de enquêtebestanden nodig.",
             hint="Gebruik --data-dir of BETROKKEN_DATA.",
         )
+    if replace_artifact and out is not None:
+        raise BetrokkenError(
+            "Kies --out of --vervang-artefact, niet allebei.",
+            hint="--vervang-artefact schrijft naar het meegeleverde model, --out naar een map.",
+        )
+    if not replace_artifact:
+        if out is None:
+            out = Path.cwd() / f"{FIT_DIR_PREFIX}{datetime.now():%Y%m%d-%H%M%S}"
+        if out.exists() and any(out.iterdir()):
+            raise BetrokkenError(
+                f"De map '{out}' bestaat al en is niet leeg.",
+                hint="Kies met --out een nieuwe map.",
+            )
     path = fit_and_save(data, out=out, seed=seed, quick=quick, console=err_console)
     console.print(f"[bold green]Model opgeslagen:[/] {path}")
 
