@@ -113,7 +113,7 @@ class PostcodeComposer:
         )
 
     def compose(self, pc4_codes: list[str]) -> dict:
-        """Population-weighted profile mix and indices of a set of PC4 areas, with 90 % intervals.
+        """Adult-weighted profile mix and indices of a set of PC4 areas, with 90 % intervals.
 
         Raises ``BetrokkenError`` for malformed codes and ``UnknownAreaError`` (naming the
         codes) for postcodes that are not in the database. Suppressed postcodes (too few

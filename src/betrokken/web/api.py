@@ -62,7 +62,10 @@ def get_geojson(
     level: Annotated[Level | None, Query(description="Leeg: het gebied zelf")] = None,
 ) -> Response:
     plain, packed = request.app.state.dashboard.geojson(queries.canonical_code(code), level)
-    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    headers = {
+        "Cache-Control": f"public, max-age={limits.GEOJSON_MAX_AGE_S}",
+        "Vary": "Accept-Encoding",
+    }
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(packed, media_type="application/geo+json", headers=headers)
@@ -137,7 +140,10 @@ def get_compose_geojson(
 @router.get("/compare", summary="Twee tot vier gebieden naast elkaar")
 def get_compare(
     request: Request,
-    codes: Annotated[str, Query(max_length=200, description="Komma-gescheiden codes")],
+    codes: Annotated[
+        str,
+        Query(max_length=limits.MAX_COMPARE_QUERY_CHARS, description="Komma-gescheiden codes"),
+    ],
 ) -> dict[str, Any]:
     items = parse_compare_codes(codes)
     cat = _catalogue(request)

@@ -139,7 +139,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(downloads.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=limits.GZIP_MIN_BYTES)
     app.add_middleware(BodySizeLimit, max_bytes=limits.MAX_REQUEST_BYTES)
     return app
 

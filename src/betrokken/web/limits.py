@@ -21,6 +21,9 @@ __all__ = [
     "GEOJSON_CACHE_SIZE",
     "DUCKDB_THREADS",
     "COMPOSE_CACHE_SIZE",
+    "MAX_COMPARE_QUERY_CHARS",
+    "GZIP_MIN_BYTES",
+    "GEOJSON_MAX_AGE_S",
 ]
 
 MAX_COMPOSE_POSTCODES = 500
@@ -57,3 +60,12 @@ DUCKDB_THREADS = 1
 
 COMPOSE_CACHE_SIZE = 256
 """Custom-area compositions kept in memory (keyed by the sorted set of postcodes)."""
+
+MAX_COMPARE_QUERY_CHARS = 200
+"""Longest ``codes`` query of the compare API (four area codes and separators fit)."""
+
+GZIP_MIN_BYTES = 2048
+"""Smaller responses are sent uncompressed (gzip would not pay for itself)."""
+
+GEOJSON_MAX_AGE_S = 3600
+"""How long browsers may cache a map layer (the database only changes on a rebuild)."""
