@@ -109,3 +109,9 @@ def test_other_encodings_and_binary_files():
         decode_postcode_file(b"\x89PNG\r\n\x1a\n\x00\x00", "foto.png")
     with pytest.raises(PostcodeListError, match="'kapot.txt'"):
         decode_postcode_file(codecs.BOM_UTF16_LE + b"3\x005\x001", "kapot.txt")
+
+
+def test_text_limit_and_byte_order_mark():
+    assert parse_postcode_text("\ufeff3511\n3512") == ["3511", "3512"]
+    with pytest.raises(TooManyPostcodesError, match="2 verschillende"):
+        parse_postcode_text("3511\n3512", max_codes=1)

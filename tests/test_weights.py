@@ -79,3 +79,14 @@ def test_unconverged_weights_are_a_dutch_error_or_an_explicit_warning(sample, ta
         weights = rake(sample, targets, max_iter=3, allow_unconverged=True)
     assert weights.attrs["converged"] is False and weights.attrs["iterations"] == 3
     assert rake(sample, targets).attrs["converged"] is True
+
+
+def test_no_respondents_and_half_known_age_sex(sample, targets):
+    with pytest.raises(BetrokkenError, match="geen respondenten"):
+        rake(sample.iloc[:0], targets)
+    from betrokken.survey.weights import margin_codes
+
+    half = sample.iloc[:2].copy()
+    half.loc[half.index[0], "sex"] = None
+    codes = margin_codes(half, "age_sex")
+    assert codes.isna().tolist() == [True, False]  # one unknown of the two: not in the cell

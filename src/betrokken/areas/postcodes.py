@@ -93,7 +93,7 @@ def _is_header(line: str) -> bool:
     they are named in the error instead of being dropped.
     """
     tokens = [t for t in _SEPARATORS_RE.split(line) if t]
-    return bool(tokens) and not any(t.lstrip("(")[:1].isdigit() for t in tokens)
+    return bool(tokens) and not any(t[:1].isdigit() for t in tokens)
 
 
 def parse_postcode_text(text: str, *, max_codes: int | None = None) -> list[str]:
