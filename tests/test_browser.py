@@ -78,7 +78,7 @@ def base_url(built_db):
     ).fetchone()[0]
     con.close()
     if not has_mix:
-        pytest.skip("De gebouwde database heeft nog geen profielmix (modelartefact ontbreekt).")
+        pytest.fail("De gebouwde database mist de profielmix: de build is kapot.")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -119,9 +119,7 @@ def test_interrupted_store_keeps_database(existing_db: Path, data_dir: Path, mon
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(write, "write_build_info", boom)
-    # the profile mix is not what this test is about; skip it to keep the test lean
-    monkeypatch.setattr("betrokken.build._profile_mix", lambda *a, **k: (None, None))
+    monkeypatch.setattr(write, "write_build_info", boom)  # the last write of a real build
     before = digest(existing_db)
     with pytest.raises(KeyboardInterrupt):
         build_database(existing_db, data_dir, quiet=True, n_boot=2)

@@ -30,9 +30,7 @@ def test_info_text(built_db: Path):
     assert "Niveau buurt ontbreekt" in result.stdout
 
 
-def test_build_then_info(data_dir: Path, tmp_path: Path, monkeypatch):
-    # the profile mix has its own tests (and runs in the shared built_db); skip it here
-    monkeypatch.setattr("betrokken.build._profile_mix", lambda *a, **k: (None, None))
+def test_build_then_info(data_dir: Path, tmp_path: Path):
     db = tmp_path / "cli.duckdb"
     result = runner.invoke(app, ["build", "--data-dir", str(data_dir), "--db", str(db), "-q",
                                  "--n-boot", "2"])

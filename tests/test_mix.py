@@ -291,7 +291,7 @@ def test_compose_unknown_and_malformed_postcodes(hand_db):
         compose_postcodes(hand_db, ["12a4"])
     with pytest.raises(BetrokkenError, match="'0123'"):
         compose_postcodes(hand_db, ["0123"])
-    with pytest.raises(BetrokkenError, match="ten minste"):
+    with pytest.raises(BetrokkenError, match="leeg"):
         compose_postcodes(hand_db, [])
 
 

@@ -60,3 +60,33 @@ def test_empty_category_is_a_clear_error(sample, targets):
     no_young = sample[sample["age"] != "15_24"]
     with pytest.raises(BetrokkenError, match="15_24"):
         rake(no_young, targets)
+
+
+def test_raking_reports_convergence(sample, targets):
+    from betrokken.survey.weights import rake_result
+
+    done = rake_result(sample, targets)
+    assert done.converged and done.max_error < 1e-10 and done.max_change < 1e-10
+    assert 5 < done.iterations < 200
+    short = rake_result(sample, targets, max_iter=3)
+    assert not short.converged and short.iterations == 3 and short.max_error > 1e-6
+
+
+def test_unconverged_weights_are_a_dutch_error_or_an_explicit_warning(sample, targets):
+    with pytest.raises(BetrokkenError, match="niet geconvergeerd"):
+        rake(sample, targets, max_iter=3)
+    with pytest.warns(RuntimeWarning, match="niet geconvergeerd"):
+        weights = rake(sample, targets, max_iter=3, allow_unconverged=True)
+    assert weights.attrs["converged"] is False and weights.attrs["iterations"] == 3
+    assert rake(sample, targets).attrs["converged"] is True
+
+
+def test_no_respondents_and_half_known_age_sex(sample, targets):
+    with pytest.raises(BetrokkenError, match="geen respondenten"):
+        rake(sample.iloc[:0], targets)
+    from betrokken.survey.weights import margin_codes
+
+    half = sample.iloc[:2].copy()
+    half.loc[half.index[0], "sex"] = None
+    codes = margin_codes(half, "age_sex")
+    assert codes.isna().tolist() == [True, False]  # one unknown of the two: not in the cell

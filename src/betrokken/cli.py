@@ -118,11 +118,22 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+FIT_DIR_PREFIX = "betrokken-model-"
+"""Name of the new directory a refit writes to (plus date and time) when no --out is given."""
+
+
 @app.command()
 @friendly_errors
 def fit(
     data_dir: Path | None = DataDirOption,
-    out: Path | None = typer.Option(None, "--out", help="Waar het modelbestand komt."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Nieuwe map voor het model (standaard ./betrokken-model-<tijd>)."
+    ),
+    replace_artifact: bool = typer.Option(
+        False,
+        "--vervang-artefact",
+        help="Overschrijf het meegeleverde model en de gegenereerde documentatie.",
+    ),
     seed: int = typer.Option(20210317, help="Startwaarde van de toevalsgenerator."),
     quick: bool = typer.Option(False, "--quick", help="Minder starts en bootstraps (test)."),
     area_models: bool = typer.Option(
@@ -132,7 +143,13 @@ def fit(
     ),
     n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap-hertrekkingen (gebiedsmodellen)."),
 ) -> None:
-    """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête."""
+    """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête.
+
+    Het model komt in een nieuwe map; alleen met --vervang-artefact wordt het
+    meegeleverde model (en docs/) overschreven.
+    """
+    from datetime import datetime
+
     from betrokken.model.fit import fit_and_save
 
     data = data_dir_from(data_dir)
@@ -141,14 +158,37 @@ def fit(
             "Voor 'fit' is een datamap met de enquêtebestanden nodig.",
             hint="Gebruik --data-dir of BETROKKEN_DATA.",
         )
-    if area_models:
-        from betrokken.fit_areas import fit_area_models_from_data
+    if replace_artifact and out is not None:
+        raise BetrokkenError(
+            "Kies --out of --vervang-artefact, niet allebei.",
+            hint="--vervang-artefact schrijft naar het meegeleverde model, --out naar een map.",
+        )
+    if not replace_artifact:
+        if out is None:
+            out = Path.cwd() / f"{FIT_DIR_PREFIX}{datetime.now():%Y%m%d-%H%M%S}"
+        if out.exists() and any(out.iterdir()):
+            raise BetrokkenError(
+                f"De map '{out}' bestaat al en is niet leeg.",
+                hint="Kies met --out een nieuwe map.",
+            )
+    from betrokken.fit_areas import fit_area_models_from_data
 
-        path = fit_area_models_from_data(data, out, n_boot=n_boot, console=err_console)
+    if area_models:
+        model_dir = None
+        if out is not None:  # a complete model in the new folder: the profile model + these
+            import shutil
+
+            from betrokken.model.artifact import ARTIFACT_DIR, COEF_FILE, MODEL_FILE
+
+            out.mkdir(parents=True, exist_ok=True)
+            for name in (MODEL_FILE, COEF_FILE):
+                shutil.copy2(ARTIFACT_DIR / name, out / name)
+            model_dir = out
+        path = fit_area_models_from_data(data, out, n_boot=n_boot, model_dir=model_dir,
+                                         console=err_console)
         console.print(f"[bold green]Gebiedsmodellen opgeslagen:[/] {path}")
         return
     path = fit_and_save(data, out=out, seed=seed, quick=quick, console=err_console)
-    from betrokken.fit_areas import fit_area_models_from_data
 
     fit_area_models_from_data(data, path, n_boot=n_boot, model_dir=path, console=err_console)
     console.print(f"[bold green]Model opgeslagen:[/] {path}")

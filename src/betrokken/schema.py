@@ -31,6 +31,11 @@ MIGRATION_BACKGROUNDS: tuple[str, ...] = ("nl", "west", "nietwest")
 URBANITY_CLASSES: tuple[int, ...] = (1, 2, 3, 4, 5)
 """CBS stedelijkheid: 1 = zeer sterk stedelijk ... 5 = niet stedelijk."""
 
+ADULT_FRACTION_15_24 = 0.7
+"""Share of CBS's 15-24 age band that is 18 or older: 7 of its 10 single years, assuming
+residents are spread evenly over the band (the survey weights in ``survey/targets.py``
+make the same assumption). Turns the CBS bands into the model's 18+ population."""
+
 CELL_VARIABLES: dict[str, tuple[str, ...]] = {
     "age": AGE_BANDS,
     "sex": SEXES,

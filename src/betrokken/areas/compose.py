@@ -11,47 +11,16 @@ method as every area (``areas.mix.interval_around_point``).
 from __future__ import annotations
 
 import json
-import re
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from betrokken.areas.mix import interval_around_point
-from betrokken.errors import BetrokkenError, UnknownAreaError
+from betrokken.areas.population import ADULT_AGE_WEIGHTS, adult_weight
+from betrokken.areas.postcodes import pc4_list
+from betrokken.errors import UnknownAreaError
 
-__all__ = ["MAX_POSTCODES", "PostcodeComposer", "compose_postcodes", "normalise_pc4"]
-
-MAX_POSTCODES = 500
-"""Most PC4 codes one request may combine."""
-
-_PC4 = re.compile(r"^[1-9][0-9]{3}$")
-
-
-def normalise_pc4(codes: list[str]) -> list[str]:
-    """Strip, de-duplicate and check PC4 codes (four digits, not starting with 0)."""
-    if isinstance(codes, str):
-        codes = [codes]
-    cleaned: list[str] = []
-    bad: list[str] = []
-    for raw in codes:
-        code = str(raw).strip().upper().replace(" ", "")
-        if len(code) == 6 and _PC4.match(code[:4]) and code[4:].isalpha():
-            code = code[:4]  # a full PC6 postcode: use its PC4
-        if not _PC4.match(code):
-            bad.append(str(raw))
-        elif code not in cleaned:
-            cleaned.append(code)
-    if bad:
-        raise BetrokkenError(
-            f"Ongeldige postcode(s): {', '.join(repr(b) for b in bad)}. "
-            "Een postcode heeft vier cijfers (bv. 3511), eventueel gevolgd door twee letters.",
-        )
-    if not cleaned:
-        raise BetrokkenError("Geef ten minste één postcode (vier cijfers, bv. 3511).")
-    if len(cleaned) > MAX_POSTCODES:
-        raise BetrokkenError(f"Te veel postcodes ({len(cleaned)}); maximaal {MAX_POSTCODES}.")
-    return cleaned
+__all__ = ["PostcodeComposer", "compose_postcodes"]
 
 
 class PostcodeComposer:
@@ -99,9 +68,9 @@ class PostcodeComposer:
     def from_database(cls, con: duckdb.DuckDBPyConnection) -> PostcodeComposer:
         """Read every PC4 estimate of the current build into arrays."""
         areas = con.execute(
-            """
+            f"""
             SELECT i.area_code, i.population, i.suppressed, i.suppression_reason,
-                   a.area_name, a.share_age_0_14
+                   a.area_name, {", ".join(f"a.{c}" for c in ADULT_AGE_WEIGHTS)}
             FROM area_indices i
             LEFT JOIN areas a ON a.level = i.level AND a.area_code = i.area_code
                  AND a.year = i.year
@@ -133,12 +102,11 @@ class PostcodeComposer:
                 draws[row[code], col[pid]] = values
         index_points, index_draws = _index_arrays(con, row)
         population = areas["population"].fillna(0.0).to_numpy(float)
-        young = pd.to_numeric(areas["share_age_0_14"], errors="coerce").fillna(0.0).clip(0, 1)
         return cls(
             codes=codes,
             names=areas["area_name"].tolist(),
             population=population,
-            weight=population * (1 - young.to_numpy(float)),
+            weight=np.nan_to_num(adult_weight(areas), nan=0.0),
             suppressed=areas["suppressed"].fillna(True).to_numpy(bool),
             reasons=areas["suppression_reason"].tolist(),
             profile_ids=ids,
@@ -152,14 +120,14 @@ class PostcodeComposer:
         )
 
     def compose(self, pc4_codes: list[str]) -> dict:
-        """Population-weighted profile mix and indices of a set of PC4 areas, with 90 % intervals.
+        """Adult-weighted profile mix and indices of a set of PC4 areas, with 90 % intervals.
 
         Raises ``BetrokkenError`` for malformed codes and ``UnknownAreaError`` (naming the
         codes) for postcodes that are not in the database. Suppressed postcodes (too few
         residents, secret marginals) are listed under ``"suppressed"`` and left out of the
         mix; if nothing publishable remains, ``"mix"`` is empty and ``"suppressed_all"`` True.
         """
-        codes = normalise_pc4(pc4_codes)
+        codes = pc4_list(pc4_codes)
         unknown = [c for c in codes if c not in self.index]
         if unknown:
             raise UnknownAreaError(

@@ -97,11 +97,9 @@ def _features(areas: pd.DataFrame) -> pd.DataFrame:
 
 
 def _adults(areas: pd.DataFrame) -> np.ndarray:
-    """Adults 18+: population minus 0-14 and the 15-17 part (3 of 10 years) of 15-24."""
-    pop = pd.to_numeric(areas.get("population"), errors="coerce").fillna(0.0).to_numpy(float)
-    young = pd.to_numeric(areas.get("share_age_0_14"), errors="coerce").fillna(0.0).to_numpy()
-    teen = pd.to_numeric(areas.get("share_age_15_24"), errors="coerce").fillna(0.0).to_numpy()
-    return pop * np.clip(1.0 - young - 0.3 * teen, 0.0, 1.0)
+    from betrokken.areas.population import adult_weight
+
+    return np.nan_to_num(adult_weight(areas), nan=0.0)
 
 
 def _binomial_se(p: np.ndarray, adults: np.ndarray) -> np.ndarray:

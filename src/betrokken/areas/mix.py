@@ -22,8 +22,9 @@ information (their own age/sex structure). The parent's mix from its own margina
 kept as a diagnostic and the difference is reported.
 
 Privacy: areas with fewer than ``MIN_RESIDENTS_PUBLISHED`` residents or with secret or
-missing marginals are suppressed: NULL shares and a Dutch reason. Small areas still
-count in their parent's aggregate (only aggregates leave the process).
+missing marginals are suppressed: NULL shares and a Dutch reason. Suppressed children are
+left out of their parent's aggregate (otherwise a small area's mix could be recovered as the
+parent's total minus its published siblings).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from betrokken.areas.population import adult_weight
 from betrokken.areas.poststratify import (
     MARGIN_COLUMNS,
     area_margins,
@@ -183,18 +185,9 @@ def _urbanity_index(areas: pd.DataFrame) -> np.ndarray:
     return urbanity.map(lookup).fillna(-1).to_numpy(int)
 
 
-ADULT_PART_OF_15_24 = 0.7
-"""Ages 18-24 are 7 of the 10 years of CBS's 15-24 band (the model's cells are 18+)."""
-
-
 def _adult_weight(areas: pd.DataFrame) -> np.ndarray:
-    """Adults (18+) per area: population x (1 - share 0-14 - 0.3 x share 15-24)."""
-    pop = pd.to_numeric(areas["population"], errors="coerce").fillna(0.0).to_numpy(float)
-    young = pd.to_numeric(areas.get("share_age_0_14"), errors="coerce")
-    young = young.fillna(0.0).clip(0, 1).to_numpy(float) if young is not None else 0.0
-    teen = pd.to_numeric(areas.get("share_age_15_24"), errors="coerce")
-    teen = teen.fillna(0.0).clip(0, 1).to_numpy(float) if teen is not None else 0.0
-    return pop * np.clip(1.0 - young - (1.0 - ADULT_PART_OF_15_24) * teen, 0.0, 1.0)
+    """Adults (18+) per area (``areas.population.adult_weight``); 0 where unknown."""
+    return np.nan_to_num(adult_weight(areas), nan=0.0)
 
 
 def _aggregate_children(

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from betrokken.errors import BetrokkenError
-from betrokken.schema import CELL_VARIABLES
+from betrokken.schema import ADULT_FRACTION_15_24, CELL_VARIABLES
 
 __all__ = [
     "ADULT_FRACTION_15_24",
@@ -63,8 +63,6 @@ SEED_FLOOR = 1e-6
 """Smallest share a seed cell gets: an empty survey cell is a sampling zero, not a
 structural one, and a zero seed cell can never be raked to a positive margin."""
 
-ADULT_FRACTION_15_24 = 0.7
-"""Share of CBS's 15-24 band that is 18 or older (7 of 10 single years, uniform within band)."""
 
 MARGIN_COLUMNS: dict[str, tuple[str, ...]] = {
     "age": tuple(f"share_age_{band}" for band in CELL_VARIABLES["age"]),

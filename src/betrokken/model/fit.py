@@ -8,7 +8,6 @@ K-selection and bootstrap loops (see tests/test_model_refit.py).
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from betrokken.model.artifact import ARTIFACT_DIR, ProfileModel, save_model
 from betrokken.survey.targets import national_targets
 from betrokken.survey.vu import load_vu, vu_path
 from betrokken.survey.weights import rake, weight_report
+from betrokken.version import code_version
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -71,24 +71,6 @@ MEMBERSHIP_SPECS: dict[str, dict] = {
         "interactions": [],
     },
 }
-
-
-def code_version() -> str:
-    """``git describe`` of the checkout, else the package version."""
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--tags"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        from importlib.metadata import version
-
-        return f"betrokken {version('betrokken')}"
 
 
 def national_cells(

@@ -10,15 +10,14 @@ country at PC4 level stays a few MB of GeoJSON.
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-import betrokken
 from betrokken import schema
+from betrokken.version import code_version
 
 DISPLAY_TOLERANCE_M = {"gemeente": 100.0, "wijk": 30.0, "buurt": 15.0, "pc4": 30.0}
 """Douglas-Peucker tolerance (metres, RD New) for the display geometry per level."""
@@ -113,7 +112,7 @@ def write_build_info(con: duckdb.DuckDBPyConnection, *, data_dir: Path | None, r
     quality = getattr(report, "quality", []) or []
     values = {
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "code_version": _code_version(),
+        "code_version": code_version(),
         "data_dir": str(data_dir) if data_dir is not None else "download (CBS/PDOK)",
         "level_counts": json.dumps(getattr(report, "level_counts", {})),
         "quality_checks": f"{sum(bool(c.get('ok')) for c in quality)}/{len(quality)} in orde",
@@ -134,16 +133,3 @@ def _ensure_build_info(con: duckdb.DuckDBPyConnection) -> None:
 
 def _put(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("INSERT OR REPLACE INTO build_info VALUES (?, ?)", [key, str(value)])
-
-
-def _code_version() -> str:
-    """Package version plus the git commit when run from a checkout."""
-    version = betrokken.__version__
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return version
-    return f"{version}+{commit}" if commit else version

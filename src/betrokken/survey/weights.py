@@ -4,11 +4,15 @@ Each respondent gets a weight so that the weighted survey reproduces the populat
 of every margin at once (age x sex, education, region). A respondent whose category on one
 margin is missing (e.g. education "weet niet") is left out of that margin's adjustment only.
 Weights are scaled to mean 1; the Kish design effect says how much precision they cost.
+Like IPF in ``areas.poststratify``, raking reports whether it converged: weights that do
+not reproduce the margins are an error unless the caller accepts them explicitly.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,14 +28,33 @@ def margin_codes(frame: pd.DataFrame, margin: str) -> pd.Series:
     return frame[margin].astype(object)
 
 
-def rake(
+RAKE_TOLERANCE = 1e-10
+"""Raking has converged when a full sweep changes no weight by more than this factor
+(``|factor - 1|``); the margins are then reproduced to about the same precision."""
+
+RAKE_MAX_ITERATIONS = 200
+"""Sweeps over all margins before raking gives up (and says so)."""
+
+
+@dataclass
+class RakeResult:
+    """Raking weights and how well they reproduce the margins (like ``IPFResult``)."""
+
+    weights: pd.Series  # mean 1, indexed like the frame
+    converged: bool
+    max_error: float  # largest |weighted share - target| over all margins, after the last sweep
+    iterations: int
+    max_change: float  # largest |factor - 1| in the last sweep (the stopping criterion)
+
+
+def rake_result(
     frame: pd.DataFrame,
     targets: Mapping[str, pd.Series],
     *,
-    max_iter: int = 200,
-    tol: float = 1e-10,
-) -> pd.Series:
-    """Raking weights (mean 1) that reproduce every target margin."""
+    max_iter: int = RAKE_MAX_ITERATIONS,
+    tol: float = RAKE_TOLERANCE,
+) -> RakeResult:
+    """Raking weights (mean 1) and whether they converged (a sweep changed less than ``tol``)."""
     n = len(frame)
     if n == 0:
         raise BetrokkenError("Weging onmogelijk: er zijn geen respondenten.")
@@ -45,7 +68,9 @@ def rake(
                 f"Weging onmogelijk: geen enkele respondent in categorie {', '.join(empty)} "
                 f"van '{margin}'."
             )
-    for _ in range(max_iter):
+    iteration = 0
+    change = float("inf")
+    for iteration in range(1, max_iter + 1):  # noqa: B007 - reported below
         change = 0.0
         for margin, target in targets.items():
             cat = codes[margin]
@@ -53,14 +78,69 @@ def rake(
             total = weights[known].sum()
             for code, share in target.items():
                 idx = cat == code
-                current = weights[idx].sum()
-                factor = share * total / current
+                factor = share * total / weights[idx].sum()
                 weights[idx] *= factor
                 change = max(change, abs(factor - 1))
         if change < tol:
             break
     weights *= n / weights.sum()
-    return pd.Series(weights, index=frame.index, name="weight")
+    return RakeResult(
+        weights=pd.Series(weights, index=frame.index, name="weight"),
+        converged=bool(change < tol),
+        max_error=float(_margin_error(weights, codes, targets)),
+        iterations=iteration,
+        max_change=float(change),
+    )
+
+
+def rake(
+    frame: pd.DataFrame,
+    targets: Mapping[str, pd.Series],
+    *,
+    max_iter: int = RAKE_MAX_ITERATIONS,
+    tol: float = RAKE_TOLERANCE,
+    allow_unconverged: bool = False,
+) -> pd.Series:
+    """Raking weights (mean 1) that reproduce every target margin.
+
+    Weights that have not converged after ``max_iter`` sweeps (the last one still changed
+    a weight by ``tol`` or more) are an error (``BetrokkenError``, in Dutch); with
+    ``allow_unconverged`` a ``RuntimeWarning`` instead. The returned Series carries
+    ``attrs`` ``converged``, ``max_error`` and ``iterations`` (``rake_result`` gives
+    them as a dataclass).
+    """
+    result = rake_result(frame, targets, max_iter=max_iter, tol=tol)
+    if not result.converged:
+        message = (
+            f"De weging is na {result.iterations} rondes niet geconvergeerd: een gewogen "
+            f"aandeel wijkt nog {result.max_error:.2g} af van de CBS-marge."
+        )
+        if not allow_unconverged:
+            raise BetrokkenError(
+                message,
+                hint="Controleer of de marges elkaar tegenspreken of bijna lege "
+                "categorieën hebben.",
+            )
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    weights = result.weights
+    weights.attrs.update(
+        converged=result.converged, max_error=result.max_error, iterations=result.iterations
+    )
+    return weights
+
+
+def _margin_error(
+    weights: np.ndarray, codes: Mapping[str, np.ndarray], targets: Mapping[str, pd.Series]
+) -> float:
+    """Largest absolute difference between a weighted margin share and its target."""
+    error = 0.0
+    for margin, target in targets.items():
+        cat = codes[margin]
+        known = pd.notna(cat)
+        total = weights[known].sum()
+        for code, share in target.items():
+            error = max(error, abs(weights[cat == code].sum() / total - share))
+    return error
 
 
 def weighted_margin(frame: pd.DataFrame, weights: pd.Series, margin: str) -> pd.Series:

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, Upload
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from betrokken.areas.postcodes import parse_postcode_text, pc4_list
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.app import cursor_dependency
 from betrokken.web.composition import read_upload
-from betrokken.web.postcodes import parse_postcode_text, pc4_list
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -62,7 +62,10 @@ def get_geojson(
     level: Annotated[Level | None, Query(description="Leeg: het gebied zelf")] = None,
 ) -> Response:
     plain, packed = request.app.state.dashboard.geojson(queries.canonical_code(code), level)
-    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    headers = {
+        "Cache-Control": f"public, max-age={limits.GEOJSON_MAX_AGE_S}",
+        "Vary": "Accept-Encoding",
+    }
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(packed, media_type="application/geo+json", headers=headers)
@@ -98,7 +101,9 @@ def post_compose(
         ),
     ],
 ) -> dict[str, Any]:
-    return request.app.state.dashboard.compose(pc4_list(postcodes))
+    return request.app.state.dashboard.compose(
+        pc4_list(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES)
+    )
 
 
 @router.post("/compose/upload", summary="Eigen gebied uit een bestand (.txt of .csv)")
@@ -107,7 +112,7 @@ async def post_compose_upload(
     bestand: Annotated[UploadFile, File(description="Tekst- of CSV-bestand met postcodes")],
 ) -> dict[str, Any]:
     text = await read_upload(bestand)
-    codes = parse_postcode_text(text)
+    codes = parse_postcode_text(text, max_codes=limits.MAX_COMPOSE_POSTCODES)
     return await run_in_threadpool(request.app.state.dashboard.compose, codes)
 
 
@@ -125,7 +130,7 @@ def get_compose_geojson(
     ],
 ) -> Response:
     cat = _catalogue(request)
-    codes = parse_postcode_text(postcodes)
+    codes = parse_postcode_text(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES)
     items = [queries.area_item(cat, c) for c in codes]
     if any(it["level"] != "pc4" for it in items):
         raise BetrokkenError("Alleen postcodes (PC4) kunnen een eigen gebied vormen.")
@@ -135,7 +140,10 @@ def get_compose_geojson(
 @router.get("/compare", summary="Twee tot vier gebieden naast elkaar")
 def get_compare(
     request: Request,
-    codes: Annotated[str, Query(max_length=200, description="Komma-gescheiden codes")],
+    codes: Annotated[
+        str,
+        Query(max_length=limits.MAX_COMPARE_QUERY_CHARS, description="Komma-gescheiden codes"),
+    ],
 ) -> dict[str, Any]:
     items = parse_compare_codes(codes)
     cat = _catalogue(request)

@@ -27,11 +27,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from betrokken.areas.compose import PostcodeComposer
+from betrokken.areas.postcodes import PostcodeListError, TooManyPostcodesError
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import connect
 from betrokken.web import limits, queries
 from betrokken.web.formatting import FILTERS
-from betrokken.web.postcodes import PostcodeListError, TooManyPostcodesError
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -139,7 +139,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(downloads.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=limits.GZIP_MIN_BYTES)
     app.add_middleware(BodySizeLimit, max_bytes=limits.MAX_REQUEST_BYTES)
     return app
 

@@ -1,8 +1,9 @@
 """A custom area ('eigen gebied'): a list of PC4 codes -> its profile composition.
 
-The statistics live in ``betrokken.areas.compose.compose_postcodes`` (population-
-weighted over the PC4 mixes, with intervals); this module only checks the input,
-reads uploaded files and applies the publication rule to the answer.
+The statistics live in ``betrokken.areas.compose.PostcodeComposer`` (adult-weighted
+over the PC4 mixes, with intervals); this module only reads uploaded files (text
+decoding and parsing in ``areas.postcodes``) and applies the publication rule to the
+answer.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from fastapi import UploadFile
 
 from betrokken import schema
 from betrokken.areas.compose import PostcodeComposer
+from betrokken.areas.postcodes import PostcodeListError, decode_postcode_file
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
-from betrokken.web.postcodes import PostcodeListError
 
 
 class UploadTooLarge(BetrokkenError):
@@ -44,15 +45,7 @@ async def read_upload(upload: UploadFile) -> str:
         raise PostcodeListError(f"Het bestand '{name}' is leeg.")
     if name.lower().endswith(".xlsx"):
         return _xlsx_text(data, name)
-    if b"\x00" in data:
-        raise PostcodeListError(
-            f"'{name}' is geen tekstbestand.",
-            hint="Upload een .txt-, .csv- of .xlsx-bestand met één postcode per regel.",
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    return decode_postcode_file(data, name)
 
 
 def _xlsx_text(data: bytes, name: str) -> str:

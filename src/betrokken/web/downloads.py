@@ -17,10 +17,10 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.app import cursor_dependency
-from betrokken.web.postcodes import parse_postcode_text
 
 router = APIRouter(prefix="/download", tags=["downloads"])
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
@@ -118,11 +118,10 @@ def download_area(code: str, fmt: TableFormat, request: Request) -> Response:
 def download_geopackage(
     code: str, level: Annotated[Level, Query()], request: Request, cur: Cursor
 ) -> Response:
-    dashboard = request.app.state.dashboard
-    cat = dashboard.catalogue
+    cat = request.app.state.dashboard.catalogue
     code = queries.canonical_code(code)
     kids = queries.children(cat, code, level)  # validates code and level
-    body = _geopackage_bytes(dashboard.db_path, cur, cat, code, level, kids)
+    body = _geopackage_bytes(cur, cat, code, level, kids)
     return Response(
         body,
         media_type=MEDIA_TYPES["gpkg"],
@@ -141,43 +140,29 @@ def download_children(
     )
 
 
-def _geopackage_bytes(db_path: Path, cur, cat, code: str, level: str, kids: dict) -> bytes:
-    """The store's own exporter when it exists (one definition of the export format)."""
-    with tempfile.TemporaryDirectory(prefix="betrokken-gpkg-") as tmp:
-        out = Path(tmp) / f"{code}_{level}.gpkg"
-        exporter = _store_exporter()
-        if exporter is not None and code.startswith("GM"):
-            exporter(db_path, level=level, gemeente=code, fmt="gpkg", out=out)
-        else:
-            _write_geopackage(cur, cat, level, kids, out)
-        return out.read_bytes()
+def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
+    """The children table (Dutch columns, as the CSV/Excel download) with RD New polygons.
 
-
-def _store_exporter():
-    try:
-        from betrokken.store.export import export_areas
-    except ImportError:
-        return None
-    return export_areas
-
-
-def _write_geopackage(cur, cat, level: str, kids: dict, out: Path) -> None:
-    """Fallback: the children table joined to the geometries in RD New (EPSG:28992)."""
+    One writer and one column layout for every kind of parent (gemeente, wijk, the
+    country); ``betrokken export`` is the command-line export with its own English layout.
+    """
     import geopandas as gpd
     import shapely
 
     frame = children_frame(kids, cat.profile_ids)
-    codes = frame["gebiedscode"].tolist()
     rows = cur.execute(
         "SELECT area_code, ST_AsWKB(geom_rd) FROM area_geometries "
         "WHERE level = ? AND list_contains(?, area_code) "
         "QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY year DESC) = 1",
-        [level, codes],
+        [level, frame["gebiedscode"].tolist()],
     ).fetchall()
     geoms = {c: shapely.from_wkb(bytes(w)) for c, w in rows}
     frame["geometry"] = frame["gebiedscode"].map(geoms)
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:28992")
-    gdf.to_file(out, layer=f"betrokken_{level}", driver="GPKG")
+    with tempfile.TemporaryDirectory(prefix="betrokken-gpkg-") as tmp:
+        out = Path(tmp) / f"{code}_{level}.gpkg"
+        gdf.to_file(out, layer=f"betrokken_{level}", driver="GPKG")
+        return out.read_bytes()
 
 
 @router.post("/compose.{fmt}", summary="Samenstelling van een eigen gebied als CSV of Excel")
@@ -186,7 +171,7 @@ def download_compose(
     request: Request,
     postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
 ) -> Response:
-    codes = parse_postcode_text(postcodes)
+    codes = parse_postcode_text(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES)
     result = request.app.state.dashboard.compose(codes)
     if result["suppressed"]:
         raise BetrokkenError(

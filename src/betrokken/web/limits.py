@@ -6,8 +6,6 @@ that enforce them quote these numbers, so changing a limit here changes it every
 
 from __future__ import annotations
 
-from betrokken.areas.compose import MAX_POSTCODES as MAX_COMPOSE_POSTCODES
-
 __all__ = [
     "MAX_COMPOSE_POSTCODES",
     "MAX_UPLOAD_BYTES",
@@ -23,10 +21,13 @@ __all__ = [
     "GEOJSON_CACHE_SIZE",
     "DUCKDB_THREADS",
     "COMPOSE_CACHE_SIZE",
+    "MAX_COMPARE_QUERY_CHARS",
+    "GZIP_MIN_BYTES",
+    "GEOJSON_MAX_AGE_S",
 ]
 
-# MAX_COMPOSE_POSTCODES: most postcodes in one custom area; the composition code owns
-# the number (its memory use grows with it), the web app repeats it in its messages.
+MAX_COMPOSE_POSTCODES = 500
+"""Most distinct postcodes in one custom area (pasted, uploaded, JSON or map request)."""
 
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest uploaded postcode file (a PC6 address list of a few thousand lines fits)."""
@@ -59,3 +60,12 @@ DUCKDB_THREADS = 1
 
 COMPOSE_CACHE_SIZE = 256
 """Custom-area compositions kept in memory (keyed by the sorted set of postcodes)."""
+
+MAX_COMPARE_QUERY_CHARS = 200
+"""Longest ``codes`` query of the compare API (four area codes and separators fit)."""
+
+GZIP_MIN_BYTES = 2048
+"""Smaller responses are sent uncompressed (gzip would not pay for itself)."""
+
+GEOJSON_MAX_AGE_S = 3600
+"""How long browsers may cache a map layer (the database only changes on a rebuild)."""

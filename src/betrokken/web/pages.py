@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.web import limits, queries
 from betrokken.web.api import parse_compare_codes
@@ -18,7 +19,6 @@ from betrokken.web.app import cursor_dependency, status_for
 from betrokken.web.composition import read_upload
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
-from betrokken.web.postcodes import parse_postcode_text
 
 router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
@@ -323,7 +323,7 @@ async def custom_area_result(
     if bestand is not None and bestand.filename:
         text = (text + "\n" + await read_upload(bestand)).strip()
     try:
-        codes = parse_postcode_text(text)
+        codes = parse_postcode_text(text, max_codes=limits.MAX_COMPOSE_POSTCODES)
         result = await run_in_threadpool(request.app.state.dashboard.compose, codes)
     except BetrokkenError as exc:
         response = render(

@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from betrokken import schema
+from betrokken.areas.population import ADULT_AGE_WEIGHTS, adult_weight
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import table_exists
 from betrokken.web.palette import profile_colours
@@ -752,9 +754,9 @@ def top_areas(
 ) -> list[dict]:
     """Areas with the largest share of one profile (suppressed areas left out).
 
-    ``adults_in_profile`` is the share times the residents aged 15 and over (the CBS
-    band that stands in for adults, as in the mix itself), rounded to tens: a size for
-    planning outreach, as uncertain as the share it comes from.
+    ``adults_in_profile`` is the share times the area's adults (18+, estimated by
+    ``areas.population.adult_weight`` like every adult weight), rounded to tens: a size
+    for planning outreach, as uncertain as the share it comes from.
     """
     cat.profile(profile_id)
     items = [a for a in children(cat, scope, level)["areas"] if not a["suppressed"]]
@@ -780,10 +782,9 @@ def top_areas(
 
 
 def _adults(row: dict) -> float | None:
-    population, young = _clean(row.get("population")), _clean(row.get("share_age_0_14"))
-    if population is None:
-        return None
-    return population * (1 - (young or 0.0))
+    """Adults (18+) of one area row; None when its population or age shares are unknown."""
+    frame = pd.DataFrame([{c: row.get(c) for c in ("population", *ADULT_AGE_WEIGHTS)}])
+    return _clean(adult_weight(frame)[0])
 
 
 def _tens(adults: float | None, share: float | None) -> int | None:

@@ -1,0 +1,53 @@
+"""`betrokken fit` never overwrites the committed model unless asked to.
+
+The refit itself takes minutes and has its own tests (test_model_refit.py); here only
+where the CLI sends it is checked, so ``fit_and_save`` records its ``out`` argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from betrokken.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def calls(monkeypatch) -> list:
+    seen: list = []
+
+    def fake_fit_and_save(data_dir, *, out, seed, quick, console):
+        seen.append(out)
+        return out or Path("src/betrokken/model/artifact")
+
+    monkeypatch.setattr("betrokken.model.fit.fit_and_save", fake_fit_and_save)
+    return seen
+
+
+def test_fit_without_options_writes_a_new_directory(calls, data_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["fit", "--data-dir", str(data_dir), "--quick"])
+    assert result.exit_code == 0, result.output
+    (out,) = calls
+    assert out is not None and out.parent == tmp_path
+    assert out.name.startswith("betrokken-model-") and not out.exists()
+
+
+def test_fit_replaces_the_artifact_only_when_asked(calls, data_dir):
+    result = runner.invoke(app, ["fit", "--data-dir", str(data_dir), "--vervang-artefact"])
+    assert result.exit_code == 0, result.output
+    assert calls == [None]  # fit_and_save's "the committed artifact and docs"
+
+
+def test_fit_refuses_a_full_directory_and_contradicting_options(calls, data_dir, tmp_path):
+    (tmp_path / "model.json").write_text("{}")
+    result = runner.invoke(app, ["fit", "--data-dir", str(data_dir), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "niet leeg" in " ".join(result.output.split())
+    result = runner.invoke(app, ["fit", "--data-dir", str(data_dir), "--out", str(tmp_path / "x"),
+                                 "--vervang-artefact"])
+    assert result.exit_code == 2 and "niet allebei" in result.output
+    assert calls == []

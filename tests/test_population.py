@@ -1,0 +1,56 @@
+"""Adults (18+) per area: the one weight behind every adult-weighted sum. Numbers pinned."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from betrokken.areas.population import adult_weight
+
+
+def _areas(**overrides) -> pd.DataFrame:
+    row = {
+        "population": 1000.0,
+        "share_age_0_14": 0.10,
+        "share_age_15_24": 0.20,
+        "share_age_25_44": 0.30,
+        "share_age_45_64": 0.25,
+        "share_age_65plus": 0.15,
+    }
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+def test_adults_count_seven_tenths_of_the_15_24_band():
+    # 1000 x (0.7 x 0.20 + 0.30 + 0.25 + 0.15) = 840; 15+ would give 900, 0.5 would give 800
+    assert adult_weight(_areas())[0] == pytest.approx(840.0)
+    assert adult_weight(_areas(share_age_15_24=0.0, share_age_0_14=0.30))[0] == pytest.approx(700)
+
+
+def test_unknown_population_or_age_gives_nan():
+    assert np.isnan(adult_weight(_areas(population=None))[0])
+    assert np.isnan(adult_weight(_areas(share_age_45_64=None))[0])
+    assert adult_weight(_areas(share_age_0_14=None))[0] == pytest.approx(840.0)  # not needed
+
+
+def test_real_areas_have_fewer_adults_than_residents(built_db):
+    from betrokken.store.database import connect
+
+    con = connect(built_db, read_only=True)
+    try:
+        areas = con.execute("SELECT * FROM areas WHERE is_current").df()
+    finally:
+        con.close()
+    adults = adult_weight(areas)
+    known = np.isfinite(adults) & (areas["population"] > 0).to_numpy()
+    assert known.mean() > 0.98  # secret age shares (small postcodes) leave the rest unknown
+    ratio = adults[known] / areas["population"].to_numpy()[known]
+    # CBS: about 80 % of residents are 18+; no area has more adults than residents
+    assert (ratio <= 1.0 + 1e-9).all() and np.median(ratio) == pytest.approx(0.82, abs=0.02)
+    utrecht = (areas["area_code"] == "GM0344").to_numpy()
+    assert ratio_of(adults, areas, utrecht) == pytest.approx(0.80, abs=0.01)
+
+
+def ratio_of(adults, areas, mask) -> float:
+    return float(adults[mask][0] / areas["population"].to_numpy()[mask][0])
