@@ -261,3 +261,77 @@ def test_vendored_assets_are_served(client):
         assert response.status_code == 200 and len(response.content) > 1000
     licence = (STATIC_DIR / "vendor" / "maplibre-gl" / "LICENSE.txt").read_text()
     assert "BSD" in licence or "Redistribution" in licence
+
+
+# --- issue #8: honest contrasts and local indicators on the area page ---------------------
+
+
+def _contrast_sentences(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<p class="contrast" data-reference="(\w+)">(.*?)</p>', html, re.S))
+
+
+def test_area_page_says_how_it_differs_from_nl_and_its_gemeente(client, db):
+    # a wijk whose low-trust share clearly differs from its gemeente
+    code, diff = db.execute(
+        "SELECT area_code, diff FROM area_contrasts WHERE level = 'wijk' AND reference = "
+        "'gemeente' AND measure = 'low_trust_share' AND clear ORDER BY abs(diff) DESC LIMIT 1"
+    ).fetchone()
+    html = client.get(f"/gebied/{code}").text
+    sentences = _contrast_sentences(html)
+    assert set(sentences) == {"nederland", "gemeente"}
+    points = round(abs(diff) * 100)
+    word = "hoger" if diff > 0 else "lager"
+    assert f"laag vertrouwen is {word} ({'+' if diff > 0 else '−'}{points} procentpunt)" \
+        in sentences["gemeente"].lower()
+
+
+def test_area_without_clear_differences_says_it_looks_like_the_country(client, db):
+    code = db.execute(
+        "SELECT area_code FROM area_contrasts WHERE reference = 'nederland' AND level = 'wijk' "
+        "GROUP BY area_code HAVING NOT bool_or(clear) LIMIT 1"
+    ).fetchone()
+    assert code is not None, "every wijk differs clearly from NL: implausible"
+    sentences = _contrast_sentences(client.get(f"/gebied/{code[0]}").text)
+    assert "lijkt op het landelijk beeld" in sentences["nederland"]
+
+
+def test_area_page_shows_local_indicators_against_gemeente_and_nl(client):
+    html = client.get("/gebied/WK034403").text  # Overvecht, Utrecht
+    section = html[html.index('id="lokaal"'):]
+    section = section[: section.index("</section>")]
+    assert "Gezondheidsmonitor" in section and "2020" in section
+    row = re.search(r"Moeite met rondkomen</th><td>(\d+)%</td><td>(\d+)%</td><td>(\d+)%", section)
+    assert row is not None
+    assert row.groups() == ("27", "17", "14")  # Overvecht, Utrecht, NL (monitor 2020)
+
+
+def test_typical_profile_only_where_a_difference_is_clear(client, db, profile_ids):
+    data = client.get("/api/areas/NL/children", params={"level": "gemeente"}).json()
+    clear = {
+        (code, pid) for code, pid in db.execute(
+            "SELECT area_code, measure FROM area_contrasts WHERE reference = 'nederland' "
+            "AND clear AND diff > 0 AND level = 'gemeente'").fetchall()
+    }
+    seen_none = False
+    for area in data["areas"]:
+        if area["suppressed"]:
+            continue
+        typical = area["typical_profile"]
+        if typical is None:
+            seen_none = True
+            assert not any((area["code"], pid) in clear for pid in profile_ids)
+        else:
+            assert (area["code"], typical) in clear
+    assert seen_none
+
+
+def test_map_can_colour_by_each_index(client):
+    for mode in ("i_engagement_index", "i_political_engagement", "i_local_engagement",
+                 "i_low_trust_share"):
+        html = client.get(f"/gebied/{UTRECHT}", params={"kleur": mode}).text
+        assert f'data-mode="{mode}"' in html
+        breaks = re.search(r"data-breaks='([^']*)'", html).group(1)
+        assert breaks != "[]"
+    geo = client.get(f"/api/areas/{UTRECHT}/geojson", params={"level": "wijk"}).json()
+    props = geo["features"][0]["properties"]
+    assert {"i_low_trust_share", "i_local_engagement"} <= set(props)

@@ -1,0 +1,99 @@
+"""The Gezondheidsmonitor adapter: real file, renumbered keys, and bad input in Dutch."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from betrokken.errors import SourceError
+from betrokken.sources.gezondheidsmonitor import (
+    LOCAL_FILE,
+    parse_gezondheidsmonitor,
+    read_gezondheidsmonitor,
+)
+
+
+@pytest.fixture(scope="module")
+def gm(data_dir: Path) -> pd.DataFrame:
+    return read_gezondheidsmonitor(data_dir)
+
+
+@pytest.fixture(scope="module")
+def raw(data_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(data_dir / LOCAL_FILE, dtype=str, keep_default_na=False)
+
+
+def test_levels_and_counts_of_the_2020_file(gm):
+    counts = gm["level"].value_counts().to_dict()
+    assert counts == {"nl": 1, "gemeente": 355, "wijk": 3177, "buurt": 13808}
+    assert (gm["year"] == 2020).all()
+
+
+def test_values_are_the_file_percentages_as_shares(gm, data_dir):
+    # Read the published numbers straight from the CSV, independently of the adapter.
+    with open(data_dir / LOCAL_FILE, encoding="utf-8") as fh:
+        rows = {r["Codering_3"].strip(): r for r in csv.DictReader(fh)}
+    by_code = gm.set_index("area_code")
+    for code in ("NL01", "GM0344", "WK034403"):
+        assert by_code.loc[code, "volunteering"] == pytest.approx(
+            float(rows[code]["Vrijwilligerswerk_33"]) / 100)
+        assert by_code.loc[code, "socially_lonely"] == pytest.approx(
+            float(rows[code]["SociaalEenzaam_31"]) / 100)
+    assert by_code.loc["NL01", "volunteering"] == pytest.approx(0.246)
+    assert by_code.loc["NL01", "informal_care"] == pytest.approx(0.136)
+
+
+def test_suppressed_values_become_missing(gm, raw):
+    dots = raw["Vrijwilligerswerk_33"].str.strip() == "."
+    assert dots.sum() > 100
+    codes = raw.loc[dots, "Codering_3"].str.strip()
+    assert gm.set_index("area_code").loc[codes, "volunteering"].isna().all()
+
+
+def test_renumbered_keys_are_found_by_base_name(raw):
+    renamed = raw.rename(columns={"Vrijwilligerswerk_33": "Vrijwilligerswerk_41",
+                                  "Codering_3": "Codering_7"})
+    out = parse_gezondheidsmonitor(renamed, source_name="50120NED", year=2020)
+    assert out.set_index("area_code").loc["NL01", "volunteering"] == pytest.approx(0.246)
+
+
+def test_missing_column_is_named(raw):
+    with pytest.raises(SourceError, match="Mantelzorger"):
+        parse_gezondheidsmonitor(raw.drop(columns=["Mantelzorger_32"]), source_name="x.csv")
+
+
+def test_wrong_year_is_named(raw):
+    with pytest.raises(SourceError, match="hoort bij 2022.*Perioden"):
+        parse_gezondheidsmonitor(raw, source_name="x.csv", year=2022)
+
+
+def test_unknown_codes_are_named(raw):
+    bad = raw.copy()
+    bad.loc[5, "Codering_3"] = "XX1234"
+    with pytest.raises(SourceError, match="XX1234"):
+        parse_gezondheidsmonitor(bad, source_name="x.csv")
+
+
+def test_percentages_out_of_range_are_refused(raw):
+    bad = raw.copy()
+    bad.loc[5, "Vrijwilligerswerk_33"] = "140.0"
+    with pytest.raises(SourceError, match="buiten 0–100"):
+        parse_gezondheidsmonitor(bad, source_name="x.csv")
+
+
+def test_truncated_file_is_refused(data_dir, tmp_path):
+    folder = tmp_path / "gezondheidsmonitor"
+    folder.mkdir()
+    text = (data_dir / LOCAL_FILE).read_text(encoding="utf-8")
+    (folder / LOCAL_FILE.name).write_text(text[: len(text) // 40], encoding="utf-8")
+    with pytest.raises(SourceError, match="afgebroken"):
+        read_gezondheidsmonitor(tmp_path)
+
+
+def test_missing_file_points_to_the_data_dir(tmp_path):
+    with pytest.raises(SourceError, match="ontbreekt") as err:
+        read_gezondheidsmonitor(tmp_path)
+    assert "BETROKKEN_DATA" in str(err.value)
