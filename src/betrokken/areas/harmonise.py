@@ -95,17 +95,21 @@ class AreaTables:
     notes: list[str] = field(default_factory=list)
 
 
-def build_area_tables(data_dir: Path | None, *, progress=None) -> AreaTables:
+def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None = None
+                      ) -> AreaTables:
     """Read every source and build the harmonised area tables.
 
-    ``data_dir=None`` downloads the sources from CBS/PDOK into the cache first.
+    ``data_dir=None`` downloads the sources of KWB ``year`` (default: the newest the
+    build supports) from CBS/PDOK into the cache first.
     """
     extras: dict = {}
     origin_of: dict[str, str] = {}
     if data_dir is None:
         from betrokken.sources.download import download_sources
+        from betrokken.sources.years import DEFAULT_YEAR
 
-        data_dir, extras, origin_of = download_sources(progress=progress)
+        data_dir, extras, origin_of = download_sources(progress=progress,
+                                                       year=year or DEFAULT_YEAR)
     data_dir = Path(data_dir)
     raw = _read_all(data_dir, progress, all_required=not extras)
     task = progress.add_task("Gebieden harmoniseren", total=5) if progress else None
@@ -333,7 +337,7 @@ def calibrate_address_density(raw: dict[str, pd.DataFrame], crosswalk: pd.DataFr
     pop = raw[KWB_2024_POPULATION.name]
     gm = pop[pop["level"] == "gemeente"].set_index("regio_code")
     addresses = crosswalk.groupby("gemeente_code")["n_addresses"].sum()
-    land_km2 = gm["OppervlakteLand_123"] / 100.0
+    land_km2 = gm["OppervlakteLand"] / 100.0
     density = (addresses / land_km2).dropna()
     oad = raw[GEMEENTE_2024.name].set_index("gemeentecode")["omgevingsadressendichtheid"]
     both = pd.concat([density.rename("d"), oad.rename("oad")], axis=1).dropna()
@@ -427,8 +431,8 @@ def gemeente_2024_rows(raw: dict[str, pd.DataFrame], gm22_on_24: pd.DataFrame) -
     pop = pop[pop["level"] == "gemeente"].set_index("regio_code")
     out = _gemeente_frame(
         g, year=2024, code="gemeentecode", name="gemeentenaam",
-        population=pop["AantalInwoners_5"].reindex(g.index).fillna(g["aantal_inwoners"]),
-        men=pop["Mannen_6"].reindex(g.index), women=pop["Vrouwen_7"].reindex(g.index))
+        population=pop["AantalInwoners"].reindex(g.index).fillna(g["aantal_inwoners"]),
+        men=pop["Mannen"].reindex(g.index), women=pop["Vrouwen"].reindex(g.index))
     out["share_migration_nl"] = _pct(g["pct_herkomst_nl"])
     out["share_migration_west"] = _pct(g["pct_herkomst_europa"])
     out["share_migration_nietwest"] = _pct(g["pct_herkomst_buiten_europa"])
@@ -538,7 +542,7 @@ def wijk_2024_rows(raw: dict[str, pd.DataFrame], gemeente: pd.DataFrame,
     out["area_name"] = w["wijknaam"]
     out["gemeente_code"] = w["gemeentecode"]
     out["wijk_code"] = w["wijkcode"]
-    out["population"] = pop["AantalInwoners_5"].reindex(w.index).fillna(w["aantal_inwoners"])
+    out["population"] = pop["AantalInwoners"].reindex(w.index).fillna(w["aantal_inwoners"])
     for ours, theirs in zip(AGE_SHARES, KWB_AGE, strict=True):
         out[ours] = _pct(w[theirs])
     out["share_man"], out["share_vrouw"] = sex_shares(w["mannen"], w["vrouwen"])
@@ -583,7 +587,7 @@ def wijk_2024_rows(raw: dict[str, pd.DataFrame], gemeente: pd.DataFrame,
         out["urbanity"] = w["stedelijkheid"].astype("Int64")
     elif density_model:
         addresses = crosswalk.groupby("wijk_code")["n_addresses"].sum().reindex(out.index)
-        land_km2 = pop["OppervlakteLand_123"].reindex(out.index) / 100.0
+        land_km2 = pop["OppervlakteLand"].reindex(out.index) / 100.0
         density = addresses / land_km2.where(land_km2 > 0)
         out["address_density"] = estimated_oad(density, density_model)
         out["urbanity"] = urbanity_class(out["address_density"])
