@@ -280,6 +280,8 @@ class FakeServices:
                 cbs / "wijk_2024_kwb_basic_geoinzicht.geojson", "wijkcode", "wijken"),
         }
         self.requests: Counter[str] = Counter()
+        self.pages: Counter[tuple[str, int]] = Counter()
+        """Requests per (path, $skip or offset): which pages were asked how often."""
         self.faults: dict[tuple[str, int], list[str]] = {}
         self.lock = threading.Lock()
         services = self
@@ -294,6 +296,7 @@ class FakeServices:
                 query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
                 services.requests[path] += 1
                 position = int(query.get("$skip", query.get("offset", 0)))
+                services.pages[(path, position)] += 1
                 with services.lock:
                     actions = services.faults.get((path, position), [])
                     action = actions.pop(0) if actions else None
