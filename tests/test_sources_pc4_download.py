@@ -195,7 +195,7 @@ def test_failed_pc4_download_leaves_the_level_out_with_a_note(services, monkeypa
 
 def test_secrecy_codes_and_herkomst_from_a_hand_made_file(tmp_path, data_dir):
     """Optional CBS columns (herkomst, households, WOZ) are measured; -99997 -> NULL."""
-    from betrokken.areas.pc4_cbs import pc4_cbs_rows
+    from betrokken.areas.pc4_kerncijfers import pc4_cbs_rows
 
     boxes = [shapely.box(135000 + i * 500, 455000, 135400 + i * 500, 455400) for i in range(3)]
     frame = gpd.GeoDataFrame({
