@@ -69,9 +69,8 @@ CATALOGUE = [
      "ShortTitle": "Kerncijfers wijken en buurten 2023", "Period": "2023"},
     {"Identifier": "85984NED", "Title": "Kerncijfers wijken en buurten 2024",
      "ShortTitle": "Kerncijfers wijken en buurten 2024", "Period": "2024"},
-    {"Identifier": "50090NED", "Title": "Gezondheidsmonitor; volwassenen en ouderen, "
-     "regio (wijken, buurten), 2020", "ShortTitle": "Gezondheidsmonitor 2020",
-     "Period": "2020"},
+    {"Identifier": "50090NED", "Title": "Gezondheid per wijk en buurt; 2020 (indeling 2020)",
+     "ShortTitle": "Gezondheid per wijk en buurt; 2020", "Period": "2020"},
 ]
 WATER_CODES = {"gemeenten": ("GM0344", "GM0363", "GM0014"),
                "wijken": ("WK034401", "WK034402", "WK036300"),

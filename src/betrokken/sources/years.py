@@ -40,7 +40,10 @@ GEZONDHEIDSMONITOR_TABLES: dict[int, str] = {
     2022: "50120NED",
 }
 """Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS, RIVM) edition -> StatLine
-table per gemeente, wijk and buurt (18 years and older)."""
+table "Gezondheid per wijk en buurt; <year>" (gemeente, wijk and buurt of that year's
+indeling; 18+ and 65+). 50090NED as in ``gezondheidsmonitor/SOURCES.md``; 50120NED from
+the project brief, not yet checked against the catalogue (see docs/data.md). Read a
+whole edition with ``sources.odata.fetch_cbs_table(table, cache_dir)``."""
 
 
 @dataclass(frozen=True)
