@@ -205,7 +205,7 @@ def download_sources(*, progress=None, cache: Path | None = None, year: int = DE
         raise SourceError(
             f"Een downloadbuild voor jaar {year} wordt nog niet ondersteund: de gebiedsstap "
             f"leest als huidig jaar alleen {', '.join(map(str, SUPPORTED_BUILD_YEARS))}.",
-            hint="Zie docs/data.md, 'Verversen per jaar'.")
+            hint="Zie docs/data.md, 'Refresh by year'.")
     plan = build_year(year)
     catalogue = check_kwb_table(year)
     cache = Path(cache) if cache is not None else default_cache_dir()
