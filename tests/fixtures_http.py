@@ -1,19 +1,31 @@
-"""A local stand-in for CBS OData, PDOK and a file mirror, for the download-path tests.
+"""A local stand-in for CBS OData, the CBS catalogue, PDOK and a file mirror.
 
-It serves the shared data files over HTTP on 127.0.0.1 (in a thread) and answers the
-few OData v3 and OGC API Features requests that ``betrokken.sources.download`` makes:
+It serves the shared data files over HTTP on 127.0.0.1 (in a thread) and behaves as the
+real services do where the download build depends on it:
 
-* ``/mirror/cbs/<file>``: the file itself (with Content-Length);
-* ``/odata/85984NED/DataProperties``, ``/WijkenEnBuurten``, ``/TypedDataSet``
-  (``$select``, paging through ``odata.nextLink`` with ``$skip``): the gemeente and wijk
-  rows of the real 85984NED extract, plus a few buurt rows written by hand below;
+* ``/ODataApi/odata/<table>/...``: the standard CBS API. It never pages, and a query
+  whose answer has more than 10,000 records gets HTTP 500 (as opendata.cbs.nl does).
+* ``/ODataFeed/odata/<table>/...``: the bulk feed; ``TypedDataSet``, ``DataProperties``
+  and ``WijkenEnBuurten`` come in pages of 10,000 records linked by ``odata.nextLink``.
+* ``/ODataCatalog/Tables``: the catalogue (``$filter`` ``Identifier eq '...'`` or
+  ``substringof('...',Title)``).
 * ``/pdok/<year>/collections/<gemeenten|wijken|buurten>/items`` (``limit``/``offset``
-  pages with a ``next`` link): the real 2022/2024 polygons, and hand-made buurten;
-* ``/odata/85318NED/...``: KWB 2022 gemeente rows with the real keys of its
-  DataProperties, values rebuilt from the real 2022 attribute file.
+  pages with a ``next`` link): the real 2022/2024 polygons, and hand-made buurten. As
+  on PDOK, a few areas also have a *water part*: a second feature with the same code
+  and ``"water": "JA"`` (land parts say ``"NEE"``).
+* ``/mirror/cbs/<file>``: the file itself (Content-Length, HTTP ``Range``).
 
-The buurt rows are small hand-made fixtures (there is no buurt file offline); every
-gemeente/wijk number comes from the real file.
+Tables: 85984NED (KWB 2024) has the gemeente and wijk rows of the real extract, three
+hand-made buurten, and every other buurt code of the real KWB 2022 region list without
+figures, so the table has its real size (about 18,000 regions: above the 10,000-record
+limit). 85318NED (KWB 2022) has the gemeente rows rebuilt from the real 2022 file and
+the real wijk and buurt codes without figures. ``FakeServices(data_dir, renumber=4)``
+serves a later release of 85984NED whose key numbers above 100 are shifted
+(``OppervlakteLand_127`` instead of ``_123``), as CBS does between releases.
+
+Faults for the robustness tests: ``services.faults[(path, skip_or_offset)]`` is a list
+of actions used one per request: ``"503"`` (server error), ``"slow"`` (answers after
+``SLOW_S`` seconds), ``"cut"`` (announces the full length, sends half, closes).
 """
 
 from __future__ import annotations
@@ -21,14 +33,49 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import pandas as pd
+import shapely
 
-from betrokken.sources.download import KWB_2024_KEYS
+API_MAX_RECORDS = 10_000
+FEED_PAGE_SIZE = 10_000
+SLOW_S = 3.0
+KWB_2024_KEYS: dict[str, str] = {
+    "AantalInwoners": "AantalInwoners_5", "Mannen": "Mannen_6", "Vrouwen": "Vrouwen_7",
+    "k_0Tot15Jaar": "k_0Tot15Jaar_8", "k_15Tot25Jaar": "k_15Tot25Jaar_9",
+    "k_25Tot45Jaar": "k_25Tot45Jaar_10", "k_45Tot65Jaar": "k_45Tot65Jaar_11",
+    "k_65JaarOfOuder": "k_65JaarOfOuder_12", "Nederland": "Nederland_17",
+    "EuropaExclusiefNederland": "EuropaExclusiefNederland_18",
+    "BuitenEuropa": "BuitenEuropa_19", "HuishoudensTotaal": "HuishoudensTotaal_29",
+    "Eenpersoonshuishoudens": "Eenpersoonshuishoudens_30",
+    "HuishoudensZonderKinderen": "HuishoudensZonderKinderen_31",
+    "HuishoudensMetKinderen": "HuishoudensMetKinderen_32",
+    "Bevolkingsdichtheid": "Bevolkingsdichtheid_34", "Woningvoorraad": "Woningvoorraad_35",
+    "OppervlakteTotaal": "OppervlakteTotaal_122", "OppervlakteLand": "OppervlakteLand_123",
+    "OppervlakteWater": "OppervlakteWater_124",
+    "Omgevingsadressendichtheid": "Omgevingsadressendichtheid_121",
+    "MateVanStedelijkheid": "MateVanStedelijkheid_120",
+}
+"""The keys of the 85984NED release the local extract was taken from."""
+CATALOGUE = [
+    {"Identifier": "85318NED", "Title": "Kerncijfers wijken en buurten 2022",
+     "ShortTitle": "Kerncijfers wijken en buurten 2022", "Period": "2022"},
+    {"Identifier": "85618NED", "Title": "Kerncijfers wijken en buurten 2023",
+     "ShortTitle": "Kerncijfers wijken en buurten 2023", "Period": "2023"},
+    {"Identifier": "85984NED", "Title": "Kerncijfers wijken en buurten 2024",
+     "ShortTitle": "Kerncijfers wijken en buurten 2024", "Period": "2024"},
+    {"Identifier": "50090NED", "Title": "Gezondheid per wijk en buurt; 2020 (indeling 2020)",
+     "ShortTitle": "Gezondheid per wijk en buurt; 2020", "Period": "2020"},
+]
+WATER_CODES = {"gemeenten": ("GM0344", "GM0363", "GM0014"),
+               "wijken": ("WK034401", "WK034402", "WK036300"),
+               "buurten": ("BU03440101",)}
+"""Areas that get a water part (a ring around the land part) in the fake PDOK."""
 
 PAGE_SIZE = 1000
 
@@ -42,6 +89,17 @@ HAND_MADE_BUURTEN = [
      (None, None, None), (None, None, None, None)),
 ]
 """Three buurten of WK034401 (Utrecht West); the last one small and secret (NULLs)."""
+
+
+def _renumbered(key: str, shift: int) -> str:
+    head, _, tail = key.rpartition("_")
+    return f"{head}_{int(tail) + shift}" if shift and tail.isdigit() and int(tail) >= 100 else key
+
+
+def _region_list(data_dir: Path) -> pd.DataFrame:
+    frame = pd.read_csv(data_dir / "cbs" / "kwb_2022_85318NED_regions.csv", dtype=str,
+                        keep_default_na=False)
+    return frame[frame["Key"].str.match(r"^(WK|BU)")]
 
 
 def _odata_rows(data_dir: Path) -> list[dict]:
@@ -63,6 +121,10 @@ def _odata_rows(data_dir: Path) -> list[dict]:
                     "Mannen_6": men, "Vrouwen_7": women, "OppervlakteLand_123": 50,
                     "MateVanStedelijkheid_120": 1, "Omgevingsadressendichtheid_121": 6500})
         rows.append(row)
+    hand_made = {b[0] for b in HAND_MADE_BUURTEN}
+    for key in _region_list(data_dir)["Key"]:
+        if key.startswith("BU") and key.strip() not in hand_made:
+            rows.append({"WijkenEnBuurten": key})  # a buurt without figures here
     return rows
 
 
@@ -138,13 +200,30 @@ def _kwb_2022(data_dir: Path) -> tuple[list[dict], list[dict]]:
         for key, (src, base) in counted.items():
             row[key] = _pct_to_count(g[src].iloc[[i]], base.iloc[[i]])[0]
         rows.append(row)
+    rows += [{"WijkenEnBuurten": key} for key in _region_list(data_dir)["Key"]]
     return props, rows
 
 
-def _geojson_features(path: Path, code: str) -> list[dict]:
+def _with_water(features: list[dict], code: str, collection: str) -> list[dict]:
+    """Land parts say ``water: NEE``; a few areas get a water part (``JA``) as on PDOK."""
+    out = []
+    for feature in features:
+        feature["properties"]["water"] = "NEE"
+        out.append(feature)
+        if feature["properties"][code] in WATER_CODES[collection]:
+            land = shapely.geometry.shape(feature["geometry"])
+            ring = land.buffer(0.004).difference(land)
+            out.append({"type": "Feature", "properties": {**feature["properties"],
+                                                          "water": "JA"},
+                        "geometry": shapely.geometry.mapping(ring)})
+    return out
+
+
+def _geojson_features(path: Path, code: str, collection: str) -> list[dict]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [{"type": "Feature", "properties": {code: f["properties"][code]},
-             "geometry": f["geometry"]} for f in data["features"]]
+    return _with_water([{"type": "Feature", "properties": {code: f["properties"][code]},
+                         "geometry": f["geometry"]} for f in data["features"]],
+                       code, collection)
 
 
 def _region_titles(data_dir: Path) -> list[dict]:
@@ -155,6 +234,11 @@ def _region_titles(data_dir: Path) -> list[dict]:
     titles += [{"Key": f"{c:<10}", "Title": n} for c, n in
                zip(wijk["wijkcode"], wijk["wijknaam"], strict=True)]
     titles += [{"Key": f"{b[0]:<10}", "Title": b[1]} for b in HAND_MADE_BUURTEN]
+    hand_made = {b[0] for b in HAND_MADE_BUURTEN}
+    regions = _region_list(data_dir)
+    titles += [{"Key": k, "Title": t} for k, t in zip(regions["Key"], regions["Title"],
+                                                      strict=True)
+               if k.startswith("BU") and k.strip() not in hand_made]
     return titles
 
 
@@ -168,29 +252,37 @@ def _buurt_features() -> list[dict]:
                          "properties": {"buurtcode": code, "buurtnaam": name,
                                         "wijkcode": "WK" + code[2:8]},
                          "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    return features
+    return _with_water(features, "buurtcode", "buurten")
 
 
 class FakeServices:
-    """Start with ``FakeServices(data_dir)``; use ``.url``, ``.requests``, ``.close()``."""
+    """Start with ``FakeServices(data_dir)``; use ``.url``, ``.requests``, ``.faults``,
+    ``.close()``. ``renumber`` shifts the 85984NED key numbers above 100 (a later release).
+    """
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, renumber: int = 0):
         self.data_dir = Path(data_dir)
-        self.rows = _odata_rows(self.data_dir)
-        _add_kwb_2024_topics(self.rows, self.data_dir)
+        rows = _odata_rows(self.data_dir)
+        _add_kwb_2024_topics(rows, self.data_dir)
+        self.rows = [{_renumbered(k, renumber): v for k, v in r.items()} for r in rows]
+        self.keys_2024 = [_renumbered(k, renumber) for k in KWB_2024_KEYS.values()]
         self.titles = _region_titles(self.data_dir)
         self.props_2022, self.rows_2022 = _kwb_2022(self.data_dir)
         cbs = self.data_dir / "cbs"
         self.features = {
             ("2024", "buurten"): _buurt_features(),
             ("2024", "gemeenten"): _geojson_features(
-                cbs / "gemeente_2024_kwb_geoinzicht.geojson", "gemeentecode"),
+                cbs / "gemeente_2024_kwb_geoinzicht.geojson", "gemeentecode", "gemeenten"),
             ("2022", "gemeenten"): _geojson_features(
-                cbs / "gemeente_2022_kwb_geoinzicht.geojson", "gemeentecode"),
+                cbs / "gemeente_2022_kwb_geoinzicht.geojson", "gemeentecode", "gemeenten"),
             ("2024", "wijken"): _geojson_features(
-                cbs / "wijk_2024_kwb_basic_geoinzicht.geojson", "wijkcode"),
+                cbs / "wijk_2024_kwb_basic_geoinzicht.geojson", "wijkcode", "wijken"),
         }
         self.requests: Counter[str] = Counter()
+        self.pages: Counter[tuple[str, int]] = Counter()
+        """Requests per (path, $skip or offset): which pages were asked how often."""
+        self.faults: dict[tuple[str, int], list[str]] = {}
+        self.lock = threading.Lock()
         services = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -202,54 +294,67 @@ class FakeServices:
                 path = unquote(parsed.path)
                 query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
                 services.requests[path] += 1
+                position = int(query.get("$skip", query.get("offset", 0)))
+                services.pages[(path, position)] += 1
+                with services.lock:
+                    actions = services.faults.get((path, position), [])
+                    action = actions.pop(0) if actions else None
+                if action == "503":
+                    self.send_error(503, "Service Unavailable")
+                    return
+                if action == "slow":
+                    time.sleep(SLOW_S)
                 try:
-                    body, ctype = services.answer(path, query)
+                    status, body, ctype = services.answer(path, query,
+                                                          self.headers.get("Range"))
                 except KeyError:
                     self.send_error(404)
                     return
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
+                if status == 206 or path.startswith("/mirror/"):
+                    self.send_header("Accept-Ranges", "bytes")
                 self.end_headers()
-                self.wfile.write(body)
+                if action == "cut":
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout)
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def answer(self, path: str, query: dict) -> tuple[bytes, str]:
+    def odata_tables(self) -> dict[str, tuple[list[dict], list[dict], list[dict]]]:
+        props_2024 = [{"Key": "WijkenEnBuurten", "Type": "GeoDetail"}]
+        props_2024 += [{"Key": key, "Type": "Topic"} for key in self.keys_2024]
+        titles_2022 = [{"Key": r["WijkenEnBuurten"], "Title": ""} for r in self.rows_2022]
+        return {"85984NED": (props_2024, self.titles, self.rows),
+                "85318NED": (self.props_2022, titles_2022, self.rows_2022)}
+
+    def answer(self, path: str, query: dict, range_header: str | None = None
+               ) -> tuple[int, bytes, str]:
         if path.startswith("/mirror/cbs/"):
             file = self.data_dir / "cbs" / Path(path).name
             if not file.is_file():
                 raise KeyError(path)
-            return file.read_bytes(), "application/octet-stream"
+            data = file.read_bytes()
+            if range_header and range_header.startswith("bytes="):
+                start = int(range_header[6:].split("-")[0])
+                return 206, data[start:], "application/octet-stream"
+            return 200, data, "application/octet-stream"
         parts = path.strip("/").split("/")
-        if parts[0] == "odata" and len(parts) == 3:
-            table, what = parts[1], parts[2]
-            if table == "85984NED":
-                props = [{"Key": "WijkenEnBuurten", "Type": "GeoDetail"}]
-                props += [{"Key": key, "Type": "Topic"} for key in KWB_2024_KEYS.values()]
-                rows, titles = self.rows, self.titles
-            elif table == "85318NED":
-                props, rows = self.props_2022, self.rows_2022
-                titles = [{"Key": r["WijkenEnBuurten"], "Title": ""} for r in rows]
-            else:
-                raise KeyError(path)
-            if what == "DataProperties":
-                return self._json({"value": props})
-            if what == "WijkenEnBuurten":
-                return self._json({"value": titles})
-            if what == "TypedDataSet":
-                select = query.get("$select", "").split(",")
-                skip = int(query.get("$skip", 0))
-                page = [{k: r.get(k) for k in select} for r in rows[skip:skip + PAGE_SIZE]]
-                body: dict = {"value": page}
-                if skip + PAGE_SIZE < len(rows):
-                    nxt = {"$format": "json", "$select": ",".join(select),
-                           "$skip": skip + PAGE_SIZE}
-                    body["odata.nextLink"] = f"{self.url}{path}?{urlencode(nxt)}"
-                return self._json(body)
+        if parts[0] in ("ODataApi", "ODataFeed") and len(parts) == 4 and parts[1] == "odata":
+            return self._odata(parts[0], parts[2], parts[3], path, query)
+        if parts == ["ODataCatalog", "Tables"]:
+            return self._catalogue(query.get("$filter", ""))
         if parts[0] == "pdok" and len(parts) == 5 and parts[2:] == ["collections", parts[3],
                                                                        "items"]:
             features = self.features[(parts[1], parts[3])]
@@ -265,9 +370,51 @@ class FakeServices:
             return self._json(body)
         raise KeyError(path)
 
+    def _odata(self, service: str, table: str, what: str, path: str, query: dict
+               ) -> tuple[int, bytes, str]:
+        if table not in self.odata_tables():
+            raise KeyError(path)
+        props, titles, rows = self.odata_tables()[table]
+        records = {"DataProperties": props, "WijkenEnBuurten": titles,
+                   "TypedDataSet": rows}.get(what)
+        if records is None:
+            raise KeyError(path)
+        select = [k for k in query.get("$select", "").split(",") if k]
+        if select:
+            records = [{k: r.get(k) for k in select} for r in records]
+        skip = int(query.get("$skip", 0))
+        if service == "ODataApi":  # no paging; more than 10,000 records is an error
+            top = int(query["$top"]) if "$top" in query else None
+            answer = records[skip:skip + top] if top is not None else records[skip:]
+            if len(answer) > API_MAX_RECORDS:
+                status, body, ctype = self._json({"odata.error": {
+                    "code": "", "message": {"lang": "nl-NL", "value":
+                                            "De opgevraagde dataset is te groot (meer dan "
+                                            "10000 records)."}}})
+                return 500, body, ctype
+            return self._json({"odata.metadata": "", "value": answer})
+        page = records[skip:skip + FEED_PAGE_SIZE]
+        body: dict = {"odata.metadata": "", "value": page}
+        if skip + FEED_PAGE_SIZE < len(records):
+            nxt = {"$format": "json", "$skip": skip + FEED_PAGE_SIZE}
+            if select:
+                nxt["$select"] = ",".join(select)
+            body["odata.nextLink"] = f"{self.url}{path}?{urlencode(nxt)}"
+        return self._json(body)
+
+    def _catalogue(self, filter_expr: str) -> tuple[int, bytes, str]:
+        found = CATALOGUE
+        if filter_expr.startswith("Identifier eq "):
+            wanted = filter_expr.split("'")[1]
+            found = [t for t in CATALOGUE if t["Identifier"] == wanted]
+        elif filter_expr.startswith("substringof("):
+            text = filter_expr.split("'")[1]
+            found = [t for t in CATALOGUE if text in t["Title"]]
+        return self._json({"value": found})
+
     @staticmethod
-    def _json(data: dict) -> tuple[bytes, str]:
-        return json.dumps(data).encode(), "application/json"
+    def _json(data: dict) -> tuple[int, bytes, str]:
+        return 200, json.dumps(data).encode(), "application/json"
 
     def close(self) -> None:
         self.server.shutdown()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
@@ -17,7 +18,7 @@ from rich.progress import Progress
 from betrokken.areas.harmonise import build_area_tables
 from betrokken.areas.quality import run_quality_checks
 from betrokken.errors import SourceError
-from betrokken.sources import download
+from betrokken.sources import download, mirror, odata, pdok, transfer
 from betrokken.sources.kwb_population import KWB_2024_POPULATION
 from betrokken.sources.kwb_wijk import WIJK_2024
 from betrokken.store.database import atomic_build
@@ -36,13 +37,20 @@ def services(data_dir: Path):
 
 @pytest.fixture()
 def online(services: FakeServices, monkeypatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv(download.ODATA_ENV, f"{services.url}/odata")
-    monkeypatch.setenv(download.PDOK_ENV, f"{services.url}/pdok/{{year}}")
-    monkeypatch.setenv(download.MIRROR_ENV, f"{services.url}/mirror")
+    point_at(services, monkeypatch)
+    monkeypatch.setenv(mirror.MIRROR_ENV, f"{services.url}/mirror")
     monkeypatch.setenv("BETROKKEN_PC4_URL", f"{services.url}/geen-pc4")  # 404: no PC4 level
     cache = tmp_path / "cache"
     monkeypatch.setenv("BETROKKEN_CACHE", str(cache))
     return cache
+
+
+def point_at(services: FakeServices, monkeypatch) -> None:
+    """The official URLs with the host replaced by the fake (same paths as the defaults)."""
+    monkeypatch.setenv(odata.ODATA_ENV,
+                       services.url + urlparse(odata.DEFAULT_ODATA_URL).path)
+    monkeypatch.setenv(pdok.PDOK_ENV, f"{services.url}/pdok/{{year}}")
+    monkeypatch.setenv(transfer.BACKOFF_ENV, "0.01")
 
 
 def quiet_progress() -> Progress:
@@ -50,16 +58,18 @@ def quiet_progress() -> Progress:
 
 
 def test_default_urls_are_the_official_services():
-    assert download.DEFAULT_ODATA_URL == "https://opendata.cbs.nl/ODataApi/odata"
-    assert download.DEFAULT_PDOK_URL.startswith("https://api.pdok.nl/cbs/wijken-en-buurten-")
+    assert odata.DEFAULT_ODATA_URL == "https://opendata.cbs.nl/ODataFeed/odata"
+    assert pdok.DEFAULT_PDOK_URL.startswith("https://api.pdok.nl/cbs/wijken-en-buurten-")
 
 
 def test_odata_table_equals_the_local_extract(online: Path, services: FakeServices,
                                               data_dir: Path):
-    before = services.requests["/odata/85984NED/TypedDataSet"]
+    feed = "/ODataFeed/odata/85984NED/TypedDataSet"
+    before = services.requests[feed]
     table = download.fetch_kwb_2024(online, progress=quiet_progress())
-    pages = services.requests["/odata/85984NED/TypedDataSet"] - before
-    assert pages >= 4  # 3,738 rows in pages of 1,000: nextLink was followed
+    pages = services.requests[feed] - before
+    assert pages == 2  # ~18,000 regions in pages of 10,000: nextLink was followed
+    assert not any(p.startswith("/ODataApi") for p in services.requests)
     path = download.write_kwb_2024_population_file(table, online)
     fetched = KWB_2024_POPULATION.read_path(path)
     local = KWB_2024_POPULATION.read_local(data_dir)
@@ -68,19 +78,19 @@ def test_odata_table_equals_the_local_extract(online: Path, services: FakeServic
                                   local[columns].reset_index(drop=True), check_dtype=False)
     # cached: a second call does not ask the server again
     download.fetch_kwb_2024(online)
-    assert services.requests["/odata/85984NED/TypedDataSet"] - before == pages
+    assert services.requests[feed] - before == pages
 
 
 def test_file_download_caches_and_shows_progress(online: Path, services: FakeServices,
                                                  data_dir: Path):
     progress = quiet_progress()
-    path = WIJK_2024.download(online, progress=progress)
+    path = mirror.fetch_source(WIJK_2024, online, progress=progress)
     size = (data_dir / "cbs" / WIJK_2024.filename).stat().st_size
     task = progress.tasks[0]
     assert task.total == size and task.completed == size
     assert "Downloaden" in task.description
     asked = services.requests[f"/mirror/cbs/{WIJK_2024.filename}"]
-    assert WIJK_2024.download(online) == path
+    assert mirror.fetch_source(WIJK_2024, online) == path
     assert services.requests[f"/mirror/cbs/{WIJK_2024.filename}"] == asked
     pd.testing.assert_frame_equal(WIJK_2024.read_path(path), WIJK_2024.read_local(data_dir))
     assert not list(path.parent.glob("*.part"))
@@ -120,21 +130,21 @@ def test_build_from_download_matches_local_and_adds_buurt(online: Path, data_dir
 
 def test_server_errors_are_dutch_source_errors(online: Path, services: FakeServices,
                                                monkeypatch):
-    monkeypatch.setenv(download.ODATA_ENV, f"{services.url}/bestaat-niet")
+    monkeypatch.setenv(odata.ODATA_ENV, f"{services.url}/bestaat-niet")
     with pytest.raises(SourceError, match="fout 404"):
         download.fetch_kwb_2024(online / "other")
 
 
 def test_no_mirror_names_the_source(online: Path, monkeypatch):
-    monkeypatch.delenv(download.MIRROR_ENV)
+    monkeypatch.delenv(mirror.MIRROR_ENV)
     with pytest.raises(SourceError, match=WIJK_2024.filename):
-        WIJK_2024.download(online / "x")
+        mirror.fetch_source(WIJK_2024, online / "x")
 
 
 def test_official_services_without_mirror(online: Path, monkeypatch, data_dir: Path,
                                           services: FakeServices):
     """No mirror: gemeente and wijk come from OData 85984NED/85318NED and PDOK alone."""
-    monkeypatch.delenv(download.MIRROR_ENV)
+    monkeypatch.delenv(mirror.MIRROR_ENV)
     before = sum(n for p, n in services.requests.items() if p.startswith("/mirror"))
     remote = build_area_tables(None)
     assert sum(n for p, n in services.requests.items() if p.startswith("/mirror")) == before
@@ -159,4 +169,4 @@ def test_official_services_without_mirror(online: Path, monkeypatch, data_dir: P
     assert gm.loc["GM1992", "share_edu_laag"] == pytest.approx(
         local.set_index(["level", "area_code", "year"]).loc[("gemeente", "GM1992", 2024),
                                                              "share_edu_laag"], abs=1e-3)
-    assert remote.sources["path_or_url"].str.contains("/odata/|/pdok/").all()
+    assert remote.sources["path_or_url"].str.contains("/ODataFeed/odata/|/pdok/").all()

@@ -29,7 +29,7 @@ from betrokken.areas import overlap
 from betrokken.areas.harmonise import build_area_tables
 from betrokken.areas.quality import run_quality_checks
 from betrokken.errors import SourceError
-from betrokken.sources import download, pc4_cbs
+from betrokken.sources import download, mirror, odata, pc4_cbs, pdok, transfer
 from fixtures_http import FakeServices
 from helpers_data import local_area_tables
 
@@ -129,9 +129,10 @@ def test_default_url_is_the_cbs_download_location():
 
 def test_download_build_has_pc4_from_the_cbs_file(services, pc4_server, monkeypatch,
                                                    tmp_path, data_dir, cbs_pc4):
-    monkeypatch.setenv(download.ODATA_ENV, f"{services.url}/odata")
-    monkeypatch.setenv(download.PDOK_ENV, f"{services.url}/pdok/{{year}}")
-    monkeypatch.delenv(download.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(odata.ODATA_ENV, f"{services.url}/ODataFeed/odata")
+    monkeypatch.setenv(pdok.PDOK_ENV, f"{services.url}/pdok/{{year}}")
+    monkeypatch.setenv(transfer.BACKOFF_ENV, "0.01")
+    monkeypatch.delenv(mirror.MIRROR_ENV, raising=False)
     monkeypatch.setenv(pc4_cbs.PC4_URL_ENV, pc4_server.url)
     monkeypatch.setenv("BETROKKEN_CACHE", str(tmp_path / "cache"))
     progress = Progress(console=Console(file=io.StringIO()))
@@ -183,9 +184,10 @@ def test_download_build_has_pc4_from_the_cbs_file(services, pc4_server, monkeypa
 
 def test_failed_pc4_download_leaves_the_level_out_with_a_note(services, monkeypatch,
                                                              tmp_path):
-    monkeypatch.setenv(download.ODATA_ENV, f"{services.url}/odata")
-    monkeypatch.setenv(download.PDOK_ENV, f"{services.url}/pdok/{{year}}")
-    monkeypatch.delenv(download.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(odata.ODATA_ENV, f"{services.url}/ODataFeed/odata")
+    monkeypatch.setenv(pdok.PDOK_ENV, f"{services.url}/pdok/{{year}}")
+    monkeypatch.setenv(transfer.BACKOFF_ENV, "0.01")
+    monkeypatch.delenv(mirror.MIRROR_ENV, raising=False)
     monkeypatch.setenv(pc4_cbs.PC4_URL_ENV, f"{services.url}/bestaat-niet")
     extras = download.fetch_official_pc4(tmp_path, {})
     assert "pc4" not in extras and "fout 404" in extras["pc4_error"]
@@ -193,7 +195,7 @@ def test_failed_pc4_download_leaves_the_level_out_with_a_note(services, monkeypa
 
 def test_secrecy_codes_and_herkomst_from_a_hand_made_file(tmp_path, data_dir):
     """Optional CBS columns (herkomst, households, WOZ) are measured; -99997 -> NULL."""
-    from betrokken.areas.pc4_cbs import pc4_cbs_rows
+    from betrokken.areas.pc4_kerncijfers import pc4_cbs_rows
 
     boxes = [shapely.box(135000 + i * 500, 455000, 135400 + i * 500, 455400) for i in range(3)]
     frame = gpd.GeoDataFrame({

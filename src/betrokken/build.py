@@ -25,6 +25,8 @@ class BuildReport:
     mix_rows: int = 0
     local: dict = field(default_factory=dict)
     model_version: str | None = None
+    area_changes: list[str] = field(default_factory=list)
+    """Areas added, merged, renamed since the previous database (``areas.changes``)."""
 
 
 def make_progress(console: Console | None = None, *, disable: bool = False) -> Progress:
@@ -47,8 +49,13 @@ def build_database(
     console: Console | None = None,
     quiet: bool = False,
     n_boot: int | None = None,
+    year: int | None = None,
 ) -> BuildReport:
-    """Build the whole database into a new file and swap it in atomically."""
+    """Build the whole database into a new file and swap it in atomically.
+
+    ``year`` picks the KWB year of a download build (``data_dir=None``).
+    """
+    from betrokken.areas.changes import area_changes, previous_areas, summary
     from betrokken.areas.harmonise import build_area_tables
     from betrokken.areas.quality import run_quality_checks
     from betrokken.store.database import atomic_build
@@ -58,8 +65,12 @@ def build_database(
     report = BuildReport(db_path=db_path)
     with make_progress(console, disable=quiet) as progress:
         t0 = time.perf_counter()
-        tables = build_area_tables(data_dir, progress=progress)
+        tables = build_area_tables(data_dir, progress=progress, year=year)
         report.timings["areas"] = time.perf_counter() - t0
+        before = previous_areas(db_path)
+        if before is not None:
+            current = tables.areas[tables.areas["is_current"]]
+            report.area_changes = summary(area_changes(before, current, tables.code_changes))
 
         t0 = time.perf_counter()
         report.quality = run_quality_checks(tables)

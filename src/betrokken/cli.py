@@ -55,16 +55,28 @@ def build(
     db: Path | None = DbOption,
     n_boot: int | None = typer.Option(None, "--n-boot", help="Aantal bootstrap-replicaties."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Geen voortgangsbalken."),
+    year: int | None = typer.Option(
+        None, "--year", help="KWB-jaar van een downloadbuild (tabel volgens de CBS-catalogus)."),
 ) -> None:
     """Bouw de database uit de bronnen (lokaal of gedownload)."""
     from betrokken.build import build_database
 
+    data = data_dir_from(data_dir)
+    if year is not None and data is not None:
+        raise BetrokkenError(
+            "--year kiest het jaar van een downloadbuild; met een datamap bepalen de "
+            "bestanden het jaar.",
+            hint="Laat --data-dir en BETROKKEN_DATA weg om per jaar te downloaden.")
     report = build_database(
-        db_path_from(db), data_dir_from(data_dir), console=err_console, quiet=quiet, n_boot=n_boot
+        db_path_from(db), data, console=err_console, quiet=quiet, n_boot=n_boot, year=year
     )
     for check in report.quality:
         mark = "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
         console.print(f"{mark} {check.get('message', check.get('name'))}")
+    if report.area_changes:
+        console.print("[bold]Wijzigingen in gebieden sinds de vorige database:[/]")
+        for line in report.area_changes:
+            console.print(line, markup=False)
     counts = ", ".join(f"{lvl}: {n}" for lvl, n in report.level_counts.items())
     console.print(f"[bold green]Database gebouwd:[/] {report.db_path} ({counts})")
 

@@ -4,8 +4,9 @@ A ``Source`` names a published table (name, year, licence, where it came from) a
 its local file name and the columns it must have. ``read_local(data_dir)`` reads that
 file and validates it: a missing file, a renamed column, a truncated file or a wrong
 year raise ``SourceError`` with a Dutch message naming the file and the column.
-``download(cache_dir)`` fetches the same table from the official service (see
-``sources.download``) and returns the cached path, which ``read_path`` then reads.
+The download path (``sources.download``, ``sources.mirror``) fetches the same table
+into a cache and hands the cached path to ``read_path``; this module knows nothing of
+HTTP, so every source module can import it without a cycle.
 
 CBS secrecy codes (``-99999999``, ``-99997``, ``-99995``, ``.``, empty) become NULL.
 The reader reports which columns had them, so the harmonised table can flag them in
@@ -74,12 +75,6 @@ class Source:
         frame = _read_vector(path, self) if self.kind == "vector" else _read_csv(path, self)
         return validate(frame, self, path)
 
-    def download(self, cache_dir: Path, *, progress=None) -> Path:
-        """Fetch this source from its official service into the cache; returns the path."""
-        from betrokken.sources.download import fetch_source
-
-        return fetch_source(self, cache_dir, progress=progress)
-
     def as_record(self, path_or_url: str) -> dict:
         """One row of the ``sources`` table."""
         return {
@@ -132,6 +127,8 @@ def _read_vector(path: Path, source: Source) -> pd.DataFrame:
 
 def validate(frame: pd.DataFrame, source: Source, path: Path) -> pd.DataFrame:
     """Check columns, row count, year and codes; turn secrecy codes into NULL."""
+    if source.meta.get("keys_by_base"):
+        frame = frame.rename(columns=base_names_of(frame.columns))
     missing = [c for c in source.required_columns if c not in frame.columns]
     if missing:
         raise SourceError(
@@ -172,6 +169,20 @@ def validate(frame: pd.DataFrame, source: Source, path: Path) -> pd.DataFrame:
         secret = secret.where(~is_secret, secret + col + ",")
     frame[SECRET_FIELDS] = secret.str.rstrip(",")
     return frame
+
+
+def base_names_of(columns) -> dict[str, str]:
+    """StatLine keys -> base names (``OppervlakteLand_123`` -> ``OppervlakteLand``).
+
+    CBS renumbers the suffix between releases of a table, so a source whose columns are
+    StatLine keys is read by base name (``meta={"keys_by_base": True}``).
+    """
+    out = {}
+    for column in columns:
+        head, _, tail = str(column).rpartition("_")
+        if head and tail.isdigit():
+            out[column] = head
+    return out
 
 
 def to_numeric_with_secrecy(

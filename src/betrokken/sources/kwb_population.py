@@ -1,7 +1,8 @@
 """CBS StatLine 85984NED (KWB 2024): population and land area per gemeente and wijk.
 
 The official population counts for 2024 (the geoinzicht attribute files carry the same
-numbers); the land area gives the wijk address density.
+numbers); the land area gives the wijk address density. Columns are StatLine keys
+(``AantalInwoners_5``) whose number changes between releases: they are read by base name.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ KWB_2024_POPULATION = Source(
     origin="CBS StatLine 85984NED (via niquedegraaff/Wikipedia-Generator-CBS-Kerncijfers "
     "@55981982)",
     filename="kwb_2024_85984NED_gemeente_wijk_population.csv",
-    required_columns=("regio_code", "level", "AantalInwoners_5", "Mannen_6", "Vrouwen_7",
-                      "OppervlakteLand_123"),
-    numeric_columns=("AantalInwoners_5", "Mannen_6", "Vrouwen_7", "OppervlakteLand_123"),
+    required_columns=("regio_code", "level", "AantalInwoners", "Mannen", "Vrouwen",
+                      "OppervlakteLand"),
+    numeric_columns=("AantalInwoners", "Mannen", "Vrouwen", "OppervlakteLand"),
     min_rows=3600,
     code_column="regio_code",
     code_prefix=r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$",
-    download_url="https://opendata.cbs.nl/ODataApi/odata/85984NED",
+    download_url="https://opendata.cbs.nl/ODataFeed/odata/85984NED",
+    meta={"keys_by_base": True},
 )

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from betrokken.errors import SourceError
+from betrokken.sources import transfer
 from betrokken.sources.base import Source, validate
 from betrokken.sources.kwb_gemeente import CC_BY
 
@@ -88,10 +89,9 @@ def pc4_url() -> str:
 
 
 def fetch_pc4_zip(cache_dir: Path, *, progress=None) -> Path:
-    """Download the ZIP into ``<cache>/cbs/`` (cached; progress bar while streaming)."""
-    from betrokken.sources.download import fetch_file
-
-    return fetch_file(pc4_url(), Path(cache_dir) / "cbs" / PC4_RELEASE, progress=progress)
+    """Download the ZIP into ``<cache>/cbs/`` (checksummed cache, resumable stream)."""
+    return transfer.fetch_file(pc4_url(), Path(cache_dir) / "cbs" / PC4_RELEASE,
+                               progress=progress, manifest_root=Path(cache_dir))
 
 
 def read_pc4_zip(path: Path, *, source: Source = PC4_CBS):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from betrokken.areas import overlap
-from betrokken.areas.harmonise import (
+from betrokken.areas.columns import (
     AGE_SHARES,
     FROM_PARENT,
     sex_shares,
