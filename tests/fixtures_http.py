@@ -255,6 +255,31 @@ def _buurt_features() -> list[dict]:
     return _with_water(features, "buurtcode", "buurten")
 
 
+def _gezondheidsmonitor_2020(data_dir: Path) -> tuple[list[dict], list[dict], list[dict]]:
+    """50090NED as StatLine serves it: 18+ and 65+ rows (dimension ``Leeftijd``), numbers
+    as JSON numbers, suppressed values as null, region keys padded to 10 characters."""
+    folder = data_dir / "gezondheidsmonitor"
+    frames = [pd.read_csv(folder / name, dtype=str, keep_default_na=False) for name in (
+        "gezondheidsmonitor_2020_18plus_50090NED_gwb.csv",
+        "gezondheidsmonitor_2020_65plus_50090NED_gwb.csv")]
+    frame = pd.concat(frames, ignore_index=True)
+    rows = []
+    text_cols = {"ID", "Leeftijd", "Marges", "WijkenEnBuurten", "Perioden", "Gemeentenaam_1",
+                 "SoortRegio_2", "Codering_3"}
+    for record in frame.to_dict(orient="records"):
+        row = {}
+        for key, value in record.items():
+            value = value.strip()
+            if key in text_cols:
+                row[key] = value.ljust(10) if key == "WijkenEnBuurten" else value
+            else:
+                row[key] = None if value in ("", ".") else float(value)
+        rows.append(row)
+    props = [{"Key": k, "Type": "Topic"} for k in frame.columns if k not in text_cols]
+    titles = [{"Key": r["WijkenEnBuurten"], "Title": r["Gemeentenaam_1"]} for r in rows]
+    return props, titles, rows
+
+
 class FakeServices:
     """Start with ``FakeServices(data_dir)``; use ``.url``, ``.requests``, ``.faults``,
     ``.close()``. ``renumber`` shifts the 85984NED key numbers above 100 (a later release).
@@ -278,6 +303,7 @@ class FakeServices:
             ("2024", "wijken"): _geojson_features(
                 cbs / "wijk_2024_kwb_basic_geoinzicht.geojson", "wijkcode", "wijken"),
         }
+        self.gezondheidsmonitor = _gezondheidsmonitor_2020(self.data_dir)
         self.requests: Counter[str] = Counter()
         self.pages: Counter[tuple[str, int]] = Counter()
         """Requests per (path, $skip or offset): which pages were asked how often."""
@@ -337,12 +363,13 @@ class FakeServices:
         props_2024 += [{"Key": key, "Type": "Topic"} for key in self.keys_2024]
         titles_2022 = [{"Key": r["WijkenEnBuurten"], "Title": ""} for r in self.rows_2022]
         return {"85984NED": (props_2024, self.titles, self.rows),
-                "85318NED": (self.props_2022, titles_2022, self.rows_2022)}
+                "85318NED": (self.props_2022, titles_2022, self.rows_2022),
+                "50090NED": self.gezondheidsmonitor}
 
     def answer(self, path: str, query: dict, range_header: str | None = None
                ) -> tuple[int, bytes, str]:
-        if path.startswith("/mirror/cbs/"):
-            file = self.data_dir / "cbs" / Path(path).name
+        if path.startswith(("/mirror/cbs/", "/mirror/gezondheidsmonitor/")):
+            file = self.data_dir / Path(path).parent.name / Path(path).name
             if not file.is_file():
                 raise KeyError(path)
             data = file.read_bytes()

@@ -97,3 +97,28 @@ def test_missing_file_points_to_the_data_dir(tmp_path):
     with pytest.raises(SourceError, match="ontbreekt") as err:
         read_gezondheidsmonitor(tmp_path)
     assert "BETROKKEN_DATA" in str(err.value)
+
+
+def test_statline_download_gives_the_same_figures_as_the_local_file(data_dir, tmp_path, gm,
+                                                                    monkeypatch):
+    """From the (fake) CBS bulk feed: 18+ and 65+ rows, numbers as JSON, padded keys; the
+    2022 edition's table is not served, so the 2020 edition is used and said so."""
+    from betrokken.sources.gezondheidsmonitor import download_gezondheidsmonitor
+    from betrokken.sources.odata import ODATA_ENV
+    from fixtures_http import FakeServices
+
+    services = FakeServices(data_dir)
+    try:
+        monkeypatch.setenv(ODATA_ENV, f"{services.url}/ODataFeed/odata")
+        monkeypatch.delenv("BETROKKEN_MIRROR_URL", raising=False)
+        monkeypatch.setenv("BETROKKEN_HTTP_BACKOFF", "0")
+        frame, edition = download_gezondheidsmonitor(tmp_path, year=2024)
+    finally:
+        services.close()
+    assert edition == 2020
+    assert len(frame) == len(gm)  # only the 18+ rows of the 34,682 served
+    pd.testing.assert_frame_equal(
+        frame.set_index("area_code").sort_index()[["volunteering", "socially_lonely"]],
+        gm.set_index("area_code").sort_index()[["volunteering", "socially_lonely"]],
+    )
+    assert any(path.endswith("50090NED/TypedDataSet") for path in services.requests)

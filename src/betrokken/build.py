@@ -77,7 +77,7 @@ def build_database(
         report.timings["quality"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        local = _local_indicators(data_dir, tables)
+        local = _local_indicators(data_dir, tables, year=year, progress=progress)
         report.local = local.report if local is not None else {}
         report.timings["local"] = time.perf_counter() - t0
 
@@ -104,18 +104,33 @@ def build_database(
     return report
 
 
-def _local_indicators(data_dir, tables):
-    """Gezondheidsmonitor indicators on the current areas (local file or StatLine)."""
+def _local_indicators(data_dir, tables, *, year=None, progress=None):
+    """Gezondheidsmonitor indicators on the current areas (local file, mirror or StatLine);
+    the edition is added to the build's sources."""
+    import pandas as pd
+
     from betrokken.areas.local import map_local_indicators
-    from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
+    from betrokken.sources import gezondheidsmonitor as gm
 
     if data_dir is None:
-        from betrokken.sources.gezondheidsmonitor import download_gezondheidsmonitor
+        from betrokken.sources.years import DEFAULT_YEAR
 
-        raw, edition = download_gezondheidsmonitor()
+        raw, edition = gm.download_gezondheidsmonitor(year=year or DEFAULT_YEAR,
+                                                      progress=progress)
+        origin = f"CBS StatLine {gm.EDITIONS[edition].table_id}" if edition in gm.EDITIONS \
+            else "CBS StatLine"
     else:
-        raw, edition = read_gezondheidsmonitor(data_dir), 2020
-    return map_local_indicators(raw, tables.areas, tables.crosswalk, edition_year=edition)
+        raw, edition = gm.read_gezondheidsmonitor(data_dir), 2020
+        origin = str(gm.LOCAL_FILE)
+    local = map_local_indicators(raw, tables.areas, tables.crosswalk, edition_year=edition)
+    row = {"name": f"gezondheidsmonitor_{edition}", "description": gm.SOURCE_NAME + " (18+)",
+           "year": edition, "licence": gm.LICENCE, "origin": origin,
+           "path_or_url": origin}
+    sources = getattr(tables, "sources", None)
+    if isinstance(sources, pd.DataFrame):
+        tables.sources = pd.concat([sources, pd.DataFrame([row])[
+            [c for c in sources.columns if c in row] or list(row)]], ignore_index=True)
+    return local
 
 
 def _profile_mix(tables, local, *, progress, n_boot):

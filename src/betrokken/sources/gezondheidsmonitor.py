@@ -235,41 +235,57 @@ POINT_ESTIMATE = "MW00000"
 
 def download_gezondheidsmonitor(cache_dir: Path | None = None, *, year: int | None = None,
                                 progress=None) -> tuple[pd.DataFrame, int]:
-    """The newest (or ``year``'s) edition from the mirror or CBS StatLine; (tidy, year).
+    """The newest edition not after ``year`` from the mirror or CBS StatLine; (tidy, edition).
 
     With ``BETROKKEN_MIRROR_URL`` the shipped CSV comes from the mirror. Otherwise the
-    table of the edition (``EDITIONS``) is fetched whole from CBS OData and filtered on
-    adults 18+ and the point value.
+    edition's table (``sources.years.GEZONDHEIDSMONITOR_TABLES``) is read whole from the CBS
+    bulk feed and filtered on adults 18+ and the point value; when the newest edition's table
+    cannot be had, the one before it is used and the edition returned says which.
     """
-    from betrokken.sources import download as dl
+    from betrokken.config import cache_dir as default_cache_dir
+    from betrokken.sources import mirror, odata, transfer, years
 
-    cache = Path(cache_dir) if cache_dir is not None else dl.default_cache_dir()
-    mirror = dl.mirror_url()
-    if mirror is not None:
-        edition = EDITIONS[2020 if year is None else year]
-        if edition.filename is None:
-            raise SourceError(f"De spiegel heeft geen Gezondheidsmonitor {edition.year}.")
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    base = mirror.mirror_url()
+    if base is not None:
+        edition = EDITIONS[2020]
         dest = cache / "data" / "gezondheidsmonitor" / edition.filename
-        if not dest.is_file():
-            dl.fetch_file(f"{mirror}/gezondheidsmonitor/{edition.filename}", dest,
-                          progress=progress)
+        transfer.fetch_file(f"{base}/gezondheidsmonitor/{edition.filename}", dest,
+                            progress=progress)
         return read_gezondheidsmonitor(cache / "data", year=edition.year), edition.year
-    edition = EDITIONS[max(EDITIONS) if year is None else year]
-    fetch = getattr(dl, "fetch_cbs_table", None)
-    if fetch is None:
-        raise SourceError(
-            "De Gezondheidsmonitor kan niet van CBS StatLine worden gedownload in deze versie.",
-            hint="Bouw met een lokale datamap (BETROKKEN_DATA) of een spiegel "
-            "(BETROKKEN_MIRROR_URL).",
-        )
-    raw = fetch(edition.table_id, cache, progress=progress)
-    raw = raw.rename(columns=lambda c: str(c))
+    newest, _ = years.gezondheidsmonitor_edition(year or max(years.GEZONDHEIDSMONITOR_TABLES))
+    candidates = sorted((y for y in years.GEZONDHEIDSMONITOR_TABLES if y <= newest),
+                        reverse=True)
+    errors = []
+    for edition_year in candidates:
+        table = years.GEZONDHEIDSMONITOR_TABLES[edition_year]
+        try:
+            raw = odata.fetch_cbs_table(table, cache, progress=progress)
+        except SourceError as exc:
+            errors.append(f"{table}: {exc.message}")
+            continue
+        return parse_statline(raw, table=table, year=edition_year), edition_year
+    raise SourceError(
+        "De Gezondheidsmonitor kon niet van CBS StatLine worden gehaald ("
+        + "; ".join(errors) + ").",
+        hint="Bouw met een lokale datamap (BETROKKEN_DATA) of probeer het later opnieuw.",
+    )
+
+
+def parse_statline(raw: pd.DataFrame, *, table: str, year: int) -> pd.DataFrame:
+    """A StatLine TypedDataSet of the monitor -> tidy shares (adults 18+, point values)."""
+    raw = raw.rename(columns=str)
     for dim, code in (("Leeftijd", ADULTS_18PLUS), ("Marges", POINT_ESTIMATE)):
         col = _by_base(list(raw.columns), dim)
         if col is not None:
             raw = raw[raw[col].astype(str).str.strip() == code]
-    if "Codering" not in " ".join(raw.columns):
-        region = _by_base(list(raw.columns), "WijkenEnBuurten") or "regio_code"
+    if _by_base(list(raw.columns), "Codering") is None:
+        region = _by_base(list(raw.columns), "WijkenEnBuurten")
+        if region is None:
+            raise SourceError(f"CBS-tabel {table} heeft geen kolom 'Codering' of "
+                              "'WijkenEnBuurten'.")
         raw = raw.assign(Codering=raw[region].astype(str).str.strip())
-    return parse_gezondheidsmonitor(raw, source_name=f"CBS {edition.table_id}",
-                                    year=edition.year), edition.year
+    if raw.empty:
+        raise SourceError(f"CBS-tabel {table} bevat geen rijen voor volwassenen (18+).")
+    return parse_gezondheidsmonitor(raw.reset_index(drop=True), source_name=f"CBS {table}",
+                                    year=year)
