@@ -48,6 +48,24 @@ def friendly_errors(func):
     return wrapper
 
 
+METHOD_WORDS = {
+    "direct": "eigen waarde", "merged": "samengevoegde gemeenten",
+    "parent_adjusted": "van de gemeente of wijk, gecorrigeerd voor de eigen bevolking",
+    "via_wijk": "via de wijken", "via_gemeente": "via de gemeente", "missing": "geen waarde",
+}
+
+
+def local_report_lines(local: dict | None) -> list[str]:
+    """Dutch lines: how the Gezondheidsmonitor reached each level of the database."""
+    if not local:
+        return []
+    lines = [f"Gezondheidsmonitor {local.get('edition')}: koppeling aan de gebieden"]
+    for level, counts in (local.get("methods") or {}).items():
+        parts = ", ".join(f"{n} {METHOD_WORDS.get(m, m)}" for m, n in counts.items())
+        lines.append(f"  {level}: {parts}")
+    return lines
+
+
 @app.command()
 @friendly_errors
 def build(
@@ -77,6 +95,8 @@ def build(
         console.print("[bold]Wijzigingen in gebieden sinds de vorige database:[/]")
         for line in report.area_changes:
             console.print(line, markup=False)
+    for line in local_report_lines(report.local):
+        console.print(line, markup=False)
     counts = ", ".join(f"{lvl}: {n}" for lvl, n in report.level_counts.items())
     console.print(f"[bold green]Database gebouwd:[/] {report.db_path} ({counts})")
 

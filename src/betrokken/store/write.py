@@ -123,6 +123,10 @@ def write_build_info(con: duckdb.DuckDBPyConnection, *, data_dir: Path | None, r
     model_version = getattr(report, "model_version", None)
     if model_version:
         values["model_version"] = model_version
+    local = getattr(report, "local", None)
+    if local:
+        values["local_indicators"] = json.dumps(
+            {"edition": local.get("edition"), "methods": local.get("methods")})
     for key, value in values.items():
         _put(con, key, value)
 
