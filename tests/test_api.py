@@ -104,10 +104,17 @@ def test_wijk_and_postcode_name_their_gemeente(client, db):
     assert pc["gemeente"]["code"] == UTRECHT
 
 
-def test_national_answer_is_the_survey_mix(client, db, has_mix):
+def test_national_answer_is_the_aggregate_of_the_gemeenten(client, db, has_mix):
+    """NL is the adult-weighted sum of the gemeenten, so every area is compared with
+    numbers from the same pipeline (issue #8); it stays close to the survey's own shares."""
     body = client.get("/api/areas/nl").json()
-    stored = dict(db.execute("SELECT id, share FROM profiles").fetchall())
-    assert {m["profile_id"]: m["share"] for m in body["mix"]} == pytest.approx(stored)
+    stored = dict(db.execute("SELECT measure, value FROM national_estimates").fetchall())
+    got = {m["profile_id"]: m["share"] for m in body["mix"]}
+    assert got == pytest.approx({pid: stored[pid] for pid in got})
+    assert body["indices"]["low_trust_share"] == pytest.approx(stored["low_trust_share"])
+    assert body["indices"]["engagement_index_lo"] < body["indices"]["engagement_index"]
+    survey = dict(db.execute("SELECT id, share FROM profiles").fetchall())
+    assert max(abs(got[p] - survey[p]) for p in got) < 0.02
     total = db.execute(
         "SELECT sum(population) FROM areas WHERE is_current AND level = 'gemeente'"
     ).fetchone()[0]
@@ -162,12 +169,16 @@ def test_children_are_the_gemeente_wijken(client, db, has_mix):
     assert {a["code"] for a in body["areas"]} == expected and body["count"] == len(expected)
     shown = [a for a in body["areas"] if not a["suppressed"]]
     assert shown
-    national = {p["id"]: p["share"] for p in client.get("/api/profiles").json()["profiles"]}
+    national = {m["profile_id"]: m["share"] for m in client.get("/api/areas/nl").json()["mix"]}
+    clear = {(code, pid) for code, pid in db.execute(
+        "SELECT area_code, measure FROM area_contrasts WHERE reference = 'nederland' AND clear "
+        "AND diff > 0").fetchall()}
     for a in shown:
         assert sum(a["shares"].values()) == pytest.approx(1.0, abs=1e-6)
         assert a["dominant_profile"] == max(a["shares"], key=a["shares"].get)
-        ratio = {pid: share / national[pid] for pid, share in a["shares"].items()}
-        assert a["typical_profile"] == max(ratio, key=ratio.get)
+        ratio = {pid: share / national[pid] for pid, share in a["shares"].items()
+                 if (a["code"], pid) in clear}
+        assert a["typical_profile"] == (max(ratio, key=ratio.get) if ratio else None)
         for pid, share in a["shares"].items():
             assert a["shares_lo"][pid] <= share <= a["shares_hi"][pid]
 

@@ -24,7 +24,12 @@ def calls(monkeypatch) -> list:
         seen.append(out)
         return out or Path("src/betrokken/model/artifact")
 
+    def fake_area_models(data_dir, out_dir=None, *, n_boot, model_dir=None, console=None):
+        seen.append(("area_models", out_dir, model_dir))
+        return out_dir
+
     monkeypatch.setattr("betrokken.model.fit.fit_and_save", fake_fit_and_save)
+    monkeypatch.setattr("betrokken.fit_areas.fit_area_models_from_data", fake_area_models)
     return seen
 
 
@@ -32,15 +37,17 @@ def test_fit_without_options_writes_a_new_directory(calls, data_dir, tmp_path, m
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["fit", "--data-dir", str(data_dir), "--quick"])
     assert result.exit_code == 0, result.output
-    (out,) = calls
+    out, area_models = calls
     assert out is not None and out.parent == tmp_path
     assert out.name.startswith("betrokken-model-") and not out.exists()
+    assert area_models == ("area_models", out, out)  # refitted beside the new profile model
 
 
 def test_fit_replaces_the_artifact_only_when_asked(calls, data_dir):
     result = runner.invoke(app, ["fit", "--data-dir", str(data_dir), "--vervang-artefact"])
     assert result.exit_code == 0, result.output
-    assert calls == [None]  # fit_and_save's "the committed artifact and docs"
+    assert calls[0] is None  # fit_and_save's "the committed artifact and docs"
+    assert calls[1][0] == "area_models" and calls[1][2] == Path("src/betrokken/model/artifact")
 
 
 def test_fit_refuses_a_full_directory_and_contradicting_options(calls, data_dir, tmp_path):

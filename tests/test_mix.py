@@ -65,6 +65,12 @@ class HandModel:
         return self._softmax(np.einsum("nf,bfk->bnk", self._design(X), self.boot_coef))
 
 
+def adults18(frame: pd.DataFrame) -> pd.Series:
+    """Adults 18+, written out: 7 of the 10 years of CBS's 15-24 band count."""
+    return frame["population"] * (0.7 * frame["share_age_15_24"] + frame["share_age_25_44"]
+                                  + frame["share_age_45_64"] + frame["share_age_65plus"])
+
+
 def _area(level, code, pop, *, gemeente, wijk=None, urbanity=None, young=0.15, edu=(0.3, 0.4, 0.3),
           age=(0.12, 0.30, 0.33, 0.25), secret=""):
     adults = 1 - young
@@ -142,7 +148,7 @@ def test_gemeente_is_adult_weighted_aggregate_of_its_wijken(hand_tables):
     mix = compute_profile_mix(tables, HandModel())
     shares = _wide(mix)
     areas = tables.areas.set_index("area_code")
-    adults = areas["population"] * (1 - areas["share_age_0_14"])
+    adults = adults18(areas)
     wijken = ["WK000100", "WK000101"]
     expected = shares.loc[wijken].mul(adults[wijken], axis=0).sum() / adults[wijken].sum()
     np.testing.assert_allclose(shares.loc["GM0001"], expected, atol=1e-12)
@@ -159,7 +165,7 @@ def test_a_suppressed_child_cannot_be_recovered_from_its_parent(hand_tables):
     mix = compute_profile_mix(hand_tables, HandModel())
     shares = _wide(mix)
     areas = hand_tables.areas.set_index("area_code")
-    adults = areas["population"] * (1 - areas["share_age_0_14"])
+    adults = adults18(areas)
     published = ["WK000100", "WK000101"]
     expected = shares.loc[published].mul(adults[published], axis=0).sum() / adults[published].sum()
     np.testing.assert_allclose(shares.loc["GM0001"], expected, atol=1e-12)
@@ -186,7 +192,7 @@ def test_buurten_aggregate_to_wijk_and_on_to_gemeente(hand_tables):
     mix = compute_profile_mix(tables, HandModel())
     shares = _wide(mix)
     frame = tables.areas.set_index("area_code")
-    adults = frame["population"] * (1 - frame["share_age_0_14"])
+    adults = adults18(frame)
 
     def weighted(codes):
         return shares.loc[codes].mul(adults[codes], axis=0).sum() / adults[codes].sum()
@@ -199,12 +205,18 @@ def test_buurten_aggregate_to_wijk_and_on_to_gemeente(hand_tables):
     assert set(mix.diagnostics["coherence"]) >= {"buurt->wijk", "wijk->gemeente"}
 
 
-def test_engagement_index_is_mix_weighted_profile_engagement(hand_mix):
+def test_membership_route_indices_are_mix_weighted_profile_rates(hand_mix):
+    """Without area models (route 1) political engagement and low trust are the profile
+    cards' rates weighted by the mix; without local data there is no engagement index."""
     model = HandModel()
-    p = np.array([c["p_high_engagement"] for c in model.profiles])
     shares = _wide(hand_mix).dropna()[model.profile_ids]
     ai = hand_mix.area_indices.set_index("area_code")
-    np.testing.assert_allclose(ai.loc[shares.index, "engagement_index"], shares.to_numpy() @ p)
+    for column, key in (("political_engagement", "p_high_engagement"),
+                        ("low_trust_share", "p_low_trust")):
+        p = np.array([c[key] for c in model.profiles])
+        np.testing.assert_allclose(ai.loc[shares.index, column], shares.to_numpy() @ p)
+    assert ai.loc[shares.index, "engagement_index"].isna().all()
+    assert hand_mix.diagnostics["route"] == "membership"
 
 
 def test_interval_around_point_always_contains_point():
@@ -303,9 +315,17 @@ def real(data_dir):
     from betrokken.areas.harmonise import build_area_tables
     from betrokken.model.artifact import load_model
 
+    from betrokken.areas.local import map_local_indicators
+    from betrokken.model.area_models import load_area_models
+    from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
+
     tables = build_area_tables(data_dir)
     model = load_model()
-    return tables, model, compute_profile_mix(tables, model)
+    local = map_local_indicators(read_gezondheidsmonitor(data_dir), tables.areas,
+                                 tables.crosswalk, edition_year=2020)
+    mix = compute_profile_mix(tables, model, area_models=load_area_models(), local=local.frame)
+    assert mix.diagnostics["route"] == "via_indices"
+    return tables, model, mix
 
 
 def test_real_mix_covers_every_level_sums_to_one_and_contains_points(real):
@@ -345,7 +365,7 @@ def test_real_gemeenten_are_coherent_with_their_wijken(real):
     shares = mix.profile_mix[mix.profile_mix.level == "wijk"].pivot(
         index="area_code", columns="profile_id", values="share")[model.profile_ids]
     wijk = areas.set_index("area_code")
-    adults = wijk["population"] * (1 - wijk["share_age_0_14"].fillna(0))
+    adults = adults18(wijk)
     complete = shares.notna().all(axis=1).groupby(wijk["gemeente_code"]).all()
     complete = complete[complete].index
     assert len(complete) > 250

@@ -91,7 +91,8 @@ def compose(composer: PostcodeComposer | None, cat: queries.Catalogue, codes: li
         )
         return out
     indices = {}
-    for key in ("engagement_index", "low_trust_share"):
+    for key in ("engagement_index", "low_trust_share", "political_engagement",
+                "local_engagement"):
         block = raw.get(key) or {}
         indices[key] = block.get("value")
         indices[f"{key}_lo"] = block.get("lo")
