@@ -4,10 +4,10 @@ Simulation with the model's own data-generating process: the committed area mode
 (full-sample fit) are the truth; surveys are drawn for the real respondents' cells and
 weights; each simulated survey is analysed exactly as the build does (refit, bootstrap
 refits on resampled respondents, poststratify over an area's cells, centred percentile
-interval). Three areas with different cell mixes. Tolerance: with 40 simulations x 3
-areas x 2 indices the observed coverage has a standard error of about 0.03 (less if the
-intervals were independent), so 0.80-0.97 is accepted; what the test catches are intervals
-that ignore the sampling noise (coverage far below) or are computed from the wrong draws.
+interval). Three areas with different cell mixes. Tolerance: with 30 simulations x 3
+areas x 2 indices the observed coverage has a standard error of about 0.03-0.05 (the
+three areas of one simulation are correlated), so 0.78-0.98 is accepted; it catches
+intervals that ignore the sampling noise (coverage far below) or come from the wrong draws.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from betrokken.fit_areas import respondent_frame
 from betrokken.model.area_models import _design, _fit_binary, _onehot, load_area_models
 from betrokken.model.artifact import load_model
 
-N_SIM = 40
-N_BOOT = 30
+N_SIM = 30
+N_BOOT = 25
 
 
 def _areas(cells) -> np.ndarray:
@@ -85,4 +85,5 @@ def test_index_intervals_cover_the_truth(data_dir):
             hits[name].extend(((lo <= truth[name]) & (truth[name] <= hi)).tolist())
     coverage = {name: float(np.mean(v)) for name, v in hits.items()}
     for name, value in coverage.items():
-        assert 0.80 <= value <= 0.97, (name, coverage)
+        assert 0.78 <= value <= 0.98, (name, coverage)
+    print(f"coverage of the 90 % intervals: {coverage}")

@@ -156,6 +156,9 @@ def _load_estimates_extras(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> No
             for m, v, lo, hi in con.execute(
                 "SELECT measure, value, lo, hi FROM national_estimates").fetchall()
         }
+    for p in cat.profiles:  # the NL figure areas are compared with (gemeente aggregate)
+        if p["id"] in cat.national:
+            p["share_nl_areas"] = cat.national[p["id"]][0]
     if table_exists(con, "area_contrasts"):
         for code, ref, measure, diff, lo, hi, clear in con.execute(
             "SELECT area_code, reference, measure, diff, diff_lo, diff_hi, clear "
