@@ -10,7 +10,8 @@ After the runs it times the straightforward alternative for the profile-mix stag
 pandas loop over areas (``benchmarks/mix.py: pandas_loop_mix``), on a random sample of
 areas in the same invocation, and extrapolates it linearly to all areas: the speed-up is
 that extrapolated loop time over the measured mix stage. Targets (issue #4): full
-national build <= 30 s wall time and <= 2 GB peak memory.
+national build <= 30 s wall time and <= 2 GB peak memory. Issue #8: the same-run ratio
+against the previous model (profile mix from the membership model alone) is reported.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 from betrokken.build import build_database
+if sys.argv[4] == "membership":  # the previous model: mix from the membership model only
+    import betrokken.model.area_models as area_models
+    area_models.load_area_models = lambda *args, **kwargs: None
 report = build_database(Path(sys.argv[1]), Path(sys.argv[2]), quiet=True,
                         n_boot=int(sys.argv[3]) if sys.argv[3] != "none" else None)
 wall = time.perf_counter() - t0
@@ -40,10 +44,10 @@ print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak_mb, "stages": report
 """
 
 
-def run_once(data_dir: Path, n_boot: str) -> dict:
+def run_once(data_dir: Path, n_boot: str, route: str = "via_indices") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
-        out = subprocess.run([sys.executable, "-c", CHILD, str(db), str(data_dir), n_boot],
+        out = subprocess.run([sys.executable, "-c", CHILD, str(db), str(data_dir), n_boot, route],
                              capture_output=True, text=True, check=True)
         result = json.loads(out.stdout.strip().splitlines()[-1])
         result["db_mb"] = db.stat().st_size / 1e6
@@ -80,13 +84,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--loop-sample", type=int, default=40,
                         help="areas timed in the pandas-loop comparison (0: skip)")
+    parser.add_argument("--no-compare-previous", dest="compare_previous", action="store_false",
+                        help="skip the same-run builds with the previous model (issue #4 route)")
     parser.add_argument("--n-boot", default="none",
                         help="bootstrap replicates for the profile mix (default: the model's)")
     args = parser.parse_args()
     raw = os.environ.get("BETROKKEN_DATA")
     if not raw:
         sys.exit("Set BETROKKEN_DATA to the data directory.")
-    runs = [run_once(Path(raw), args.n_boot) for _ in range(args.runs)]
+    runs, previous = [], []
+    for _ in range(args.runs):  # interleaved, so both see the same machine load
+        runs.append(run_once(Path(raw), args.n_boot))
+        if args.compare_previous:
+            previous.append(run_once(Path(raw), args.n_boot, "membership"))
     stages = sorted({k for r in runs for k in r["stages"]})
     rows = [("full build (wall, incl. imports)", [r["wall"] for r in runs], "s"),
             ("full build (CPU time, load-proof)", [r["cpu"] for r in runs], "s")]
@@ -100,6 +110,10 @@ def main() -> None:
     for name, values, unit in rows:
         print(f"{name:36s} {statistics.median(values):8.2f}{unit[0]} "
               f"{min(values):8.2f}{unit[0]} {max(values):8.2f}{unit[0]}   ({unit})")
+    if previous:
+        new, old = (statistics.median(r["wall"] for r in rs) for rs in (runs, previous))
+        print(f"previous model (membership route, no area models), same run: median {old:.2f} s "
+              f"wall; ratio new/previous {new / old:.2f}")
     if args.loop_sample > 0:
         loop = pandas_loop_comparison(Path(raw), args.loop_sample)
         mix_stage = statistics.median(r["stages"].get("profile_mix", 0.0) for r in runs)

@@ -313,10 +313,9 @@ def test_compose_unknown_and_malformed_postcodes(hand_db):
 @pytest.fixture(scope="module")
 def real(data_dir):
     from betrokken.areas.harmonise import build_area_tables
-    from betrokken.model.artifact import load_model
-
     from betrokken.areas.local import map_local_indicators
     from betrokken.model.area_models import load_area_models
+    from betrokken.model.artifact import load_model
     from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
 
     tables = build_area_tables(data_dir)
