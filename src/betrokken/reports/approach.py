@@ -8,7 +8,8 @@ Rules (each a stated threshold, not a fitted model):
 - a profile is *over-/under-represented* only when the 90 % interval of its difference with
   NL excludes zero (``area_contrasts.clear``; for a custom postcode set: when the area's
   interval and the national interval do not overlap, which is stricter);
-- the ladder step follows the profile's trust and engagement levels on its card;
+- the ladder step follows the profile's trust and engagement levels on its card (laag 0,
+  gemiddeld 1, hoog 2; their sum is the start rung, at most coproduceren);
 - *likely missed by an evening meeting*: turnout 2017 below the national weighted rate or low
   engagement; *by an online survey*: fewer days of online and social-media news than NL;
 - *low-trust caution*: profiles where more than half of the members have low trust.
@@ -17,12 +18,14 @@ Rules (each a stated threshold, not a fitted model):
 from __future__ import annotations
 
 LADDER = ("informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen")
-LADDER_BY_LEVELS = {
-    ("laag", "laag"): ("informeren", "raadplegen"),
-    ("laag", "hoog"): ("adviseren", "coproduceren"),
-    ("hoog", "laag"): ("raadplegen", "adviseren"),
-    ("hoog", "hoog"): ("coproduceren", "meebeslissen"),
-}
+LEVEL_RANK = {"laag": 0, "gemiddeld": 1, "hoog": 2}
+
+
+def ladder_steps(trust: str, engagement: str) -> tuple[str, str]:
+    """Start step = ladder position (trust rank + engagement rank), capped at coproduceren;
+    the next step is one rung up."""
+    start = min(LEVEL_RANK[trust] + LEVEL_RANK[engagement], 3)
+    return LADDER[start], LADDER[start + 1]
 MIN_SHARE = 0.05
 ONLINE = ("news_online", "news_social")
 
@@ -37,10 +40,8 @@ def _pp(x: float) -> str:
 
 
 def _level(value: str | None, fallback: float, threshold: float) -> str:
-    if value in ("laag", "hoog"):
+    if value in LEVEL_RANK:
         return value
-    if value:
-        return "hoog" if value.startswith("hoog") else "laag"
     return "hoog" if fallback >= threshold else "laag"
 
 
@@ -108,7 +109,7 @@ def approach(area: dict, cat, *, theme: str | None = None) -> dict:
         t = _level(card.get("trust_level"), ev["trust"], ev["national_trust_mean"])
         e = _level(card.get("engagement_level"), ev["engagement"],
                    ev["national_engagement_mean"])
-        steps = LADDER_BY_LEVELS[(t, e)]
+        steps = ladder_steps(t, e)
         ladder.append({"text": f"{card['name']} ({_pct(share)} van de volwassenen hier; "
                                f"vertrouwen {t}, betrokkenheid {e}): begin bij "
                                f"{steps[0]}, met {steps[1]} als volgende stap.",
