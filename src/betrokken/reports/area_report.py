@@ -286,3 +286,71 @@ def national_area(cat) -> dict:
     detail = queries.national_detail(cat)
     return {**detail, "code": "NL", "name": "Nederland", "level": "land",
             "suppressed": False, "contrasts": {}, "local": queries.local_rows(cat, "NL01")}
+
+
+def composed_area(composition: dict, cat) -> dict:
+    """A composed postcode set (``PostcodeComposer.compose``) in the shape of an area.
+
+    The gemeente is the one holding most of the used postcodes' residents (its official
+    theme figures are shown, labelled); with nothing publishable the area is suppressed.
+    """
+    used = composition.get("used") or []
+    name = "Eigen gebied (" + ", ".join(composition.get("postcodes", [])[:6]) + \
+        (" …" if len(composition.get("postcodes", [])) > 6 else "") + ")"
+    area = {"code": "eigen gebied", "name": name, "level": "pc4-selectie",
+            "level_label": "Eigen gebied", "population": None,
+            "suppressed": not used or not composition.get("mix"),
+            "suppression_reason": "geen van de postcodes heeft genoeg inwoners om cijfers te "
+                                  "tonen" if not used else None,
+            "mix": composition.get("mix") or [], "contrasts": {}, "local": None,
+            "indices": {"low_trust_share": composition.get("low_trust_share")},
+            "gemeente": None}
+    if used:
+        weights: dict[str, float] = {}
+        for code in used:
+            row = cat.areas.get(code) or {}
+            gem = row.get("gemeente_code")
+            if gem:
+                weights[gem] = weights.get(gem, 0) + (row.get("population") or 0)
+        if weights:
+            gem = max(weights, key=weights.get)
+            area["gemeente"] = {"code": gem, "name": (cat.areas.get(gem) or {}).get("area_name",
+                                                                                     gem)}
+        area["population"] = int(composition.get("population") or 0)
+    return area
+
+
+def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
+                 postcodes: list[str] | None = None, national: bool = False,
+                 compare_to: Path | None = None) -> Path:
+    """The CLI's job: open the database, build the chosen report, write ``out``."""
+    import duckdb
+
+    from betrokken.web import queries
+
+    if sum(x is not None and x is not False for x in (area_code, postcodes, national)) != 1:
+        raise BetrokkenError("Kies precies één van --area, --postcodes of --national.")
+    if compare_to is not None and not national:
+        raise BetrokkenError("--compare-to hoort bij --national.")
+    if not Path(db_path).is_file():
+        raise BetrokkenError(f"Database '{db_path}' bestaat niet.",
+                             hint="Bouw eerst met 'betrokken build'.")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        cat = queries.load_catalogue(con)
+        if national:
+            pdf = area_report(con, cat, national_area(cat), national=True,
+                              compare=compare_builds(con, compare_to) if compare_to else None)
+        elif postcodes is not None:
+            from betrokken.areas.compose import compose_postcodes
+
+            pdf = area_report(con, cat, composed_area(compose_postcodes(con, postcodes), cat))
+        else:
+            pdf = area_report(con, cat, queries.area_detail(cat, queries.canonical_code(
+                area_code)))
+    finally:
+        con.close()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    return out
