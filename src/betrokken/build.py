@@ -60,6 +60,7 @@ def build_database(
     from betrokken.areas.quality import run_quality_checks
     from betrokken.store.database import atomic_build
     from betrokken.store.write import write_area_tables, write_build_info
+    from betrokken.themes.store import write_theme_tables
 
     console = console or Console(stderr=True)
     report = BuildReport(db_path=db_path)
@@ -99,6 +100,7 @@ def build_database(
                 hidden = mix.area_indices.loc[mix.area_indices["suppressed"].astype(bool),
                                               ["level", "area_code"]]
                 write_local_indicators(con, local, hidden)
+            write_theme_tables(con, data_dir, tables)  # display only, never a model input
             write_build_info(con, data_dir=data_dir, report=report)
         report.timings["store"] = time.perf_counter() - t0
     return report

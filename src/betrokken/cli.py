@@ -262,6 +262,28 @@ def validate(
 
 @app.command()
 @friendly_errors
+def report(
+    db: Path | None = DbOption,
+    area: str | None = typer.Option(None, "--area", help="Gebiedscode, bijv. GM0344."),
+    postcodes: str | None = typer.Option(
+        None, "--postcodes", help="Eigen gebied: postcodes (PC4) gescheiden door komma's."),
+    national: bool = typer.Option(False, "--national", help="Staat van Betrokkenheid (NL)."),
+    compare_to: Path | None = typer.Option(
+        None, "--compare-to", help="Oudere database om mee te vergelijken (bij --national)."),
+    out: Path = typer.Option(..., "--out", help="Pad van het PDF-bestand."),
+) -> None:
+    """Maak een gebiedsrapport (PDF) of de landelijke Staat van Betrokkenheid."""
+    from betrokken.areas.postcodes import parse_postcode_text
+    from betrokken.reports.area_report import write_report
+
+    codes = parse_postcode_text(postcodes) if postcodes is not None else None
+    path = write_report(db_path_from(db), out, area_code=area, postcodes=codes,
+                        national=national, compare_to=compare_to)
+    console.print(f"[bold green]Rapport geschreven:[/] {path}")
+
+
+@app.command()
+@friendly_errors
 def export(
     level: str = typer.Option(..., "--level", help="gemeente, wijk, buurt of pc4."),
     gemeente: str | None = typer.Option(None, "--gemeente", help="Gemeentecode, bv. GM0344."),

@@ -113,7 +113,7 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.web import api, downloads, pages
+    from betrokken.web import api, downloads, pages, themes
 
     dashboard = Dashboard(Path(db_path))
     app = FastAPI(
@@ -136,6 +136,7 @@ def create_app(db_path: str | Path) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
+    app.include_router(themes.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
     _install_error_handlers(app)

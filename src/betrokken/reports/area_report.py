@@ -1,0 +1,356 @@
+"""Gebiedsrapport (PDF) for an area or a postcode set, and the national Staat van
+Betrokkenheid, typeset with Typst.
+
+Why Typst (the ``typst`` PyPI wheel): it brings its own compiler and fonts (no system
+dependencies, unlike WeasyPrint's Pango or a LaTeX install), compiles a few pages in well
+under a second, and writes tagged PDF/UA-1 (structure tree, document language ``nl``,
+alternative text on every figure; the compiler refuses a figure without ``alt``). Charts
+are SVG from matplotlib in grey tones with markers and hatching, readable in black and
+white. All text enters the template as JSON data, so nothing needs escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from betrokken.errors import BetrokkenError  # noqa: E402
+from betrokken.reports.approach import approach  # noqa: E402
+from betrokken.reports.themes import theme_dossiers  # noqa: E402
+
+TEMPLATE = "area_report.typ"
+GREYS = ("#000000", "#555555", "#999999")
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{x * 100:.0f} %"
+
+
+def _fmt(x, unit: str | None = None) -> str:
+    if x is None:
+        return "–"
+    if unit == "%" and x <= 1:
+        return _pct(x)
+    text = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def _mix_chart(mix: list[dict], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(mix) + 0.8))
+    names = [m["name"] for m in mix][::-1]
+    shares = [m["share"] * 100 for m in mix][::-1]
+    lo = [(m["share"] - m["share_lo"]) * 100 for m in mix][::-1]
+    hi = [(m["share_hi"] - m["share"]) * 100 for m in mix][::-1]
+    ax.barh(names, shares, color="#bbbbbb", edgecolor="black", hatch="//")
+    ax.errorbar(shares, names, xerr=[lo, hi], fmt="none", ecolor="black", capsize=3)
+    nl = [m.get("nl") for m in mix][::-1]
+    ax.scatter([v * 100 if v is not None else float("nan") for v in nl], names, marker="D",
+               color="white", edgecolor="black", zorder=3, label="Nederland")
+    ax.set_xlabel("% van de volwassenen")
+    ax.legend(loc="lower right", frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, format="svg")
+    plt.close(fig)
+
+
+def _trend_chart(trend: dict, label: str, unit: str, gem_name: str, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(5.5, 2.4))
+    styles = (("gemeente", gem_name, "-", "o"), ("nederland", "Nederland", "--", "s"))
+    for key, name, line, marker in styles:
+        rows = trend.get(key) or []
+        if rows:
+            ax.plot([r["year"] for r in rows], [r["value"] for r in rows], line, marker=marker,
+                    color="black", markerfacecolor="white" if key == "nederland" else "black",
+                    label=name)
+            for r in rows:
+                if not r["comparable"]:
+                    ax.annotate("*", (r["year"], r["value"]), textcoords="offset points",
+                                xytext=(0, 5), ha="center")
+    ax.set_ylabel(unit)
+    ax.legend(frameon=False, fontsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, format="svg")
+    plt.close(fig)
+
+
+def _map(con, code: str, path: Path) -> bool:
+    import shapely
+
+    try:
+        con.execute("LOAD spatial")
+        row = con.execute("SELECT ST_AsWKB(geom_rd) FROM area_geometries WHERE area_code = ? "
+                          "ORDER BY year DESC LIMIT 1", [code]).fetchone()
+    except Exception:  # noqa: BLE001 - a database without geometries has no map
+        return False
+    if not row:
+        return False
+    geom = shapely.from_wkb(bytes(row[0]))
+    fig, ax = plt.subplots(figsize=(3, 3))
+    polys = getattr(geom, "geoms", [geom])
+    for poly in polys:
+        if hasattr(poly, "exterior"):
+            x, y = poly.exterior.xy
+            ax.fill(x, y, facecolor="#dddddd", edgecolor="black", hatch="..", linewidth=0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.savefig(path, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    return True
+
+
+def _sources(con) -> list[str]:
+    rows = con.execute("SELECT description, year, licence FROM sources ORDER BY name").fetchall()
+    out = [f"{d} ({y}), {lic}" for d, y, lic in rows]
+    out += ["Politie/CBS geregistreerde misdrijven 2012–2024 (47018NED), CC BY 4.0",
+            "CBS energieverbruik per woning 2012–2022 (Kerncijfers wijken en buurten), "
+            "CC BY 4.0",
+            "CBS vertrouwen en politieke participatie 2012–2017 (82378NED), CC BY 4.0",
+            "Kiesraad, verkiezingsuitslagen TK2021, GR2022, PS2019 (alleen getoond, nooit in "
+            "een model)",
+            "VU Kiezerspanel 2021 (profielen en houdingen per profiel)"]
+    return out
+
+
+METHOD = [
+    "De acht betrokkenheidsprofielen komen uit een latente-klassenmodel op 32 vragen over "
+    "vertrouwen en betrokkenheid in het VU Kiezerspanel 2021 (1.926 respondenten, gewogen "
+    "naar CBS-verdelingen). De profielmix van een gebied volgt alleen uit de samenstelling "
+    "naar leeftijd, geslacht, opleiding en migratieachtergrond; lokale verschillen in "
+    "betrokkenheid komen uit de Gezondheidsmonitor.",
+    "Elk cijfer heeft een 90 %-interval. Een verschil heet duidelijk als het interval van het "
+    "verschil geen nul bevat. Onder de gemeente zijn opleiding en inkomen van de gemeente "
+    "overgenomen.",
+    "Houdingen per profiel zijn gewogen gemiddelden over de respondenten (surveygewicht × "
+    "kans op het profiel) met een bootstrapinterval. Wat de enquête niet vraagt, zoals "
+    "drempels en prikkels voor energiemaatregelen, staat als 'niet bekend' vermeld.",
+    "Verkiezingsuitslagen en officiële themacijfers worden alleen getoond; ze worden nooit "
+    "gebruikt om een model te schatten.",
+]
+
+
+def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = None,
+                national: bool = False) -> dict:
+    """Everything the template shows, with chart files written into ``workdir``."""
+    info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+    title = ("Staat van Betrokkenheid" if national else f"Gebiedsrapport {area['name']}")
+    data = {
+        "title": title,
+        "subtitle": ("Landelijk overzicht van betrokkenheid en vertrouwen" if national else
+                     f"{area.get('level_label') or area.get('level') or 'eigen gebied'} "
+                     f"{area['code']} · betrokkenheidsprofielen, thema's en aanpak"),
+        "model_version": info.get("model_version", "?"),
+        "data_version": info.get("built_at", info.get("build_date", "?"))[:19],
+        "suppressed": bool(area.get("suppressed")),
+        "suppression_message": "Voor dit gebied worden geen cijfers getoond: "
+                               + (area.get("suppression_reason") or "te weinig inwoners")
+                               + ". Zo voorkomen we schijnnauwkeurigheid en herleidbaarheid.",
+        "intro": [], "map": None, "map_alt": "", "mix": [], "mix_chart": None, "mix_alt": "",
+        "contrast_sentences": [], "local": [], "themes": [], "approach": [], "changes": [],
+        "method": METHOD, "sources": _sources(con),
+    }
+    if area.get("population"):
+        data["intro"].append(f"Inwoners: {area['population']:,}".replace(",", "."))
+    if data["suppressed"]:
+        return data
+    nl = cat.national
+    mix = [{**m, "nl": (nl.get(m["profile_id"]) or (None,))[0]} for m in area.get("mix") or []]
+    data["mix"] = mix
+    if mix:
+        _mix_chart(mix, workdir / "mix.svg")
+        data["mix_chart"] = "mix.svg"
+        data["mix_alt"] = "Staafdiagram van de profielmix: " + "; ".join(
+            f"{m['name']} {_pct(m['share'])}" for m in mix) + "."
+    if not national and area.get("code") in cat.areas and _map(con, area["code"],
+                                                               workdir / "map.svg"):
+        data["map"], data["map_alt"] = "map.svg", f"Kaart met de grenzen van {area['name']}."
+    for ref in (area.get("contrasts") or {}).values():
+        data["contrast_sentences"].append(ref["sentence"])
+    for row in (area.get("local") or {}).get("rows", []):
+        data["local"].append({k: (_pct(row[k]) if isinstance(row.get(k), float) and k != "label"
+                                  else (row.get(k) if k == "label" else "–"))
+                              for k in ("label", "value", "gemeente", "nederland")})
+    dossiers = theme_dossiers(con, cat, area)
+    gem_name = (area.get("gemeente") or {}).get("name") or area["name"]
+    for t in dossiers["themes"]:
+        rows, charts = [], []
+        for ind in t["indicators"] + t["national_series"]:
+            unit = ind["unit"]
+            as_frac = ind["indicator"] in ("volunteering", "informal_care", "lonely",
+                                           "noise_neighbours", "financial_strain",
+                                           "share_owner_occupied")
+            f = (lambda v: _pct(v)) if as_frac else (lambda v, u=unit: _fmt(v, u))
+            woz = ind["indicator"] == "woz_avg"
+            rows.append({"label": f"{ind['label']} ({unit})" if not as_frac and not woz
+                         else ind["label"], "year": str(ind["year"] or "–"),
+                         "value": f(ind["value"]), "gemeente": f(ind["gemeente"]),
+                         "nederland": f(ind["nederland"])})
+            if ind.get("trend") and len(charts) < 2 and ind["indicator"] in (
+                    "crime_rate", "gas_m3", "nl_TweedeKamer", "nl_MeegedaanAanBijeenkomstOverheid"):
+                name = f"trend_{ind['indicator']}.svg"
+                _trend_chart(ind["trend"], ind["label"], unit, gem_name, workdir / name)
+                years = [r["year"] for r in (ind["trend"]["gemeente"] or
+                                             ind["trend"]["nederland"])]
+                charts.append({"path": name, "caption": f"{ind['label']}, {years[0]}–"
+                               f"{years[-1]}; doorgetrokken = {gem_name}, gestreept = "
+                               "Nederland; * = gebied later gegroeid, niet vergelijkbaar.",
+                               "alt": f"Lijngrafiek van {ind['label']} van {years[0]} tot "
+                                      f"{years[-1]}."})
+        data["themes"].append({"title": t["title"], "parent_note": t["parent_note"],
+                               "rows": rows, "charts": charts,
+                               "profile_sentences": [p["sentence"] for p in t["profiles"]
+                                                     if p.get("sentence")][:3],
+                               "unknown": t["unknown"]})
+    if not national:
+        plan = approach(area, cat)
+        data["approach"] = [{"title": s["title"], "items": [i["text"] for i in s["items"]]}
+                            for s in plan["sections"]]
+    if compare:
+        data["changes"] = compare.get("lines", [])
+    return data
+
+
+def render_pdf(data: dict, workdir: Path) -> bytes:
+    """Compile the template with ``data`` (charts already in ``workdir``) to tagged PDF."""
+    import typst
+
+    template = resources.files("betrokken.reports").joinpath("templates", TEMPLATE).read_text()
+    (workdir / "report.typ").write_text(template)
+    (workdir / "data.json").write_text(json.dumps(data, ensure_ascii=False, default=str))
+    try:
+        return typst.compile(str(workdir / "report.typ"), root=str(workdir),
+                             pdf_standards=["ua-1"])
+    except Exception as exc:  # typst raises its own error type with the source position
+        raise BetrokkenError(f"Het rapport kon niet worden opgemaakt: {exc}") from None
+
+
+def area_report(con, cat, area: dict, *, national: bool = False,
+                compare: dict | None = None) -> bytes:
+    """PDF bytes of the report of ``area`` (``queries.area_detail`` or a composed area)."""
+    with tempfile.TemporaryDirectory(prefix="betrokken-report-") as tmp:
+        work = Path(tmp)
+        return render_pdf(report_data(con, cat, area, workdir=work, compare=compare,
+                                      national=national), work)
+
+
+def compare_builds(con, old_path: Path) -> dict:
+    """What changed in the national picture since an older database."""
+    import duckdb
+
+    old_path = Path(old_path)
+    if not old_path.is_file():
+        raise BetrokkenError(f"Vergelijkingsdatabase '{old_path}' bestaat niet.")
+    try:
+        old = duckdb.connect(str(old_path), read_only=True)
+    except duckdb.Error as exc:
+        raise BetrokkenError(f"'{old_path}' is geen leesbare betrokken-database: {exc}") from None
+    lines = []
+    try:
+        new_nat = dict((m, v) for m, v in con.execute(
+            "SELECT measure, value FROM national_estimates").fetchall())
+        try:
+            old_nat = dict(old.execute("SELECT measure, value FROM national_estimates").fetchall())
+        except duckdb.Error:
+            old_nat = {}
+        names = dict(con.execute("SELECT id, name FROM profiles").fetchall())
+        for measure, value in new_nat.items():
+            before = old_nat.get(measure)
+            label = names.get(measure, measure.replace("_", " "))
+            if before is None:
+                lines.append(f"{label}: nu {_pct(value)}; niet in de vorige database.")
+            else:
+                lines.append(f"{label}: {_pct(before)} → {_pct(value)} "
+                             f"({(value - before) * 100:+.1f} procentpunt)".replace(".", ","))
+        n_new = con.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
+        n_old = old.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
+        lines.append(f"Aantal gebieden: {n_old} → {n_new}.")
+    finally:
+        old.close()
+    return {"lines": lines}
+
+
+def national_area(cat) -> dict:
+    """The country as an 'area' for the report machinery (NL mix from the build)."""
+    from betrokken.web import queries
+
+    detail = queries.national_detail(cat)
+    return {**detail, "code": "NL", "name": "Nederland", "level": "land",
+            "suppressed": False, "contrasts": {}, "local": queries.local_rows(cat, "NL01")}
+
+
+def composed_area(composition: dict, cat) -> dict:
+    """A composed postcode set (``PostcodeComposer.compose``) in the shape of an area.
+
+    The gemeente is the one holding most of the used postcodes' residents (its official
+    theme figures are shown, labelled); with nothing publishable the area is suppressed.
+    """
+    used = composition.get("used") or []
+    name = "Eigen gebied (" + ", ".join(composition.get("postcodes", [])[:6]) + \
+        (" …" if len(composition.get("postcodes", [])) > 6 else "") + ")"
+    area = {"code": "eigen gebied", "name": name, "level": "pc4-selectie",
+            "level_label": "Eigen gebied", "population": None,
+            "suppressed": not used or not composition.get("mix"),
+            "suppression_reason": "geen van de postcodes heeft genoeg inwoners om cijfers te "
+                                  "tonen" if not used else None,
+            "mix": composition.get("mix") or [], "contrasts": {}, "local": None,
+            "indices": {"low_trust_share": composition.get("low_trust_share")},
+            "gemeente": None}
+    if used:
+        weights: dict[str, float] = {}
+        for code in used:
+            row = cat.areas.get(code) or {}
+            gem = row.get("gemeente_code")
+            if gem:
+                weights[gem] = weights.get(gem, 0) + (row.get("population") or 0)
+        if weights:
+            gem = max(weights, key=weights.get)
+            area["gemeente"] = {"code": gem, "name": (cat.areas.get(gem) or {}).get("area_name",
+                                                                                     gem)}
+        area["population"] = int(composition.get("population") or 0)
+    return area
+
+
+def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
+                 postcodes: list[str] | None = None, national: bool = False,
+                 compare_to: Path | None = None) -> Path:
+    """The CLI's job: open the database, build the chosen report, write ``out``."""
+    import duckdb
+
+    from betrokken.web import queries
+
+    if sum(x is not None and x is not False for x in (area_code, postcodes, national)) != 1:
+        raise BetrokkenError("Kies precies één van --area, --postcodes of --national.")
+    if compare_to is not None and not national:
+        raise BetrokkenError("--compare-to hoort bij --national.")
+    if not Path(db_path).is_file():
+        raise BetrokkenError(f"Database '{db_path}' bestaat niet.",
+                             hint="Bouw eerst met 'betrokken build'.")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        cat = queries.load_catalogue(con)
+        if national:
+            pdf = area_report(con, cat, national_area(cat), national=True,
+                              compare=compare_builds(con, compare_to) if compare_to else None)
+        elif postcodes is not None:
+            from betrokken.areas.compose import compose_postcodes
+
+            pdf = area_report(con, cat, composed_area(compose_postcodes(con, postcodes), cat))
+        else:
+            pdf = area_report(con, cat, queries.area_detail(cat, queries.canonical_code(
+                area_code)))
+    finally:
+        con.close()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    return out

@@ -1,0 +1,81 @@
+"""Theme dossiers, approach and PDF reports over HTTP (JSON and PDF; OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from betrokken.areas.postcodes import pc4_list
+from betrokken.reports.approach import approach
+from betrokken.reports.area_report import area_report, composed_area, national_area
+from betrokken.reports.themes import theme_dossiers
+from betrokken.web import limits, queries
+from betrokken.web.api import AreaCode, Cursor
+
+router = APIRouter(prefix="/api", tags=["thema's en rapporten"])
+ERRORS = {400: {"description": "Ongeldige gebiedscode of postcodelijst (Nederlandse melding)"},
+          404: {"description": "Gebied of postcode bestaat niet in deze database"},
+          422: {"description": "Ongeldige invoer (Nederlandse melding)"}}
+PDF = {200: {"content": {"application/pdf": {}}, "description": "Gebiedsrapport (PDF/UA-1)"}}
+Postcodes = Annotated[list[Any], Body(description="JSON-lijst met postcodes (PC4 of PC6)",
+                                      examples=[["3511", "3512", "3513"]])]
+
+
+def _area(request: Request, code: str) -> dict:
+    cat = request.app.state.dashboard.catalogue
+    code = queries.canonical_code(code)
+    if code == queries.NATIONAL_CODE:
+        return national_area(cat)
+    return queries.area_detail(cat, code)
+
+
+def _composed(request: Request, postcodes: list) -> dict:
+    dash = request.app.state.dashboard
+    codes = pc4_list(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES)
+    return composed_area(dash.compose(codes), dash.catalogue)
+
+
+@router.get("/areas/{code}/themes", responses=ERRORS,
+            summary="De vier themadossiers van een gebied (cijfers, houdingen per profiel)")
+def get_themes(code: AreaCode, request: Request, cur: Cursor) -> dict[str, Any]:
+    return theme_dossiers(cur, request.app.state.dashboard.catalogue, _area(request, code))
+
+
+@router.get("/areas/{code}/approach", responses=ERRORS,
+            summary="Aanpak op maat: participatieladder, kanalen, toon, wie u mist")
+def get_approach(code: AreaCode, request: Request) -> dict[str, Any]:
+    return approach(_area(request, code), request.app.state.dashboard.catalogue)
+
+
+@router.get("/areas/{code}/report.pdf", responses={**PDF, **ERRORS}, response_class=Response,
+            summary="Gebiedsrapport als toegankelijke PDF")
+async def get_report(code: AreaCode, request: Request, cur: Cursor) -> Response:
+    area = _area(request, code)
+    cat = request.app.state.dashboard.catalogue
+    pdf = await run_in_threadpool(area_report, cur, cat, area,
+                                  national=area["code"] == "NL")
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="gebiedsrapport-{area["code"]}.pdf"'})
+
+
+@router.post("/compose/themes", responses=ERRORS, summary="Themadossiers van een eigen gebied")
+def post_themes(postcodes: Postcodes, request: Request, cur: Cursor) -> dict[str, Any]:
+    return theme_dossiers(cur, request.app.state.dashboard.catalogue,
+                          _composed(request, postcodes))
+
+
+@router.post("/compose/approach", responses=ERRORS, summary="Aanpak voor een eigen gebied")
+def post_approach(postcodes: Postcodes, request: Request) -> dict[str, Any]:
+    return approach(_composed(request, postcodes), request.app.state.dashboard.catalogue)
+
+
+@router.post("/compose/report.pdf", responses={**PDF, **ERRORS}, response_class=Response,
+             summary="Gebiedsrapport (PDF) van een eigen gebied")
+async def post_report(postcodes: Postcodes, request: Request, cur: Cursor) -> Response:
+    area = _composed(request, postcodes)
+    pdf = await run_in_threadpool(area_report, cur, request.app.state.dashboard.catalogue, area)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="gebiedsrapport.pdf"'})
