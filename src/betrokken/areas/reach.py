@@ -486,3 +486,53 @@ def reweighting_table(target: TargetArea, inside: pd.DataFrame) -> list[dict]:
          "weight": None if np.isnan(w) else float(w)}
         for r, ps, w in zip(cells.itertuples(), pop_share, weight, strict=True)
     ]
+
+
+_HEADER_NAMES = {
+    "postcode": "postcode", "pc4": "postcode", "pc6": "postcode",
+    "leeftijd": "age_band", "leeftijdsklasse": "age_band", "age_band": "age_band",
+    "geslacht": "sex", "sex": "sex", "aantal": "count", "count": "count",
+}
+
+
+def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataFrame:
+    """Participants from pasted text or a decoded file.
+
+    With a header line naming ``postcode`` (and optionally ``leeftijd``, ``geslacht``,
+    ``aantal``) the columns are read by name (separator: comma, semicolon or tab);
+    without one, the text is a plain postcode list, one participant per postcode token.
+    """
+    import csv
+    import io
+
+    from betrokken.areas.postcodes import PostcodeListError, parse_postcode_text
+
+    lines = [ln for ln in text.replace("\ufeff", "").splitlines() if ln.strip()]
+    if not lines:
+        raise ReachError(f"Er staan geen deelnemers in {source}.")
+    first = lines[0]
+    delimiter = max([";", "\t", ","], key=first.count)
+    header = [h.strip().strip('"').lower() for h in first.split(delimiter)]
+    if "postcode" in {_HEADER_NAMES.get(h) for h in header}:
+        if len(lines) - 1 > max_rows:
+            raise ReachError(f"Te veel regels in {source}: {len(lines) - 1}, het maximum is "
+                             f"{max_rows}.", hint="Tel deelnemers per postcode op (kolom 'aantal').")
+        reader = csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=delimiter)
+        keys = [_HEADER_NAMES.get(h) for h in header]
+        rows = [{k: v for k, v in zip(keys, rec, strict=False) if k} for rec in reader]
+        return participants_frame(rows, source=source)
+    tokens_text = "\n".join(lines)
+    try:
+        from betrokken.areas.postcodes import _JOIN_PC6_RE, _SEPARATORS_RE
+
+        joined = _JOIN_PC6_RE.sub(r"\1\2", tokens_text)
+        tokens = [t for t in _SEPARATORS_RE.split(joined) if t]
+        if tokens and pc4_from_token(tokens[0]) is None and len(lines) > 1:
+            tokens = [t for t in _SEPARATORS_RE.split(_JOIN_PC6_RE.sub(r"\1\2",
+                      "\n".join(lines[1:]))) if t]
+        parse_postcode_text(" ".join(tokens))  # names the tokens that are no postcode
+    except PostcodeListError as exc:
+        raise ReachError(f"{source}: {exc.message}", hint=exc.hint) from None
+    if len(tokens) > max_rows:
+        raise ReachError(f"Te veel regels in {source}: {len(tokens)}, het maximum is {max_rows}.")
+    return participants_frame([{"postcode": t} for t in tokens], source=source)
