@@ -34,13 +34,15 @@ def test_cross_validated_agreement(survey):
 
 def test_missing_answers_widen_and_full_answers_match_the_model(survey):
     model, ind = survey
-    full = model.lca_posterior(ind.assign(**{c: np.nan for c in ind.columns
-                                            if c not in quiz.QUIZ_ITEMS}))
+    full = model.lca_posterior(
+        ind.assign(**{c: np.nan for c in ind.columns if c not in quiz.QUIZ_ITEMS})
+    )
     row = ind.iloc[0]
     answers = {k: int(row[k]) for k in quiz.QUIZ_ITEMS if not np.isnan(row[k])}
     assert quiz.quiz_posterior(model, answers) == pytest.approx(full[0])
-    two = model.lca_posterior(ind.assign(**{c: np.nan for c in ind.columns
-                                           if c not in quiz.QUIZ_ITEMS[:2]}))
+    two = model.lca_posterior(
+        ind.assign(**{c: np.nan for c in ind.columns if c not in quiz.QUIZ_ITEMS[:2]})
+    )
     assert two.max(axis=1).mean() < full.max(axis=1).mean() - 0.1
 
 
@@ -62,8 +64,9 @@ def test_generated_quiz_file_gives_probabilities(survey):
     csv["postcode"] = "3511"
     respondents = own.read_quiz_answers(csv.to_csv(index=False, sep=";").encode("utf-16"), "q.csv")
     probs = own.profile_probabilities(respondents, model)
-    expected = model.lca_posterior(ind.head(40).assign(
-        **{c: np.nan for c in ind.columns if c not in quiz.QUIZ_ITEMS}))
+    expected = model.lca_posterior(
+        ind.head(40).assign(**{c: np.nan for c in ind.columns if c not in quiz.QUIZ_ITEMS})
+    )
     assert probs == pytest.approx(expected)
     bad = csv.copy()
     bad.iloc[3, 0] = "7"

@@ -32,8 +32,10 @@ def _verdicts(result, dimension):
 
 def test_skewed_list_is_flagged(target, model):
     pcs = target.pc4_units.groupby("pc4")["fraction"].sum().index[:2].tolist()
-    rows = [{"postcode": pcs[i % 2], "age_band": "65plus", "sex": "vrouw" if i % 3 else "man"}
-            for i in range(150)]
+    rows = [
+        {"postcode": pcs[i % 2], "age_band": "65plus", "sex": "vrouw" if i % 3 else "man"}
+        for i in range(150)
+    ]
     result = reach.bereikcheck(target, reach.participants_frame(rows), model)
     age = _verdicts(result, "leeftijd")
     assert age["65plus"] == "boven"
@@ -48,8 +50,10 @@ def _proportional_draw(target, n, rng):
     cells = target.cells
     p = cells["adults"].to_numpy() / cells["adults"].sum()
     picks = rng.choice(len(cells), size=n, p=p)
-    by_unit = {u: (g["pc4"].to_numpy(), (g["fraction"] / g["fraction"].sum()).to_numpy())
-               for u, g in target.pc4_units.groupby("unit")}
+    by_unit = {
+        u: (g["pc4"].to_numpy(), (g["fraction"] / g["fraction"].sum()).to_numpy())
+        for u, g in target.pc4_units.groupby("unit")
+    }
     rows = []
     for unit, age, sex in cells.iloc[picks][["unit", "age_band", "sex"]].itertuples(index=False):
         pcs, w = by_unit[unit]
@@ -69,9 +73,11 @@ def test_proportional_draws_are_in_line(target, model):
 
 def test_population_shares_come_from_the_area(target, built_db, model):
     con = duckdb.connect(str(built_db), read_only=True)
-    row = con.execute("SELECT share_age_65plus, share_age_15_24, share_age_25_44, "
-                      "share_age_45_64 FROM areas WHERE is_current AND area_code = ?",
-                      [AREA]).fetchone()
+    row = con.execute(
+        "SELECT share_age_65plus, share_age_15_24, share_age_25_44, "
+        "share_age_45_64 FROM areas WHERE is_current AND area_code = ?",
+        [AREA],
+    ).fetchone()
     con.close()
     adults = 0.7 * row[1] + row[2] + row[3] + row[0]
     rows = [{"postcode": target.pc4_units["pc4"].iloc[0], "age_band": "65plus"}] * 5

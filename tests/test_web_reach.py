@@ -38,20 +38,27 @@ def test_bereikcheck_contract(client):
     assert dims == {"leeftijd", "geslacht", "gebied", "profiel"}
     verdicts = {g["group"]: g["verdict"] for g in out["groups"]}
     assert verdicts["65plus"] == "boven" and verdicts["25_44"] == "onder"
-    assert client.post("/api/bereikcheck", json={"area": "GM0344",
-                                                 "postcodes": ["3511"]}).status_code == 200
-    assert client.post("/api/bereikcheck", json={"area": "GM9999",
-                                                 "postcodes": ["3511"]}).status_code == 404
+    assert (
+        client.post("/api/bereikcheck", json={"area": "GM0344", "postcodes": ["3511"]}).status_code
+        == 200
+    )
+    assert (
+        client.post("/api/bereikcheck", json={"area": "GM9999", "postcodes": ["3511"]}).status_code
+        == 404
+    )
     spec = client.get("/openapi.json").json()["paths"]
     assert {"404", "422"} <= set(spec["/api/bereikcheck"]["post"]["responses"])
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("leeg.csv", b"", "is leeg"),
-    ("kapot.xlsx", b"PK\x03\x04kapot", "geen leesbaar Excel"),
-    ("binair.dat", b"\x00\x01\x02\x03", "geen tekstbestand"),
-    ("latin.csv", "postcode;geslacht\n3511;vrouw\n3512;männ\n".encode("latin-1"), "geslacht"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("leeg.csv", b"", "is leeg"),
+        ("kapot.xlsx", b"PK\x03\x04kapot", "geen leesbaar Excel"),
+        ("binair.dat", b"\x00\x01\x02\x03", "geen tekstbestand"),
+        ("latin.csv", "postcode;geslacht\n3511;vrouw\n3512;männ\n".encode("latin-1"), "geslacht"),
+    ],
+)
 def test_bad_uploads_get_a_dutch_message(client, name, data, message):
     r = client.post("/bereikcheck", data={"gebied": "GM0344"}, files={"bestand": (name, data)})
     assert r.status_code in (413, 422) and message in unescape(r.text)
@@ -59,8 +66,11 @@ def test_bad_uploads_get_a_dutch_message(client, name, data, message):
 
 def test_upload_to_download(client):
     text = "postcode;leeftijd;geslacht\n" + "3511;65plus;vrouw\n" * 50
-    r = client.post("/bereikcheck", data={"gebied": "GM0344"},
-                    files={"bestand": ("d.csv", text.encode("utf-16"))})
+    r = client.post(
+        "/bereikcheck",
+        data={"gebied": "GM0344"},
+        files={"bestand": ("d.csv", text.encode("utf-16"))},
+    )
     assert r.status_code == 200 and "duidelijk ondervertegenwoordigd" in r.text
     agg = unescape(re.search(r'name="deelnemers" value="([^"]*)"', r.text).group(1))
     assert "3511;65plus;vrouw;50" in agg

@@ -59,20 +59,45 @@ __all__ = [
 CHECK_LEVEL = 0.90
 """Confidence of the whole check (all dimensions together)."""
 
-AGE_LABELS = {"15_24": "18–24 jaar", "25_44": "25–44 jaar", "45_64": "45–64 jaar",
-              "65plus": "65 jaar en ouder"}
+AGE_LABELS = {
+    "15_24": "18–24 jaar",
+    "25_44": "25–44 jaar",
+    "45_64": "45–64 jaar",
+    "65plus": "65 jaar en ouder",
+}
 SEX_LABELS = {"man": "mannen", "vrouw": "vrouwen"}
-DIMENSION_LABELS = {"leeftijd": "Leeftijd", "geslacht": "Geslacht", "gebied": "Gebied",
-                    "profiel": "Profiel (verwacht)"}
+DIMENSION_LABELS = {
+    "leeftijd": "Leeftijd",
+    "geslacht": "Geslacht",
+    "gebied": "Gebied",
+    "profiel": "Profiel (verwacht)",
+}
 
 _AGE_ALIASES = {
-    "15_24": "15_24", "18_24": "15_24", "18-24": "15_24", "1824": "15_24",
-    "25_44": "25_44", "25-44": "25_44", "45_64": "45_64", "45-64": "45_64",
-    "65plus": "65plus", "65+": "65plus", "65_plus": "65plus", "65 plus": "65plus",
-    "65eo": "65plus", "65 en ouder": "65plus",
+    "15_24": "15_24",
+    "18_24": "15_24",
+    "18-24": "15_24",
+    "1824": "15_24",
+    "25_44": "25_44",
+    "25-44": "25_44",
+    "45_64": "45_64",
+    "45-64": "45_64",
+    "65plus": "65plus",
+    "65+": "65plus",
+    "65_plus": "65plus",
+    "65 plus": "65plus",
+    "65eo": "65plus",
+    "65 en ouder": "65plus",
 }
-_SEX_ALIASES = {"man": "man", "m": "man", "vrouw": "vrouw", "v": "vrouw", "f": "vrouw",
-                "male": "man", "female": "vrouw"}
+_SEX_ALIASES = {
+    "man": "man",
+    "m": "man",
+    "vrouw": "vrouw",
+    "v": "vrouw",
+    "f": "vrouw",
+    "male": "man",
+    "female": "vrouw",
+}
 
 
 class ReachError(BetrokkenError):
@@ -105,19 +130,23 @@ def normalise_sex(value: object) -> str | None:
     return _SEX_ALIASES[text]
 
 
-def participants_frame(rows: list[dict], *, source: str = "de invoer",
-                       max_rows: int | None = None) -> pd.DataFrame:
+def participants_frame(
+    rows: list[dict], *, source: str = "de invoer", max_rows: int | None = None
+) -> pd.DataFrame:
     """Validated participants: ``pc4, age_band, sex, count`` (age/sex may be None).
 
     ``rows`` are dicts with ``postcode`` and optional ``age_band``, ``sex``, ``count``;
     ``source`` names the file or field in messages, rows are numbered from 1.
     """
     if not rows:
-        raise ReachError(f"Er staan geen deelnemers in {source}.",
-                         hint="Geef minstens één postcode, bv. 3511.")
+        raise ReachError(
+            f"Er staan geen deelnemers in {source}.", hint="Geef minstens één postcode, bv. 3511."
+        )
     if max_rows is not None and len(rows) > max_rows:
-        raise ReachError(f"Te veel regels in {source}: {len(rows)}, het maximum is {max_rows}.",
-                         hint="Tel deelnemers per postcode op (kolom 'aantal').")
+        raise ReachError(
+            f"Te veel regels in {source}: {len(rows)}, het maximum is {max_rows}.",
+            hint="Tel deelnemers per postcode op (kolom 'aantal').",
+        )
     out, problems = [], []
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
@@ -181,9 +210,21 @@ _WK_RE = re.compile(r"^WK\d{6}$")
 
 
 def _area_rows(cur, level: str, codes: list[str]) -> pd.DataFrame:
-    cols = ", ".join(["area_code", "area_name", "population", "share_age_15_24",
-                      "share_age_25_44", "share_age_45_64", "share_age_65plus", "share_man",
-                      "share_vrouw", "gemeente_code", "wijk_code"])
+    cols = ", ".join(
+        [
+            "area_code",
+            "area_name",
+            "population",
+            "share_age_15_24",
+            "share_age_25_44",
+            "share_age_45_64",
+            "share_age_65plus",
+            "share_man",
+            "share_vrouw",
+            "gemeente_code",
+            "wijk_code",
+        ]
+    )
     marks = ", ".join("?" * len(codes))
     return cur.execute(
         f"SELECT {cols} FROM areas WHERE is_current AND level = ? AND area_code IN ({marks})",
@@ -195,22 +236,35 @@ def _cells(rows: pd.DataFrame) -> pd.DataFrame:
     adults = np.nan_to_num(adult_weight(rows), nan=0.0)
     parts = []
     age_weight = {"15_24": schema.ADULT_FRACTION_15_24, "25_44": 1.0, "45_64": 1.0, "65plus": 1.0}
-    age = np.column_stack([
-        age_weight[a] * pd.to_numeric(rows[f"share_age_{a}"], errors="coerce").fillna(0).to_numpy()
-        for a in schema.AGE_BANDS
-    ])
+    age = np.column_stack(
+        [
+            age_weight[a]
+            * pd.to_numeric(rows[f"share_age_{a}"], errors="coerce").fillna(0).to_numpy()
+            for a in schema.AGE_BANDS
+        ]
+    )
     age_sum = age.sum(axis=1, keepdims=True)
     age = np.divide(age, age_sum, out=np.full_like(age, 0.25), where=age_sum > 0)
-    sex = np.column_stack([
-        pd.to_numeric(rows[f"share_{s}"], errors="coerce").fillna(0.5).to_numpy()
-        for s in schema.SEXES
-    ])
+    sex = np.column_stack(
+        [
+            pd.to_numeric(rows[f"share_{s}"], errors="coerce").fillna(0.5).to_numpy()
+            for s in schema.SEXES
+        ]
+    )
     sex_sum = sex.sum(axis=1, keepdims=True)
     sex = np.divide(sex, sex_sum, out=np.full_like(sex, 0.5), where=sex_sum > 0)
     for a, band in enumerate(schema.AGE_BANDS):
         for s, sx in enumerate(schema.SEXES):
-            parts.append(pd.DataFrame({"unit": rows["area_code"].to_numpy(), "age_band": band,
-                                       "sex": sx, "adults": adults * age[:, a] * sex[:, s]}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "unit": rows["area_code"].to_numpy(),
+                        "age_band": band,
+                        "sex": sx,
+                        "adults": adults * age[:, a] * sex[:, s],
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -229,8 +283,10 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
     """Resolve ``area``: 'GM0344', 'WK034401[,WK034402…]' or a list of PC4 codes."""
     tokens = [t for t in re.split(r"[\s,;]+", (area or "").strip().upper()) if t]
     if not tokens:
-        raise ReachError("Geef het doelgebied op: een gemeentecode (GM0344), wijkcode(s) "
-                         "(WK034401) of postcodes.")
+        raise ReachError(
+            "Geef het doelgebied op: een gemeentecode (GM0344), wijkcode(s) "
+            "(WK034401) of postcodes."
+        )
     notes: list[str] = []
     if all(_GM_RE.match(t) for t in tokens):
         if len(tokens) > 1:
@@ -240,12 +296,17 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
         if head.empty:
             raise UnknownAreaError(f"Onbekende gemeente: {gm}.")
         name = str(head["area_name"].iloc[0])
-        wk = cur.execute("SELECT area_code FROM areas WHERE is_current AND level = 'wijk' AND "
-                         "gemeente_code = ? ORDER BY area_code", [gm]).fetchall()
+        wk = cur.execute(
+            "SELECT area_code FROM areas WHERE is_current AND level = 'wijk' AND "
+            "gemeente_code = ? ORDER BY area_code",
+            [gm],
+        ).fetchall()
         unit_codes = [c for (c,) in wk]
         unit_level = "wijk"
-        xw = cur.execute("SELECT pc4, wijk_code AS unit, n_addresses FROM crosswalk_pc4 "
-                         "WHERE gemeente_code = ?", [gm]).df()
+        xw = cur.execute(
+            "SELECT pc4, wijk_code AS unit, n_addresses FROM crosswalk_pc4 WHERE gemeente_code = ?",
+            [gm],
+        ).df()
     elif all(_WK_RE.match(t) for t in tokens):
         unit_codes = list(dict.fromkeys(tokens))
         rows = _area_rows(cur, "wijk", unit_codes)
@@ -255,8 +316,11 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
         gm = str(rows["gemeente_code"].iloc[0])
         name = ", ".join(rows.set_index("area_code").loc[unit_codes, "area_name"].astype(str))
         marks = ", ".join("?" * len(unit_codes))
-        xw = cur.execute(f"SELECT pc4, wijk_code AS unit, n_addresses FROM crosswalk_pc4 "
-                         f"WHERE wijk_code IN ({marks})", unit_codes).df()
+        xw = cur.execute(
+            f"SELECT pc4, wijk_code AS unit, n_addresses FROM crosswalk_pc4 "
+            f"WHERE wijk_code IN ({marks})",
+            unit_codes,
+        ).df()
         unit_level = "wijk"
         if len(unit_codes) == 1:  # one wijk: compare its postcodes instead
             unit_level = "pc4"
@@ -266,9 +330,10 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
         codes = [pc4_from_token(t) for t in tokens]
         bad = [t for t, c in zip(tokens, codes, strict=True) if c is None]
         if bad:
-            raise ReachError(f"Dit is geen gemeentecode, wijkcode of postcode: "
-                             f"{', '.join(bad[:5])}.",
-                             hint="Bijvoorbeeld GM0344, WK034401 of 3511,3512.")
+            raise ReachError(
+                f"Dit is geen gemeentecode, wijkcode of postcode: {', '.join(bad[:5])}.",
+                hint="Bijvoorbeeld GM0344, WK034401 of 3511,3512.",
+            )
         unit_codes = list(dict.fromkeys(codes))
         unit_level = "pc4"
         name = f"{len(unit_codes)} postcode(s)"
@@ -280,12 +345,19 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
         raise UnknownAreaError(f"Onbekende postcode(s): {', '.join(missing[:5])}.")
     if missing:
         notes.append(f"{len(missing)} deelgebied(en) zonder CBS-cijfers weggelaten.")
-    rows = rows.set_index("area_code").reindex(
-        [c for c in unit_codes if c not in missing]).reset_index()
+    rows = (
+        rows.set_index("area_code")
+        .reindex([c for c in unit_codes if c not in missing])
+        .reset_index()
+    )
     cells = _cells(rows)
-    units = pd.DataFrame({"unit": rows["area_code"].astype(str),
-                          "name": rows["area_name"].astype(str),
-                          "adults": np.nan_to_num(adult_weight(rows), nan=0.0)})
+    units = pd.DataFrame(
+        {
+            "unit": rows["area_code"].astype(str),
+            "name": rows["area_name"].astype(str),
+            "adults": np.nan_to_num(adult_weight(rows), nan=0.0),
+        }
+    )
     xw = xw.copy()
     xw["pc4"] = xw["pc4"].astype(str)
     xw["unit"] = xw["unit"].astype(str)
@@ -293,9 +365,14 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
     total = xw.groupby("pc4")["n_addresses"].transform("sum")
     xw["fraction"] = (xw["n_addresses"] / total).fillna(0.0)
     return TargetArea(
-        code=",".join(tokens), name=name, unit_level=unit_level, units=units, cells=cells,
+        code=",".join(tokens),
+        name=name,
+        unit_level=unit_level,
+        units=units,
+        cells=cells,
         pc4_units=xw[["pc4", "unit", "fraction"]].reset_index(drop=True),
-        unit_mix=_mix(cur, unit_level, list(units["unit"]), profile_ids), notes=notes,
+        unit_mix=_mix(cur, unit_level, list(units["unit"]), profile_ids),
+        notes=notes,
     )
 
 
@@ -339,9 +416,19 @@ def _age_sex_tilt(model) -> pd.DataFrame:
     for (age, sex), idx in cells.groupby(["age", "sex"]).groups.items():
         wi = w[np.asarray([cells.index.get_loc(i) for i in idx])]
         pi = proba[np.asarray([cells.index.get_loc(i) for i in idx])]
-        rows.append({"age_band": age, "sex": sex,
-                     **dict(zip(model.profile_ids, ((pi * wi[:, None]).sum(0) / wi.sum())
-                                / overall, strict=True))})
+        rows.append(
+            {
+                "age_band": age,
+                "sex": sex,
+                **dict(
+                    zip(
+                        model.profile_ids,
+                        ((pi * wi[:, None]).sum(0) / wi.sum()) / overall,
+                        strict=True,
+                    )
+                ),
+            }
+        )
     _TILTS[model.version] = pd.DataFrame(rows).set_index(["age_band", "sex"])
     return _TILTS[model.version]
 
@@ -388,8 +475,9 @@ def bereikcheck(
     unit_names = dict(zip(units["unit"], units["name"], strict=True))
     if len(units) > 1:
         cnt = inside.groupby("unit")["w"].sum().reindex(units["unit"]).fillna(0)
-        dims.append(("gebied", list(units["unit"]), unit_names, cnt.to_numpy(),
-                     units["adults"].to_numpy()))
+        dims.append(
+            ("gebied", list(units["unit"]), unit_names, cnt.to_numpy(), units["adults"].to_numpy())
+        )
     # profiles: population = adult-weighted unit mixes; participants expected or reached
     mix = target.unit_mix.reindex(units["unit"])
     area_mix = mix.mean(axis=0) if mix.notna().all(axis=1).sum() == 0 else None
@@ -421,13 +509,19 @@ def bereikcheck(
         pop_share = np.asarray(pop, float) / np.nansum(pop)
         ci = multinomial_intervals(cnt, alpha)
         for k, key in enumerate(keys):
-            groups.append({
-                "dimension": dim, "group": key, "label": labels.get(key, key),
-                "participants": round(float(cnt[k]), 2),
-                "participants_share": float(share[k]), "population_share": float(pop_share[k]),
-                "lo": float(ci[k, 0]), "hi": float(ci[k, 1]),
-                "verdict": _verdict(float(pop_share[k]), float(ci[k, 0]), float(ci[k, 1])),
-            })
+            groups.append(
+                {
+                    "dimension": dim,
+                    "group": key,
+                    "label": labels.get(key, key),
+                    "participants": round(float(cnt[k]), 2),
+                    "participants_share": float(share[k]),
+                    "population_share": float(pop_share[k]),
+                    "lo": float(ci[k, 0]),
+                    "hi": float(ci[k, 1]),
+                    "verdict": _verdict(float(pop_share[k]), float(ci[k, 0]), float(ci[k, 1])),
+                }
+            )
     return {
         "area": target.code,
         "area_name": target.name,
@@ -453,9 +547,11 @@ def advice(groups: list[dict], model) -> list[str]:
     for g in groups:
         if g["verdict"] != "onder":
             continue
-        line = (f"{DIMENSION_LABELS[g['dimension']]}: {g['label']} "
-                f"({g['participants_share']:.0%} van de deelnemers, "
-                f"{g['population_share']:.0%} van de volwassenen). Benader deze groep extra.")
+        line = (
+            f"{DIMENSION_LABELS[g['dimension']]}: {g['label']} "
+            f"({g['participants_share']:.0%} van de deelnemers, "
+            f"{g['population_share']:.0%} van de volwassenen). Benader deze groep extra."
+        )
         card = cards.get(g["group"]) if g["dimension"] == "profiel" else None
         if card and card.get("participation_text"):
             line += f" Aanpak: {card['participation_text']}"
@@ -481,17 +577,30 @@ def reweighting_table(target: TargetArea, inside: pd.DataFrame) -> list[dict]:
     weight = np.where(part_share > 0, pop_share / part_share.where(part_share > 0), np.nan)
     names = dict(zip(target.units["unit"], target.units["name"], strict=True))
     return [
-        {"unit": r.unit, "unit_name": names.get(r.unit, r.unit), "age_band": r.age_band,
-         "sex": r.sex, "population_share": float(ps), "participants": round(float(r.participants), 2),
-         "weight": None if np.isnan(w) else float(w)}
+        {
+            "unit": r.unit,
+            "unit_name": names.get(r.unit, r.unit),
+            "age_band": r.age_band,
+            "sex": r.sex,
+            "population_share": float(ps),
+            "participants": round(float(r.participants), 2),
+            "weight": None if np.isnan(w) else float(w),
+        }
         for r, ps, w in zip(cells.itertuples(), pop_share, weight, strict=True)
     ]
 
 
 _HEADER_NAMES = {
-    "postcode": "postcode", "pc4": "postcode", "pc6": "postcode",
-    "leeftijd": "age_band", "leeftijdsklasse": "age_band", "age_band": "age_band",
-    "geslacht": "sex", "sex": "sex", "aantal": "count", "count": "count",
+    "postcode": "postcode",
+    "pc4": "postcode",
+    "pc6": "postcode",
+    "leeftijd": "age_band",
+    "leeftijdsklasse": "age_band",
+    "age_band": "age_band",
+    "geslacht": "sex",
+    "sex": "sex",
+    "aantal": "count",
+    "count": "count",
 }
 
 
@@ -515,8 +624,10 @@ def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataF
     header = [h.strip().strip('"').lower() for h in first.split(delimiter)]
     if "postcode" in {_HEADER_NAMES.get(h) for h in header}:
         if len(lines) - 1 > max_rows:
-            raise ReachError(f"Te veel regels in {source}: {len(lines) - 1}, het maximum is "
-                             f"{max_rows}.", hint="Tel deelnemers per postcode op (kolom 'aantal').")
+            raise ReachError(
+                f"Te veel regels in {source}: {len(lines) - 1}, het maximum is {max_rows}.",
+                hint="Tel deelnemers per postcode op (kolom 'aantal').",
+            )
         reader = csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=delimiter)
         keys = [_HEADER_NAMES.get(h) for h in header]
         rows = [{k: v for k, v in zip(keys, rec, strict=False) if k} for rec in reader]
@@ -528,8 +639,11 @@ def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataF
         joined = _JOIN_PC6_RE.sub(r"\1\2", tokens_text)
         tokens = [t for t in _SEPARATORS_RE.split(joined) if t]
         if tokens and pc4_from_token(tokens[0]) is None and len(lines) > 1:
-            tokens = [t for t in _SEPARATORS_RE.split(_JOIN_PC6_RE.sub(r"\1\2",
-                      "\n".join(lines[1:]))) if t]
+            tokens = [
+                t
+                for t in _SEPARATORS_RE.split(_JOIN_PC6_RE.sub(r"\1\2", "\n".join(lines[1:])))
+                if t
+            ]
         parse_postcode_text(" ".join(tokens))  # names the tokens that are no postcode
     except PostcodeListError as exc:
         raise ReachError(f"{source}: {exc.message}", hint=exc.hint) from None

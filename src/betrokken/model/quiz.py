@@ -63,7 +63,11 @@ _OPTION_LABELS: dict[str, tuple[str, ...]] = {
         "enigszins (5 of 6)",
         "veel vertrouwen (7 tot en met 10)",
     ),
-    "oneens / neutraal / eens": ("(helemaal) mee oneens", "niet eens, niet oneens", "(helemaal) mee eens"),
+    "oneens / neutraal / eens": (
+        "(helemaal) mee oneens",
+        "niet eens, niet oneens",
+        "(helemaal) mee eens",
+    ),
     "0 / 1–3 / 4–7 dagen per week": ("nooit", "1 tot 3 dagen per week", "4 tot 7 dagen per week"),
     "0 = niet gestemd / 1 = gestemd": ("niet gestemd", "wel gestemd"),
 }
@@ -123,7 +127,7 @@ def quiz_items(model, items: tuple[str, ...] | None = None) -> list[dict]:
 def check_answers(model, answers: dict, items: tuple[str, ...] | None = None) -> dict[str, int]:
     """Validated answers ``{item id: option value}``; unknown ids or values raise (4xx)."""
     if not isinstance(answers, dict):
-        raise QuizAnswerError("De antwoorden moeten een object zijn: {\"item-id\": waarde}.")
+        raise QuizAnswerError('De antwoorden moeten een object zijn: {"item-id": waarde}.')
     allowed = {q["id"]: {o["value"] for o in q["options"]} for q in quiz_items(model, items)}
     unknown = [k for k in answers if k not in allowed]
     if unknown:
@@ -174,7 +178,10 @@ def _loglik_terms(lca: _Lca, X: np.ndarray) -> np.ndarray:
 
 
 def select_items(
-    terms: np.ndarray, target: np.ndarray, log_prior: np.ndarray, candidates: list[int],
+    terms: np.ndarray,
+    target: np.ndarray,
+    log_prior: np.ndarray,
+    candidates: list[int],
     n_items: int = MAX_QUIZ_ITEMS,
 ) -> list[int]:
     """Greedy forward selection: add the item that most raises agreement with ``target``.
@@ -213,7 +220,9 @@ def _setup(model, indicators: pd.DataFrame):
     return lca, terms, log_prior, target, candidates
 
 
-def selected_items(model, indicators: pd.DataFrame, n_items: int = MAX_QUIZ_ITEMS) -> tuple[str, ...]:
+def selected_items(
+    model, indicators: pd.DataFrame, n_items: int = MAX_QUIZ_ITEMS
+) -> tuple[str, ...]:
     """The quiz items chosen on the whole survey (what ``QUIZ_ITEMS`` stores)."""
     lca, terms, log_prior, target, candidates = _setup(model, indicators)
     chosen = select_items(terms, target, log_prior, candidates, n_items)
@@ -221,7 +230,11 @@ def selected_items(model, indicators: pd.DataFrame, n_items: int = MAX_QUIZ_ITEM
 
 
 def quiz_agreement(
-    model, indicators: pd.DataFrame, *, n_items: int = MAX_QUIZ_ITEMS, folds: int = 5,
+    model,
+    indicators: pd.DataFrame,
+    *,
+    n_items: int = MAX_QUIZ_ITEMS,
+    folds: int = 5,
     seed: int = 20210117,
 ) -> dict:
     """Cross-validated agreement of the quiz with the full-item assignment.

@@ -24,13 +24,12 @@ import io
 import numpy as np
 import pandas as pd
 
-from betrokken.errors import BetrokkenError
 from betrokken.areas.postcodes import decode_postcode_file, pc4_from_token
 from betrokken.areas.reach import ReachError, normalise_age_band, normalise_sex
+from betrokken.errors import BetrokkenError
 from betrokken.model.quiz import QUIZ_ITEMS
 
-__all__ = ["MIN_RESPONDENTS_PUBLISHED", "read_quiz_answers", "profile_probabilities",
-           "local_mix"]
+__all__ = ["MIN_RESPONDENTS_PUBLISHED", "read_quiz_answers", "profile_probabilities", "local_mix"]
 
 MIN_RESPONDENTS_PUBLISHED = 10
 _Z90 = 1.6448536269514722
@@ -55,17 +54,29 @@ def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
     raw = raw.rename(columns=_COLUMNS)
     items = [c for c in QUIZ_ITEMS if c in raw.columns]
     if not items:
-        raise ReachError(f"'{name}' bevat geen enkele quizvraag als kolom.",
-                         hint=f"Kolomnamen zoals in het CSV-sjabloon: {', '.join(QUIZ_ITEMS[:3])} …")
+        raise ReachError(
+            f"'{name}' bevat geen enkele quizvraag als kolom.",
+            hint=f"Kolomnamen zoals in het CSV-sjabloon: {', '.join(QUIZ_ITEMS[:3])} …",
+        )
     out = pd.DataFrame(index=raw.index)
     for item in QUIZ_ITEMS:
-        col = pd.to_numeric(raw[item], errors="coerce") if item in raw else pd.Series(np.nan, raw.index)
-        bad = raw[item].notna() & raw[item].str.strip().ne("") & ~col.isin([0, 1, 2]) if item in raw else None
+        col = (
+            pd.to_numeric(raw[item], errors="coerce")
+            if item in raw
+            else pd.Series(np.nan, raw.index)
+        )
+        bad = (
+            raw[item].notna() & raw[item].str.strip().ne("") & ~col.isin([0, 1, 2])
+            if item in raw
+            else None
+        )
         if bad is not None and bad.any():
             row = int(bad.idxmax()) + 2
-            raise ReachError(f"'{name}', kolom '{item}', regel {row}: ongeldig antwoord "
-                             f"{raw[item][bad].iloc[0]!r}.", hint="Gebruik de waarden 0, 1 of 2 "
-                             "uit het sjabloon; leeg mag.")
+            raise ReachError(
+                f"'{name}', kolom '{item}', regel {row}: ongeldig antwoord "
+                f"{raw[item][bad].iloc[0]!r}.",
+                hint="Gebruik de waarden 0, 1 of 2 uit het sjabloon; leeg mag.",
+            )
         out[item] = col
     for column, parse in (("age_band", normalise_age_band), ("sex", normalise_sex)):
         values = []
@@ -73,8 +84,9 @@ def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
             try:
                 values.append(parse(v))
             except ValueError:
-                raise ReachError(f"'{name}', kolom '{column}', regel {i}: onbekende waarde "
-                                 f"{v!r}.") from None
+                raise ReachError(
+                    f"'{name}', kolom '{column}', regel {i}: onbekende waarde {v!r}."
+                ) from None
         out[column] = values
     out["pc4"] = [pc4_from_token(v) for v in raw.get("pc4", pd.Series(None, raw.index))]
     return out
@@ -99,8 +111,12 @@ def demographic_probabilities(frame: pd.DataFrame, model) -> np.ndarray:
     for key, idx in cells.groupby(["age", "sex", "education"]).indices.items():
         table[key] = (proba[idx] * w[idx, None]).sum(0) / w[idx].sum()
     overall = (proba * w[:, None]).sum(0) / w.sum()
-    return np.array([table.get((a, s, e), overall) for a, s, e in
-                     zip(frame["age"], frame["sex"], frame["education"], strict=True)])
+    return np.array(
+        [
+            table.get((a, s, e), overall)
+            for a, s, e in zip(frame["age"], frame["sex"], frame["education"], strict=True)
+        ]
+    )
 
 
 def local_mix(probs: np.ndarray, respondents: pd.DataFrame, target, model) -> dict:
@@ -114,8 +130,9 @@ def local_mix(probs: np.ndarray, respondents: pd.DataFrame, target, model) -> di
     pop = pop / pop.sum()
     key = list(zip(resp["age_band"], resp["sex"], strict=True))
     counts = pd.Series(key).value_counts()
-    weight = np.array([pop.get(k, np.nan) / counts[k] * len(resp) if None not in k else np.nan
-                       for k in key])
+    weight = np.array(
+        [pop.get(k, np.nan) / counts[k] * len(resp) if None not in k else np.nan for k in key]
+    )
     weight = np.where(np.isnan(weight), 1.0, weight)
     n_eff = weight.sum() ** 2 / (weight**2).sum()
     direct = (probs * weight[:, None]).sum(0) / weight.sum()
@@ -126,10 +143,15 @@ def local_mix(probs: np.ndarray, respondents: pd.DataFrame, target, model) -> di
     area_model = area_model / units.loc[ok, "adults"].sum()
     rows = []
     for k, pid in enumerate(model.profile_ids):
-        rows.append({"profile_id": pid, "own_survey": float(direct[k]),
-                     "model": float(area_model[k])})
-    result = {"n_respondents": int(len(resp)), "n_effective": float(n_eff),
-              "mix": rows if len(resp) >= MIN_RESPONDENTS_PUBLISHED else [], "wijken": []}
+        rows.append(
+            {"profile_id": pid, "own_survey": float(direct[k]), "model": float(area_model[k])}
+        )
+    result = {
+        "n_respondents": int(len(resp)),
+        "n_effective": float(n_eff),
+        "mix": rows if len(resp) >= MIN_RESPONDENTS_PUBLISHED else [],
+        "wijken": [],
+    }
     return result
 
 
@@ -138,6 +160,8 @@ def composite(direct: float, n_eff: float, model_share: float, lo: float, hi: fl
     v_direct = max(direct * (1 - direct), 1e-4) / max(n_eff, 1.0)
     v_model = max(((hi - lo) / (2 * _Z90)) ** 2, 1e-8)
     gamma = v_model / (v_model + v_direct)
-    return {"estimate": gamma * direct + (1 - gamma) * model_share, "gamma": gamma,
-            "dominant": "eigen enquête" if gamma > 0.5 else "model"}
-
+    return {
+        "estimate": gamma * direct + (1 - gamma) * model_share,
+        "gamma": gamma,
+        "dominant": "eigen enquête" if gamma > 0.5 else "model",
+    }

@@ -45,15 +45,19 @@ def get_quiz() -> dict[str, Any]:
     return {"items": quiz_items(_model())}
 
 
-@api_router.post("/quiz", summary="Profielkansen uit de antwoorden op de quiz", responses=_QUIZ_ERRORS)
+@api_router.post(
+    "/quiz", summary="Profielkansen uit de antwoorden op de quiz", responses=_QUIZ_ERRORS
+)
 def post_quiz(
     payload: dict[str, Any] = Body(..., examples=[{"answers": {"trust_parliament": 2}}]),
 ) -> dict[str, Any]:
     from betrokken.model.quiz import QuizAnswerError
 
     if not isinstance(payload, dict) or "answers" not in payload:
-        raise QuizAnswerError('Verplicht veld ontbreekt: answers.',
-                              hint='Bijvoorbeeld {"answers": {"trust_parliament": 2}}.')
+        raise QuizAnswerError(
+            "Verplicht veld ontbreekt: answers.",
+            hint='Bijvoorbeeld {"answers": {"trust_parliament": 2}}.',
+        )
     return quiz_result(payload["answers"])
 
 
@@ -61,9 +65,15 @@ def _render(request: Request, **context):
     templates = request.app.state.templates
     model = _model()
     return templates.TemplateResponse(
-        request, "quiz.html",
-        {"page": "quiz", "items": quiz_items(model), "cards": {p["id"]: p for p in model.profiles},
-         "order": model.profile_ids, **context},
+        request,
+        "quiz.html",
+        {
+            "page": "quiz",
+            "items": quiz_items(model),
+            "cards": {p["id"]: p for p in model.profiles},
+            "order": model.profile_ids,
+            **context,
+        },
         status_code=422 if context.get("error") else 200,
     )
 
@@ -89,8 +99,9 @@ async def quiz_submit(request: Request):
     except BetrokkenError as exc:
         return _render(request, result=None, answers=answers, error=exc, printable=False)
     ranked = sorted(result["probabilities"].items(), key=lambda kv: -kv[1])
-    return _render(request, result=result, ranked=ranked, answers=answers, error=None,
-                   printable=False)
+    return _render(
+        request, result=result, ranked=ranked, answers=answers, error=None, printable=False
+    )
 
 
 @page_router.get("/quiz/sjabloon.csv")
@@ -103,10 +114,14 @@ def quiz_template() -> Response:
             writer.writerow([item["id"], item["text"], opt["value"], opt["label"]])
     writer.writerow([])
     writer.writerow(["# Antwoordbestand: één regel per respondent, kolommen:"])
-    writer.writerow(["respondent", "leeftijd", "geslacht", "postcode",
-                     *[i["id"] for i in quiz_items(_model())]])
-    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="profielquiz-sjabloon.csv"'})
+    writer.writerow(
+        ["respondent", "leeftijd", "geslacht", "postcode", *[i["id"] for i in quiz_items(_model())]]
+    )
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="profielquiz-sjabloon.csv"'},
+    )
 
 
 router = APIRouter()

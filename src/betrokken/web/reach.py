@@ -40,12 +40,22 @@ def run_check(cur, area: str, participants) -> dict[str, Any]:
     return reach.bereikcheck(target, participants, model)
 
 
-@api_router.post("/bereikcheck", summary="Wie bereikte uw participatie? Deelnemers tegen de "
-                 "volwassenen van het gebied", responses=_ERRORS)
+@api_router.post(
+    "/bereikcheck",
+    summary="Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied",
+    responses=_ERRORS,
+)
 async def post_bereikcheck(
     cur: Cursor,
-    payload: dict[str, Any] = Body(..., examples=[{"area": "GM0344", "participants": [
-        {"postcode": "3511", "age_band": "65plus", "sex": "vrouw"}]}]),
+    payload: dict[str, Any] = Body(
+        ...,
+        examples=[
+            {
+                "area": "GM0344",
+                "participants": [{"postcode": "3511", "age_band": "65plus", "sex": "vrouw"}],
+            }
+        ],
+    ),
 ) -> dict[str, Any]:
     if not isinstance(payload, dict) or "area" not in payload:
         raise reach.ReachError("Verplicht veld ontbreekt: area (doelgebied).")
@@ -54,8 +64,9 @@ async def post_bereikcheck(
         rows = [{"postcode": p} for p in payload["postcodes"]]
     if not isinstance(rows, list):
         raise reach.ReachError("Geef 'participants' (lijst van objecten) of 'postcodes' (lijst).")
-    participants = reach.participants_frame(rows, source="participants",
-                                            max_rows=limits.MAX_PARTICIPANT_ROWS)
+    participants = reach.participants_frame(
+        rows, source="participants", max_rows=limits.MAX_PARTICIPANT_ROWS
+    )
     return await run_in_threadpool(run_check, cur, str(payload["area"]), participants)
 
 
@@ -64,9 +75,12 @@ def _render(request: Request, **context):
 
     templates = request.app.state.templates
     error = context.get("error")
-    return templates.TemplateResponse(request, "bereikcheck.html",
-                                      {"page": "bereikcheck", **context},
-                                      status_code=status_for(error) if error else 200)
+    return templates.TemplateResponse(
+        request,
+        "bereikcheck.html",
+        {"page": "bereikcheck", **context},
+        status_code=status_for(error) if error else 200,
+    )
 
 
 @page_router.get("/bereikcheck")
@@ -75,8 +89,11 @@ def bereikcheck_form(request: Request):
 
 
 def _aggregate_text(participants) -> str:
-    agg = (participants.fillna({"age_band": "", "sex": ""})
-           .groupby(["pc4", "age_band", "sex"], as_index=False)["count"].sum())
+    agg = (
+        participants.fillna({"age_band": "", "sex": ""})
+        .groupby(["pc4", "age_band", "sex"], as_index=False)["count"]
+        .sum()
+    )
     lines = ["postcode;leeftijd;geslacht;aantal"]
     lines += [f"{r.pc4};{r.age_band};{r.sex};{r.count:g}" for r in agg.itertuples()]
     return "\n".join(lines)
@@ -97,13 +114,20 @@ async def bereikcheck_result(
             text = await read_upload(bestand)
             source = f"'{bestand.filename}'"
         participants = await run_in_threadpool(
-            reach.participants_from_text, text, source=source,
-            max_rows=limits.MAX_PARTICIPANT_ROWS)
+            reach.participants_from_text, text, source=source, max_rows=limits.MAX_PARTICIPANT_ROWS
+        )
         result = await run_in_threadpool(run_check, cur, gebied, participants)
     except BetrokkenError as exc:
         return _render(request, result=None, area=gebied, text=deelnemers, error=exc)
-    return _render(request, result=result, area=gebied, text=deelnemers, error=None,
-                   aggregate=_aggregate_text(participants), labels=reach.DIMENSION_LABELS)
+    return _render(
+        request,
+        result=result,
+        area=gebied,
+        text=deelnemers,
+        error=None,
+        aggregate=_aggregate_text(participants),
+        labels=reach.DIMENSION_LABELS,
+    )
 
 
 def result_workbook(result: dict) -> bytes:
@@ -113,22 +137,54 @@ def result_workbook(result: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Groepen"
-    ws.append(["dimensie", "groep", "omschrijving", "deelnemers", "aandeel deelnemers",
-               "aandeel volwassenen", "ondergrens", "bovengrens", "oordeel"])
+    ws.append(
+        [
+            "dimensie",
+            "groep",
+            "omschrijving",
+            "deelnemers",
+            "aandeel deelnemers",
+            "aandeel volwassenen",
+            "ondergrens",
+            "bovengrens",
+            "oordeel",
+        ]
+    )
     for g in result["groups"]:
-        ws.append([g["dimension"], g["group"], g["label"], g["participants"],
-                   g["participants_share"], g["population_share"], g["lo"], g["hi"], g["verdict"]])
+        ws.append(
+            [
+                g["dimension"],
+                g["group"],
+                g["label"],
+                g["participants"],
+                g["participants_share"],
+                g["population_share"],
+                g["lo"],
+                g["hi"],
+                g["verdict"],
+            ]
+        )
     adv = wb.create_sheet("Advies")
     adv.append([f"Doelgebied: {result['area_name']} ({result['area']})"])
     adv.append([f"Intervallen: {result['interval_method']}, {result['level']:.0%}"])
     for line in result["advice"] or ["Geen groep duidelijk ondervertegenwoordigd."]:
         adv.append([line])
     rw = wb.create_sheet("Herweging")
-    rw.append(["gebied", "naam", "leeftijd", "geslacht", "aandeel volwassenen", "deelnemers",
-               "gewicht"])
+    rw.append(
+        ["gebied", "naam", "leeftijd", "geslacht", "aandeel volwassenen", "deelnemers", "gewicht"]
+    )
     for r in result["reweighting"]:
-        rw.append([r["unit"], r["unit_name"], r["age_band"], r["sex"], r["population_share"],
-                   r["participants"], r["weight"]])
+        rw.append(
+            [
+                r["unit"],
+                r["unit_name"],
+                r["age_band"],
+                r["sex"],
+                r["population_share"],
+                r["participants"],
+                r["weight"],
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -141,13 +197,18 @@ async def bereikcheck_xlsx(
     deelnemers: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
 ) -> Response:
     participants = await run_in_threadpool(
-        reach.participants_from_text, deelnemers, source="de deelnemers",
-        max_rows=limits.MAX_PARTICIPANT_ROWS)
+        reach.participants_from_text,
+        deelnemers,
+        source="de deelnemers",
+        max_rows=limits.MAX_PARTICIPANT_ROWS,
+    )
     result = await run_in_threadpool(run_check, cur, gebied, participants)
     data = await run_in_threadpool(result_workbook, result)
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
-                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="bereikcheck.xlsx"'})
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="bereikcheck.xlsx"'},
+    )
 
 
 router = APIRouter()
