@@ -298,6 +298,50 @@ def export(
     console.print(f"[bold green]Geëxporteerd:[/] {path}")
 
 
+@app.command()
+@friendly_errors
+def bereikcheck(
+    bestand: Path = typer.Argument(..., help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal])."),
+    gebied: str = typer.Option(..., "--gebied", help="GM0344, WK034401[,…] of postcodes."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="Schrijf het resultaat als Excel."),
+    db: Path | None = DbOption,
+) -> None:
+    """Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied."""
+    from betrokken.areas import reach
+    from betrokken.areas.postcodes import decode_postcode_file
+    from betrokken.store.database import connect
+    from betrokken.web import limits
+    from betrokken.web.composition import _xlsx_text
+    from betrokken.web.reach import result_workbook, run_check
+
+    if not bestand.is_file():
+        raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet.")
+    data = bestand.read_bytes()
+    if not data.strip():
+        raise BetrokkenError(f"Het bestand '{bestand.name}' is leeg.")
+    text = (_xlsx_text(data, bestand.name) if bestand.suffix.lower() == ".xlsx"
+            else decode_postcode_file(data, bestand.name))
+    participants = reach.participants_from_text(
+        text, source=f"'{bestand.name}'", max_rows=limits.MAX_PARTICIPANT_ROWS)
+    con = connect(db_path_from(db), read_only=True)
+    try:
+        result = run_check(con, gebied, participants)
+    finally:
+        con.close()
+    table = Table(title=f"Bereikcheck {result['area_name']}")
+    for col in ("dimensie", "groep", "deelnemers", "inwoners", "interval", "oordeel"):
+        table.add_column(col)
+    for g in result["groups"]:
+        table.add_row(g["dimension"], g["label"], f"{g['participants_share']:.1%}",
+                      f"{g['population_share']:.1%}", f"{g['lo']:.1%}–{g['hi']:.1%}", g["verdict"])
+    console.print(table)
+    for line in result["advice"]:
+        console.print(line, markup=False)
+    if xlsx is not None:
+        xlsx.write_bytes(result_workbook(result))
+        console.print(f"[bold green]Geschreven:[/] {xlsx}")
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 

@@ -139,10 +139,18 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(themes.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
+    _include_issue10_routes(app)
     _install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=limits.GZIP_MIN_BYTES)
     app.add_middleware(BodySizeLimit, max_bytes=limits.MAX_REQUEST_BYTES)
     return app
+
+
+def _include_issue10_routes(app: FastAPI) -> None:
+    from betrokken.web import quiz, reach
+
+    for module in (quiz, reach):
+        app.include_router(module.router)
 
 
 def cursor_dependency(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:

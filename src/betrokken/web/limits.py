@@ -10,6 +10,7 @@ __all__ = [
     "MAX_COMPOSE_POSTCODES",
     "MAX_UPLOAD_BYTES",
     "MAX_PASTE_CHARS",
+    "MAX_PARTICIPANT_ROWS",
     "MAX_REQUEST_BYTES",
     "MIN_COMPARE_AREAS",
     "MAX_COMPARE_AREAS",
@@ -34,6 +35,9 @@ MAX_UPLOAD_BYTES = 256 * 1024
 
 MAX_PASTE_CHARS = 100_000
 """Longest pasted postcode text in the custom-area form."""
+
+MAX_PARTICIPANT_ROWS = 10_000
+"""Most rows (participants, or postcodes with a count) in one Bereikcheck upload or request."""
 
 MIN_COMPARE_AREAS = 2
 MAX_COMPARE_AREAS = 4
