@@ -301,7 +301,9 @@ def export(
 @app.command()
 @friendly_errors
 def bereikcheck(
-    bestand: Path = typer.Argument(..., help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal])."),
+    bestand: Path = typer.Argument(
+        ..., help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal])."
+    ),
     gebied: str = typer.Option(..., "--gebied", help="GM0344, WK034401[,…] of postcodes."),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Schrijf het resultaat als Excel."),
     db: Path | None = DbOption,
