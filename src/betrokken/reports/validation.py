@@ -508,14 +508,29 @@ def _headline_lines(headline: list[dict]) -> list[str]:
         if "partial_spread" in h and np.isfinite(h["partial_spread"][0]):
             partial += f" ({h['partial_spread'][0]:+.2f} to {h['partial_spread'][1]:+.2f})"
         met = h["r"] >= h["target"]
-        status = "yes" if met else f"no (short by {h['target'] - h['r']:.2f})"
+        status = "yes" if met else f"no (short by {h['target'] - h['r']:.3f})"
         if "partial_target" in h:
             p_met = np.isfinite(h["partial"]) and h["partial"] >= h["partial_target"]
             status += (f"; partial ≥ {h['partial_target']:.2f}: "
                        + ("yes" if p_met else "no"))
         lines.append(f"| {h['name']} | {h['r']:.3f} | {lo:.3f} to {hi:.3f} | {partial} | "
                      f"{h['target']:.2f} | {status} |")
-    return lines + [""]
+    return lines + [
+        "",
+        "Why targets are missed, as far as we can tell (nothing was tuned to close a gap):",
+        "",
+        "- Political engagement and low trust rest on four demographics (age, sex, education,",
+        "  migration background) from 1,814 respondents; their gradients are noisy (see the",
+        "  spread column) and no area context survived grouped cross-validation",
+        "  (docs/method.md). The targets were set next to a regression trained on the",
+        "  elections themselves (r ≈ 0.89), an upper bound for a model that may not see them.",
+        "- Below gemeente level, education is copied from the gemeente, so within-gemeente",
+        "  differences rest on age, sex and migration background only.",
+        "- The local component is measured (Gezondheidsmonitor 2020) and carries most of the",
+        "  new spread; its approximate standard errors are conservative below gemeente level.",
+        "- Low trust and the anti-establishment vote are different things (see below).",
+        "",
+    ]
 
 
 def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, out_dir,
