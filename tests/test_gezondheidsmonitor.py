@@ -122,3 +122,34 @@ def test_statline_download_gives_the_same_figures_as_the_local_file(data_dir, tm
         gm.set_index("area_code").sort_index()[["volunteering", "socially_lonely"]],
     )
     assert any(path.endswith("50090NED/TypedDataSet") for path in services.requests)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda raw: raw.drop(columns=["SociaalEenzaam_31"]), "SociaalEenzaam"),
+        (lambda raw: raw.assign(Perioden="2016JJ00"), "Perioden"),
+        (lambda raw: raw.assign(Codering_3=raw["Codering_3"].str.replace("GM0344", "GX0344")),
+         "GX0344"),
+    ],
+    ids=["missing-column", "wrong-year", "unknown-code"],
+)
+def test_a_broken_monitor_file_stops_the_build_and_the_old_database_keeps_serving(
+        data_dir, tmp_path, raw, change, expected):
+    from betrokken.build import build_database
+
+    broken = tmp_path / "data"
+    broken.mkdir()
+    for folder in data_dir.iterdir():
+        if folder.is_dir() and folder.name != "gezondheidsmonitor":
+            (broken / folder.name).symlink_to(folder.resolve())
+    (broken / "gezondheidsmonitor").mkdir()
+    change(raw).to_csv(broken / LOCAL_FILE, index=False)
+    db = tmp_path / "betrokken.duckdb"
+    db.write_bytes(b"the old database")
+    with pytest.raises(SourceError, match=expected) as err:
+        build_database(db, broken, quiet=True, n_boot=10)
+    assert LOCAL_FILE.name in str(err.value)
+    assert db.read_bytes() == b"the old database"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("betrokken.duckdb")] == [
+        "betrokken.duckdb"]

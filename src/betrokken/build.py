@@ -66,6 +66,7 @@ def build_database(
     report = BuildReport(db_path=db_path)
     with make_progress(console, disable=quiet) as progress:
         t0 = time.perf_counter()
+        monitor = _read_monitor(data_dir)  # a local file is checked before the long steps
         tables = build_area_tables(data_dir, progress=progress, year=year)
         report.timings["areas"] = time.perf_counter() - t0
         before = previous_areas(db_path)
@@ -78,7 +79,7 @@ def build_database(
         report.timings["quality"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        local = _local_indicators(data_dir, tables, year=year, progress=progress)
+        local = _local_indicators(data_dir, tables, monitor, year=year, progress=progress)
         report.local = local.report if local is not None else {}
         report.timings["local"] = time.perf_counter() - t0
 
@@ -106,7 +107,16 @@ def build_database(
     return report
 
 
-def _local_indicators(data_dir, tables, *, year=None, progress=None):
+def _read_monitor(data_dir):
+    """The local Gezondheidsmonitor file, read and checked (None in a download build)."""
+    if data_dir is None:
+        return None
+    from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
+
+    return read_gezondheidsmonitor(data_dir)
+
+
+def _local_indicators(data_dir, tables, monitor=None, *, year=None, progress=None):
     """Gezondheidsmonitor indicators on the current areas (local file, mirror or StatLine);
     the edition is added to the build's sources."""
     import pandas as pd
@@ -122,7 +132,8 @@ def _local_indicators(data_dir, tables, *, year=None, progress=None):
         origin = f"CBS StatLine {gm.EDITIONS[edition].table_id}" if edition in gm.EDITIONS \
             else "CBS StatLine"
     else:
-        raw, edition = gm.read_gezondheidsmonitor(data_dir), 2020
+        raw = monitor if monitor is not None else gm.read_gezondheidsmonitor(data_dir)
+        edition = 2020
         origin = str(gm.LOCAL_FILE)
     local = map_local_indicators(raw, tables.areas, tables.crosswalk, edition_year=edition)
     row = {"name": f"gezondheidsmonitor_{edition}", "description": gm.SOURCE_NAME + " (18+)",
