@@ -25,14 +25,15 @@ def broken_copy(data_dir: Path, target: Path, filename: str,
 
     ``change=None`` leaves the file out (a missing file).
     """
+    source = Path(data_dir).resolve()  # a relative BETROKKEN_DATA must not dangle
     cbs = target / "cbs"
     cbs.mkdir(parents=True)
-    for src in (Path(data_dir) / "cbs").iterdir():
+    for src in (source / "cbs").iterdir():
         if src.name == filename:
             continue
         (cbs / src.name).symlink_to(src)
     if change is not None:
-        change(Path(data_dir) / "cbs" / filename, cbs / filename)
+        change(source / "cbs" / filename, cbs / filename)
     return target
 
 

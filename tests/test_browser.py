@@ -35,9 +35,13 @@ CHROMIUM_ARGS = [
 ]
 UTRECHT = "GM0344"
 MAP_TIMEOUT_MS = 20_000
+CHROMIUM_ENV = "BETROKKEN_CHROMIUM"
 
 
 def chromium_path() -> str | None:
+    if CHROMIUM_ENV in os.environ:  # an explicit choice, also to test the skip path
+        chosen = os.environ[CHROMIUM_ENV]
+        return chosen if chosen and Path(chosen).exists() else None
     for candidate in (
         "/usr/bin/chromium",
         shutil.which("chromium"),
