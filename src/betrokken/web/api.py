@@ -107,7 +107,7 @@ async def post_compose_upload(
     bestand: Annotated[UploadFile, File(description="Tekst- of CSV-bestand met postcodes")],
 ) -> dict[str, Any]:
     text = await read_upload(bestand)
-    codes = parse_postcode_text(text)
+    codes = await run_in_threadpool(parse_postcode_text, text)
     return await run_in_threadpool(request.app.state.dashboard.compose, codes)
 
 

@@ -11,6 +11,8 @@ from betrokken.areas.compose import MAX_POSTCODES as MAX_COMPOSE_POSTCODES
 __all__ = [
     "MAX_COMPOSE_POSTCODES",
     "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_ROWS",
+    "MAX_UPLOAD_UNPACKED_BYTES",
     "MAX_PASTE_CHARS",
     "MAX_REQUEST_BYTES",
     "MIN_COMPARE_AREAS",
@@ -30,6 +32,14 @@ __all__ = [
 
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest uploaded postcode file (a PC6 address list of a few thousand lines fits)."""
+
+MAX_UPLOAD_ROWS = 20_000
+"""Most lines (text) or rows (spreadsheet) read from an uploaded file: an address list
+of a few thousand lines fits; a sheet of a million empty rows is refused, not read."""
+
+MAX_UPLOAD_UNPACKED_BYTES = 4 * 1024 * 1024
+"""Largest total unpacked size of an uploaded .xlsx (a ZIP): 256 kB of ZIP can unpack to
+hundreds of megabytes of sheet XML, so the declared sizes are checked before reading."""
 
 MAX_PASTE_CHARS = 100_000
 """Longest pasted postcode text in the custom-area form."""

@@ -304,7 +304,7 @@ async def custom_area_result(
     if bestand is not None and bestand.filename:
         text = (text + "\n" + await read_upload(bestand)).strip()
     try:
-        codes = parse_postcode_text(text)
+        codes = await run_in_threadpool(parse_postcode_text, text)
         result = await run_in_threadpool(request.app.state.dashboard.compose, codes)
     except BetrokkenError as exc:
         response = render(
