@@ -58,10 +58,18 @@ def build(
 ) -> None:
     """Bouw de database uit de bronnen (lokaal of gedownload)."""
     from betrokken.build import build_database
+    from betrokken.store.database import BuildInterrupted
 
-    report = build_database(
-        db_path_from(db), data_dir_from(data_dir), console=err_console, quiet=quiet, n_boot=n_boot
-    )
+    try:
+        report = build_database(
+            db_path_from(db), data_dir_from(data_dir), console=err_console, quiet=quiet,
+            n_boot=n_boot,
+        )
+    except BuildInterrupted as exc:
+        err_console.print(
+            f"[bold red]Bouw afgebroken[/] ({exc}): de bestaande database is ongewijzigd."
+        )
+        raise typer.Exit(code=130) from None
     for check in report.quality:
         mark = "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
         console.print(f"{mark} {check.get('message', check.get('name'))}")
