@@ -20,10 +20,12 @@ def local_area_tables(data_dir: Path):
 
 
 def broken_copy(data_dir: Path, target: Path, filename: str,
-                change: Callable[[Path, Path], None] | None) -> Path:
+                change: Callable[[Path, Path], None] | None, *, declare: bool = True) -> Path:
     """A data dir in ``target`` where ``filename`` is changed by ``change(src, dst)``.
 
-    ``change=None`` leaves the file out (a missing file).
+    ``change=None`` leaves the file out (a missing file). With ``declare`` the copy gets
+    its own ``MANIFEST.csv`` describing the changed file (so the build gets past the
+    manifest check to the check under test); without, the reference manifest applies.
     """
     source = Path(data_dir).resolve()  # a relative BETROKKEN_DATA must not dangle
     cbs = target / "cbs"
@@ -34,6 +36,11 @@ def broken_copy(data_dir: Path, target: Path, filename: str,
         (cbs / src.name).symlink_to(src)
     if change is not None:
         change(source / "cbs" / filename, cbs / filename)
+    if declare:
+        # the owner declares this version, so the checks behind the manifest are reached
+        from betrokken.sources.manifest import write_manifest
+
+        write_manifest(target)
     return target
 
 

@@ -24,6 +24,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     mix_rows: int = 0
     model_version: str | None = None
+    manifest_files: int | None = None
 
 
 def make_progress(console: Console | None = None, *, disable: bool = False) -> Progress:
@@ -46,8 +47,13 @@ def build_database(
     console: Console | None = None,
     quiet: bool = False,
     n_boot: int | None = None,
+    accept_changed_data: bool = False,
 ) -> BuildReport:
-    """Build the whole database into a new file and swap it in atomically."""
+    """Build the whole database into a new file and swap it in atomically.
+
+    A local data directory is first checked against its manifest (see
+    ``sources.manifest``) unless ``accept_changed_data``.
+    """
     from betrokken.areas.harmonise import build_area_tables
     from betrokken.areas.quality import run_quality_checks
     from betrokken.store.database import atomic_build
@@ -55,6 +61,10 @@ def build_database(
 
     console = console or Console(stderr=True)
     report = BuildReport(db_path=db_path)
+    if data_dir is not None and not accept_changed_data:
+        from betrokken.sources.manifest import check_manifest
+
+        report.manifest_files = check_manifest(data_dir)
     with make_progress(console, disable=quiet) as progress:
         t0 = time.perf_counter()
         tables = build_area_tables(data_dir, progress=progress)

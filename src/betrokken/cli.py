@@ -30,6 +30,11 @@ DataDirOption = typer.Option(
     None, "--data-dir", help="Map met lokale bronbestanden (anders: BETROKKEN_DATA of download)."
 )
 DbOption = typer.Option(None, "--db", help="Pad van de database (standaard ./betrokken.duckdb).")
+AcceptChangedOption = typer.Option(
+    False,
+    "--accept-changed-data",
+    help="Ga door als bestanden niet kloppen met het manifest (aantal regels, SHA-256).",
+)
 
 
 def friendly_errors(func):
@@ -55,6 +60,7 @@ def build(
     db: Path | None = DbOption,
     n_boot: int | None = typer.Option(None, "--n-boot", help="Aantal bootstrap-replicaties."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Geen voortgangsbalken."),
+    accept_changed_data: bool = AcceptChangedOption,
 ) -> None:
     """Bouw de database uit de bronnen (lokaal of gedownload)."""
     from betrokken.build import build_database
@@ -63,7 +69,7 @@ def build(
     try:
         report = build_database(
             db_path_from(db), data_dir_from(data_dir), console=err_console, quiet=quiet,
-            n_boot=n_boot,
+            n_boot=n_boot, accept_changed_data=accept_changed_data,
         )
     except BuildInterrupted as exc:
         err_console.print(
@@ -133,6 +139,7 @@ def fit(
     out: Path | None = typer.Option(None, "--out", help="Waar het modelbestand komt."),
     seed: int = typer.Option(20210317, help="Startwaarde van de toevalsgenerator."),
     quick: bool = typer.Option(False, "--quick", help="Minder starts en bootstraps (test)."),
+    accept_changed_data: bool = AcceptChangedOption,
 ) -> None:
     """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête."""
     from betrokken.model.fit import fit_and_save
@@ -143,8 +150,30 @@ def fit(
             "Voor 'fit' is een datamap met de enquêtebestanden nodig.",
             hint="Gebruik --data-dir of BETROKKEN_DATA.",
         )
+    if not accept_changed_data:
+        from betrokken.sources.manifest import check_manifest
+
+        check_manifest(data, under="survey")  # respondent count and hash as declared
     path = fit_and_save(data, out=out, seed=seed, quick=quick, console=err_console)
     console.print(f"[bold green]Model opgeslagen:[/] {path}")
+
+
+@app.command()
+@friendly_errors
+def manifest(
+    data_dir: Path | None = DataDirOption,
+    out: Path | None = typer.Option(None, "--out", help="Ander pad dan <datamap>/MANIFEST.csv."),
+) -> None:
+    """Leg de bestanden van de datamap vast (regels, SHA-256) in MANIFEST.csv."""
+    from betrokken.sources.manifest import write_manifest
+
+    data = data_dir_from(data_dir)
+    if data is None:
+        raise BetrokkenError(
+            "Voor 'manifest' is een datamap nodig.", hint="Gebruik --data-dir of BETROKKEN_DATA."
+        )
+    path = write_manifest(data, out=out)
+    console.print(f"[bold green]Manifest geschreven:[/] {path}")
 
 
 @app.command()
