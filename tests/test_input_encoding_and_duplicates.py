@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers_data import broken_copy, truncate
 
 from betrokken.areas.harmonise import build_area_tables
 from betrokken.errors import SourceError
 from betrokken.sources.kwb_gemeente import GEMEENTE_2024
 from betrokken.survey.ess import read_ess
 from betrokken.survey.vu import read_vu_panel
+from helpers_data import broken_copy, truncate
 
 ESS = "survey/ess_fixtures/ess9_BE_saverymax_ESS1-9e01_1.csv"
 WAVE0 = "survey/vu_election_panel_2021/wave0.csv"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_data import broken_copy, truncate
 from typer.testing import CliRunner
 
 from betrokken.build import build_database
@@ -18,6 +17,7 @@ from betrokken.sources.manifest import (
     read_manifest,
     write_manifest,
 )
+from helpers_data import broken_copy, truncate
 
 WAVE0 = "survey/vu_election_panel_2021/wave0.csv"
 PC4_AGE = "pc4_2021_population_by_age5_sex_certegis.csv"

@@ -15,10 +15,10 @@ import zipfile
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from helpers_server import live_server
 
 from betrokken.web import limits
 from betrokken.web.app import create_app
+from helpers_server import live_server
 
 
 def xlsx_with_rows(n_rows: int, value: str = "3511") -> bytes:
