@@ -15,8 +15,8 @@ from fastapi.responses import Response
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
-from betrokken.web.app import cursor_dependency
 from betrokken.web.composition import read_upload
+from betrokken.web.deps import cursor_dependency
 from betrokken.web.postcodes import parse_postcode_text, pc4_list
 
 router = APIRouter(prefix="/api", tags=["api"])

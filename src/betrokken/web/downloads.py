@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
-from betrokken.web.app import cursor_dependency
+from betrokken.web.deps import cursor_dependency
 from betrokken.web.postcodes import parse_postcode_text
 
 router = APIRouter(prefix="/download", tags=["downloads"])

@@ -14,8 +14,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.web import limits, queries
 from betrokken.web.api import parse_compare_codes
-from betrokken.web.app import cursor_dependency, status_for
 from betrokken.web.composition import read_upload
+from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import status_for
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.palette import SHARE_RAMP, share_breaks
 from betrokken.web.postcodes import parse_postcode_text
