@@ -121,15 +121,22 @@ def serve(
     db: Path | None = DbOption,
     host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
     port: int = typer.Option(8000, help="Poort."),
+    workers: int = typer.Option(
+        1, "--workers", "-w", min=0,
+        help="Aantal werkprocessen (0: één per processorkern). Meer processen = meer "
+        "verzoeken tegelijk.",
+    ),
 ) -> None:
     """Start het dashboard in de browser (http://127.0.0.1:8000)."""
-    import uvicorn
+    from betrokken.web.serve import default_workers
+    from betrokken.web.serve import serve as run_server
 
-    from betrokken.web.app import create_app
-
-    application = create_app(db_path_from(db))
-    console.print(f"Dashboard op [bold]http://{host}:{port}[/] (stoppen met Ctrl+C)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    n = workers or default_workers()
+    console.print(
+        f"Dashboard op [bold]http://{host}:{port}[/] met {n} werkproces(sen) "
+        "(stoppen met Ctrl+C)"
+    )
+    run_server(db_path_from(db), host=host, port=port, workers=n)
 
 
 @app.command()

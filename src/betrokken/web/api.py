@@ -12,6 +12,7 @@ import duckdb
 from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
@@ -19,15 +20,45 @@ from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.postcodes import parse_postcode_text, pc4_list
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class ErrorBody(BaseModel):
+    """Every error answer: a Dutch message and, often, a hint."""
+
+    fout: str = Field(description="Wat er mis is, in het Nederlands.")
+    tip: str | None = Field(None, description="Hoe het wel kan.")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("Ongeldige invoer (bv. een niveau dat niet onder dit gebied bestaat)."),
+    404: _error("Gebied, profiel of postcode bestaat niet in deze database."),
+    414: _error("Het adres (URL) is te lang."),
+    422: _error("Een parameter of de inhoud van het verzoek heeft de verkeerde vorm."),
+}
+UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: _error("Verzoek of bestand te groot, of te veel postcodes."),
+    503: _error("Deze database heeft (nog) geen profielmix."),
+}
+
+router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
+GZIP_MIN_BYTES = 2048  # as GZipMiddleware: smaller answers are not worth compressing
 
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
+AREA_CODE_PATTERN = (
+    r"^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{6}|[Bb][Uu][0-9]{8}|[1-9][0-9]{3}|[Nn][Ll])$"
+)
 AreaCode = Annotated[
     str,
     Path(
         max_length=limits.MAX_AREA_CODE_CHARS,
-        description="Gebiedscode: GM0344, WK034401, BU03440101, 3511 (PC4) of NL.",
+        pattern=AREA_CODE_PATTERN,
+        description="Gebiedscode: GM0344, WK034401, BU03440101, 3511 (PC4) of NL "
+        "(hoofdletters of kleine letters).",
+        examples=["GM0344"],
     ),
 ]
 
@@ -36,9 +67,23 @@ def _catalogue(request: Request) -> queries.Catalogue:
     return request.app.state.dashboard.catalogue
 
 
-@router.get("/areas/{code}", summary="Eén gebied: profielmix met intervallen, indices, demografie")
-def get_area(code: AreaCode, request: Request) -> dict[str, Any]:
-    return queries.area_detail(_catalogue(request), queries.canonical_code(code))
+@router.get(
+    "/areas/{code}",
+    summary="Eén gebied: profielmix met intervallen, indices, demografie",
+    response_model=dict[str, Any],
+)
+def get_area(code: AreaCode, request: Request) -> Response:
+    plain, packed = request.app.state.dashboard.area_json(queries.canonical_code(code))
+    return prepared_response(request, plain, packed, "application/json")
+
+
+def prepared_response(request: Request, plain: bytes, packed: bytes, media_type: str) -> Response:
+    """An answer serialised and gzipped once, sent as it is (gzipped when accepted)."""
+    headers = {"Vary": "Accept-Encoding"}
+    if len(plain) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type=media_type, headers=headers)
+    return Response(plain, media_type=media_type, headers=headers)
 
 
 @router.get("/areas/{code}/children", summary="De gebieden van een niveau binnen een gebied")
@@ -86,7 +131,11 @@ def get_search(
     return {"q": q, "count": len(results), "results": results}
 
 
-@router.post("/compose", summary="Samenstelling van een eigen gebied uit PC4-postcodes")
+@router.post(
+    "/compose",
+    summary="Samenstelling van een eigen gebied uit PC4-postcodes",
+    responses=UPLOAD_RESPONSES,
+)
 def post_compose(
     request: Request,
     postcodes: Annotated[
@@ -101,7 +150,11 @@ def post_compose(
     return request.app.state.dashboard.compose(pc4_list(postcodes))
 
 
-@router.post("/compose/upload", summary="Eigen gebied uit een bestand (.txt of .csv)")
+@router.post(
+    "/compose/upload",
+    summary="Eigen gebied uit een bestand (.txt, .csv of .xlsx)",
+    responses=UPLOAD_RESPONSES,
+)
 async def post_compose_upload(
     request: Request,
     bestand: Annotated[UploadFile, File(description="Tekst- of CSV-bestand met postcodes")],

@@ -12,23 +12,26 @@ Dutch message: JSON ``{"fout": ..., "tip": ...}`` under ``/api``, an HTML page e
 from __future__ import annotations
 
 import gzip
+import json
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 import duckdb
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from betrokken.areas.compose import PostcodeComposer
 from betrokken.store.database import connect
-from betrokken.web import api, downloads, limits, pages, queries
+from betrokken.web import api, api_docs, downloads, limits, pages, queries
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
 from betrokken.web.formatting import FILTERS
-from betrokken.web.middleware import BodySizeLimit
+from betrokken.web.middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, UrlLengthLimit
+from betrokken.web.provenance import public_catalogue
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -43,9 +46,10 @@ class Dashboard:
         self.con = connect(self.db_path, read_only=True)
         # Requests run side by side; tiny queries gain nothing from intra-query threads.
         self.con.execute(f"SET threads = {limits.DUCKDB_THREADS}")
-        self.catalogue = queries.load_catalogue(self.con)
+        self.catalogue = public_catalogue(queries.load_catalogue(self.con))
         self._geojson: OrderedDict[tuple[str, str | None], tuple[bytes, bytes]] = OrderedDict()
         self._compositions: OrderedDict[tuple[str, ...], dict] = OrderedDict()
+        self._areas: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._composer: PostcodeComposer | None = None
 
@@ -84,6 +88,27 @@ class Dashboard:
                 self._compositions.popitem(last=False)
         return result
 
+    def area_json(self, code: str) -> tuple[bytes, bytes]:
+        """The ``/api/areas/{code}`` answer as JSON bytes, plain and gzipped, made once.
+
+        The catalogue never changes while serving, so an area's answer is serialised
+        and compressed on first request and then only copied to the socket.
+        """
+        with self._lock:
+            if code in self._areas:
+                self._areas.move_to_end(code)
+                return self._areas[code]
+        detail = queries.area_detail(self.catalogue, code)
+        text = json.dumps(
+            jsonable_encoder(detail), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode()
+        pair = (text, gzip.compress(text, compresslevel=6))
+        with self._lock:
+            self._areas[code] = pair
+            while len(self._areas) > limits.AREA_CACHE_SIZE:
+                self._areas.popitem(last=False)
+        return pair
+
     def geojson(self, code: str, level: str | None) -> tuple[bytes, bytes]:
         """GeoJSON of an area's children (or the area itself), plain and gzipped, made once.
 
@@ -119,7 +144,7 @@ def create_app(db_path: str | Path) -> FastAPI:
             "dashboard zijn hier ook als JSON op te vragen."
         ),
         version="1",
-        docs_url="/docs",
+        docs_url=None,  # served from vendored assets by web.api_docs
         redoc_url=None,
     )
     app.state.dashboard = dashboard
@@ -133,9 +158,14 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(api.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
+    app.include_router(api_docs.router)
     install_error_handlers(app)
+    # the last added runs first: headers on every answer, then HEAD, URL and body limits
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(BodySizeLimit, max_bytes=limits.MAX_REQUEST_BYTES)
+    app.add_middleware(UrlLengthLimit, max_bytes=limits.MAX_URL_BYTES)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

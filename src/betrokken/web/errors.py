@@ -61,14 +61,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
-        messages = {
-            404: "Deze pagina of dit adres bestaat niet.",
-            405: "Deze methode is hier niet toegestaan.",
-        }
-        message = messages.get(exc.status_code) or (
-            exc.detail if isinstance(exc.detail, str) else "Ongeldig verzoek."
-        )
-        return error_response(request, exc.status_code, message)
+        message = _HTTP_MESSAGES_NL.get(exc.status_code) or "Ongeldig verzoek."
+        response = error_response(request, exc.status_code, message)
+        for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - a bug
@@ -76,6 +73,14 @@ def install_error_handlers(app: FastAPI) -> None:
             request, 500, "Er ging iets mis in het dashboard zelf (geen fout in uw invoer)."
         )
 
+
+_HTTP_MESSAGES_NL = {
+    400: "Het verzoek kon niet gelezen worden (ongeldige of te diep geneste JSON, of een "
+    "kapotte formulierinhoud).",
+    404: "Deze pagina of dit adres bestaat niet.",
+    405: "Deze methode is hier niet toegestaan.",
+}
+"""Starlette's own errors carry English details; people get these instead."""
 
 _FIELD_NAMES_NL = {
     "q": "zoekterm (q)",
@@ -102,6 +107,12 @@ def _dutch_validation_message(exc: RequestValidationError) -> tuple[str, str | N
         return (
             f"Ongeldige invoer in {field}: verwacht een JSON-lijst.",
             'Bijvoorbeeld: ["3511", "3512"]',
+        )
+    if kind == "string_pattern_mismatch" and field == "gebiedscode":
+        return (
+            f"'{str(first.get('input', ''))[:40]}' is geen geldige gebiedscode.",
+            "Gebruik een code als GM0344 (gemeente), WK034401 (wijk), BU03440101 (buurt), "
+            "3511 (postcode) of NL.",
         )
     if kind in ("string_too_long", "string_too_short"):
         return f"De waarde van {field} is te lang of te kort.", None

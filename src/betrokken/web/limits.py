@@ -15,6 +15,7 @@ __all__ = [
     "MAX_UPLOAD_UNPACKED_BYTES",
     "MAX_PASTE_CHARS",
     "MAX_REQUEST_BYTES",
+    "MAX_URL_BYTES",
     "MIN_COMPARE_AREAS",
     "MAX_COMPARE_AREAS",
     "MIN_SEARCH_CHARS",
@@ -23,6 +24,7 @@ __all__ = [
     "TOP_AREAS",
     "MAX_AREA_CODE_CHARS",
     "GEOJSON_CACHE_SIZE",
+    "AREA_CACHE_SIZE",
     "DUCKDB_THREADS",
     "COMPOSE_CACHE_SIZE",
 ]
@@ -61,8 +63,14 @@ MAX_AREA_CODE_CHARS = 20
 GEOJSON_CACHE_SIZE = 512
 """GeoJSON answers (per area + level) kept in memory; the database is read-only."""
 
+AREA_CACHE_SIZE = 8192
+"""Serialised /api/areas answers kept in memory (about 3 kB each, plus the gzipped copy)."""
+
 MAX_REQUEST_BYTES = 1024 * 1024
 """Largest request body of any kind (form with pasted text plus a file, or JSON)."""
+
+MAX_URL_BYTES = 8 * 1024
+"""Longest path plus query string; longer lists of postcodes go in a POST body."""
 
 DUCKDB_THREADS = 1
 """DuckDB threads per query: concurrency comes from parallel requests instead."""
