@@ -18,7 +18,7 @@ def live_server(app, **config) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
+        uvicorn.Config(app, host="127.0.0.1", port=port, **{"log_level": "warning", **config})
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
