@@ -8,12 +8,12 @@ import json
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from helpers_server import live_server
 
 from betrokken.web import limits
 from betrokken.web.app import STATIC_DIR, create_app
 from betrokken.web.middleware import SECURITY_HEADERS
 from betrokken.web.serve import UVICORN_OPTIONS
+from helpers_server import live_server
 
 UTRECHT = "GM0344"
 

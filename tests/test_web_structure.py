@@ -23,8 +23,9 @@ def web_import_graph() -> dict[str, set[str]]:
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             for name in names:
-                if name.startswith("betrokken.web.") and (WEB / f"{name.split('.')[2]}.py").exists():
-                    target = ".".join(name.split(".")[:3])
+                parts = name.split(".")
+                if name.startswith("betrokken.web.") and (WEB / f"{parts[2]}.py").exists():
+                    target = ".".join(parts[:3])
                     if target != module:
                         graph[module].add(target)
     return graph

@@ -12,36 +12,13 @@ import duckdb
 from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 from betrokken.web.postcodes import parse_postcode_text, pc4_list
-
-
-class ErrorBody(BaseModel):
-    """Every error answer: a Dutch message and, often, a hint."""
-
-    fout: str = Field(description="Wat er mis is, in het Nederlands.")
-    tip: str | None = Field(None, description="Hoe het wel kan.")
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorBody, "description": description}
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _error("Ongeldige invoer (bv. een niveau dat niet onder dit gebied bestaat)."),
-    404: _error("Gebied, profiel of postcode bestaat niet in deze database."),
-    414: _error("Het adres (URL) is te lang."),
-    422: _error("Een parameter of de inhoud van het verzoek heeft de verkeerde vorm."),
-}
-UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: _error("Verzoek of bestand te groot, of te veel postcodes."),
-    503: _error("Deze database heeft (nog) geen profielmix."),
-}
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 GZIP_MIN_BYTES = 2048  # as GZipMiddleware: smaller answers are not worth compressing
@@ -174,7 +151,12 @@ def get_compose_geojson(
     request: Request,
     cur: Cursor,
     postcodes: Annotated[
-        str, Query(max_length=limits.MAX_PASTE_CHARS, description="Komma-gescheiden postcodes")
+        str,
+        Query(
+            max_length=limits.MAX_QUERY_POSTCODE_CHARS,
+            description="Komma-gescheiden postcodes (past in een URL; langere lijsten: "
+            "POST /api/compose)",
+        ),
     ],
 ) -> Response:
     cat = _catalogue(request)

@@ -20,9 +20,10 @@ from fastapi.responses import Response
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
 from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 from betrokken.web.postcodes import parse_postcode_text
 
-router = APIRouter(prefix="/download", tags=["downloads"])
+router = APIRouter(prefix="/download", tags=["downloads"], responses=ERROR_RESPONSES)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
 TableFormat = Literal["csv", "xlsx"]
@@ -180,7 +181,11 @@ def _write_geopackage(cur, cat, level: str, kids: dict, out: Path) -> None:
     gdf.to_file(out, layer=f"betrokken_{level}", driver="GPKG")
 
 
-@router.post("/compose.{fmt}", summary="Samenstelling van een eigen gebied als CSV of Excel")
+@router.post(
+    "/compose.{fmt}",
+    summary="Samenstelling van een eigen gebied als CSV of Excel",
+    responses=UPLOAD_RESPONSES,
+)
 def download_compose(
     fmt: TableFormat,
     request: Request,

@@ -7,16 +7,45 @@ traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.web.postcodes import PostcodeListError, TooManyPostcodesError
 
-__all__ = ["error_response", "install_error_handlers", "status_for"]
+__all__ = [
+    "ERROR_RESPONSES", "UPLOAD_RESPONSES", "ErrorBody", "error_response",
+    "install_error_handlers", "status_for",
+]
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a Dutch message and, often, a hint."""
+
+    fout: str = Field(description="Wat er mis is, in het Nederlands.")
+    tip: str | None = Field(None, description="Hoe het wel kan.")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("Ongeldige invoer (bv. een niveau dat niet onder dit gebied bestaat)."),
+    404: _error("Gebied, profiel of postcode bestaat niet in deze database."),
+    414: _error("Het adres (URL) is te lang."),
+    422: _error("Een parameter of de inhoud van het verzoek heeft de verkeerde vorm."),
+}
+UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: _error("Verzoek of bestand te groot, of te veel postcodes."),
+    503: _error("Deze database heeft (nog) geen profielmix."),
+}
 
 
 def status_for(exc: BetrokkenError) -> int:

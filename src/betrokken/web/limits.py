@@ -16,6 +16,7 @@ __all__ = [
     "MAX_PASTE_CHARS",
     "MAX_REQUEST_BYTES",
     "MAX_URL_BYTES",
+    "MAX_QUERY_POSTCODE_CHARS",
     "MIN_COMPARE_AREAS",
     "MAX_COMPARE_AREAS",
     "MIN_SEARCH_CHARS",
@@ -69,8 +70,12 @@ AREA_CACHE_SIZE = 8192
 MAX_REQUEST_BYTES = 1024 * 1024
 """Largest request body of any kind (form with pasted text plus a file, or JSON)."""
 
-MAX_URL_BYTES = 8 * 1024
+MAX_URL_BYTES = 16 * 1024
 """Longest path plus query string; longer lists of postcodes go in a POST body."""
+
+MAX_QUERY_POSTCODE_CHARS = 4096
+"""Longest postcode list in a query string (500 codes as '3511AB,' fit). Well below
+MAX_URL_BYTES, so a list slightly too long gets the field's own 422 message."""
 
 DUCKDB_THREADS = 1
 """DuckDB threads per query: concurrency comes from parallel requests instead."""
