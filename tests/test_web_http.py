@@ -143,3 +143,21 @@ def test_area_answer_is_gzipped_once_and_identical(client):
     packed = client.get(f"/api/areas/{UTRECHT}", headers={"accept-encoding": "gzip"})
     assert packed.headers.get("content-encoding") == "gzip"
     assert packed.json() == plain.json()
+
+
+def test_pages_are_rendered_once_and_served_alike(built_db):
+    app = create_app(built_db)
+    client = TestClient(app)
+    first = client.get(f"/gebied/{UTRECHT}", headers={"accept-encoding": "identity"})
+    packed = client.get(f"/gebied/{UTRECHT}", headers={"accept-encoding": "gzip"})
+    again = client.get(f"/gebied/{UTRECHT}", headers={"accept-encoding": "identity"})
+    assert first.status_code == packed.status_code == again.status_code == 200
+    assert packed.headers["content-encoding"] == "gzip"
+    assert first.text == packed.text == again.text
+    assert first.headers["content-type"].startswith("text/html")
+    assert_security_headers(again)
+    other = client.get(f"/gebied/{UTRECHT}?niveau=pc4", headers={"accept-encoding": "identity"})
+    assert other.status_code == 200
+    # an error page is not kept: a code that does not exist stays a 404
+    assert client.get("/gebied/GM9999").status_code == 404
+    assert client.get("/gebied/GM9999").status_code == 404

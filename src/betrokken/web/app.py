@@ -30,7 +30,13 @@ from betrokken.web import api, api_docs, downloads, limits, pages, queries
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
 from betrokken.web.formatting import FILTERS
-from betrokken.web.middleware import BodySizeLimit, HeadAsGet, SecurityHeaders, UrlLengthLimit
+from betrokken.web.middleware import (
+    BodySizeLimit,
+    HeadAsGet,
+    PageCache,
+    SecurityHeaders,
+    UrlLengthLimit,
+)
 from betrokken.web.provenance import public_catalogue
 
 WEB_DIR = Path(__file__).parent
@@ -160,9 +166,11 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api_docs.router)
     install_error_handlers(app)
-    # the last added runs first: headers on every answer, then HEAD, URL and body limits
+    # the last added runs first: headers on every answer, HEAD, URL limit, the page
+    # cache, then the body limit and gzip for whatever the cache does not hold
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(BodySizeLimit, max_bytes=limits.MAX_REQUEST_BYTES)
+    app.add_middleware(PageCache, max_pages=limits.PAGE_CACHE_SIZE)
     app.add_middleware(UrlLengthLimit, max_bytes=limits.MAX_URL_BYTES)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)

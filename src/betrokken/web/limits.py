@@ -26,6 +26,7 @@ __all__ = [
     "MAX_AREA_CODE_CHARS",
     "GEOJSON_CACHE_SIZE",
     "AREA_CACHE_SIZE",
+    "PAGE_CACHE_SIZE",
     "DUCKDB_THREADS",
     "COMPOSE_CACHE_SIZE",
 ]
@@ -66,6 +67,9 @@ GEOJSON_CACHE_SIZE = 512
 
 AREA_CACHE_SIZE = 8192
 """Serialised /api/areas answers kept in memory (about 3 kB each, plus the gzipped copy)."""
+
+PAGE_CACHE_SIZE = 1024
+"""Rendered HTML pages kept in memory per path + query (tens of kB each, plus gzip)."""
 
 MAX_REQUEST_BYTES = 1024 * 1024
 """Largest request body of any kind (form with pasted text plus a file, or JSON)."""
