@@ -124,7 +124,9 @@ async def closed_loop(port: int, target: tuple, clients: int, seconds: float) ->
             t0 = time.perf_counter()
             try:
                 if writer is None:
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    reader, writer = await asyncio.wait_for(
+                        asyncio.open_connection("127.0.0.1", port), REQUEST_TIMEOUT_S
+                    )
                 writer.write(payload)
                 status = await asyncio.wait_for(read_response(reader), REQUEST_TIMEOUT_S)
                 if status != 200:

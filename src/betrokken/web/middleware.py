@@ -7,6 +7,7 @@ request and streaming answers stay streaming.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from betrokken.web import limits
@@ -175,7 +176,7 @@ class BodySizeLimit:
 
 
 class PageCache:
-    """Keep rendered HTML pages (GET, 200) in memory, plain and gzipped, made once.
+    """Keep rendered HTML pages (GET, 200) and area answers in memory, plain and gzipped.
 
     The database is read-only while serving and the pages depend only on their path and
     query string, so a page is rendered once and then copied to the socket; an area page
@@ -186,6 +187,8 @@ class PageCache:
 
     NOT_PAGES = ("/api/", "/download/", "/static/", "/openapi.json", "/methode/img/")
     """Answers that are not pages: they have caches of their own or stream files."""
+    ALSO_CACHED = re.compile(r"^/api/areas/[A-Za-z0-9]{1,20}$")
+    """The one API answer asked for as often as a page (a few kB of JSON per area)."""
 
     def __init__(self, app: Callable, max_pages: int, min_gzip_bytes: int = 2048):
         import threading
@@ -198,8 +201,9 @@ class PageCache:
         self._lock = threading.Lock()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or \
-                scope["path"].startswith(self.NOT_PAGES):
+        if scope["type"] != "http" or scope["method"] != "GET" or not (
+            self.ALSO_CACHED.match(scope["path"]) or not scope["path"].startswith(self.NOT_PAGES)
+        ):
             await self.app(scope, receive, send)
             return
         headers = scope.get("headers") or []
@@ -223,7 +227,9 @@ class PageCache:
             nonlocal start, caching
             if message["type"] == "http.response.start":
                 content_type = dict(message.get("headers") or []).get(b"content-type", b"")
-                caching = message["status"] == 200 and content_type.startswith(b"text/html")
+                caching = message["status"] == 200 and content_type.startswith(
+                    (b"text/html", b"application/json")
+                )
                 if not caching:
                     await send(message)
                 start = message
