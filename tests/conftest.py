@@ -18,7 +18,7 @@ def data_dir() -> Path:
         pytest.fail(f"Set {DATA_ENV} to the shared data directory (see README).")
     path = Path(raw)
     assert path.is_dir(), f"{DATA_ENV}={raw} is not a directory"
-    return path
+    return path.resolve()
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +30,17 @@ def built_db(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     n_boot = int(os.environ.get("BETROKKEN_TEST_BOOT", "100"))
     build_database(db, data_dir, quiet=True, n_boot=n_boot)
     return db
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say loudly when browser tests were skipped, and how to get Chromium."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
+    if not skipped:
+        return
+    terminalreporter.write_sep(
+        "!", f"{len(skipped)} browsertests overgeslagen: Chromium ontbreekt", red=True, bold=True
+    )
+    terminalreporter.write_line(
+        "Installeer Chromium om ze te draaien: sudo apt-get install chromium (Debian/Ubuntu), "
+        "of zet BETROKKEN_CHROMIUM op het pad van een Chromium-browser."
+    )

@@ -20,22 +20,30 @@ def local_area_tables(data_dir: Path):
 
 
 def broken_copy(data_dir: Path, target: Path, filename: str,
-                change: Callable[[Path, Path], None] | None) -> Path:
+                change: Callable[[Path, Path], None] | None, *, declare: bool = True) -> Path:
     """A data dir in ``target`` where ``filename`` is changed by ``change(src, dst)``.
 
-    ``change=None`` leaves the file out (a missing file).
+    ``change=None`` leaves the file out (a missing file). With ``declare`` the copy gets
+    its own ``MANIFEST.csv`` describing the changed file (so the build gets past the
+    manifest check to the check under test); without, the reference manifest applies.
     """
+    source = Path(data_dir).resolve()  # a relative BETROKKEN_DATA must not dangle
     cbs = target / "cbs"
     cbs.mkdir(parents=True)
-    for folder in Path(data_dir).iterdir():  # the other sources, untouched
+    for folder in source.iterdir():  # the other sources, untouched
         if folder.is_dir() and folder.name != "cbs":
-            (target / folder.name).symlink_to(folder.resolve())
-    for src in (Path(data_dir) / "cbs").iterdir():
+            (target / folder.name).symlink_to(folder)
+    for src in (source / "cbs").iterdir():
         if src.name == filename:
             continue
         (cbs / src.name).symlink_to(src)
     if change is not None:
-        change(Path(data_dir) / "cbs" / filename, cbs / filename)
+        change(source / "cbs" / filename, cbs / filename)
+    if declare:
+        # the owner declares this version, so the checks behind the manifest are reached
+        from betrokken.sources.manifest import write_manifest
+
+        write_manifest(target)
     return target
 
 

@@ -148,7 +148,7 @@ def test_a_broken_monitor_file_stops_the_build_and_the_old_database_keeps_servin
     db = tmp_path / "betrokken.duckdb"
     db.write_bytes(b"the old database")
     with pytest.raises(SourceError, match=expected) as err:
-        build_database(db, broken, quiet=True, n_boot=10)
+        build_database(db, broken, quiet=True, n_boot=10, accept_changed_data=True)
     assert LOCAL_FILE.name in str(err.value)
     assert db.read_bytes() == b"the old database"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("betrokken.duckdb")] == [

@@ -27,6 +27,7 @@ class BuildReport:
     model_version: str | None = None
     area_changes: list[str] = field(default_factory=list)
     """Areas added, merged, renamed since the previous database (``areas.changes``)."""
+    manifest_files: int | None = None
 
 
 def make_progress(console: Console | None = None, *, disable: bool = False) -> Progress:
@@ -50,10 +51,13 @@ def build_database(
     quiet: bool = False,
     n_boot: int | None = None,
     year: int | None = None,
+    accept_changed_data: bool = False,
 ) -> BuildReport:
     """Build the whole database into a new file and swap it in atomically.
 
-    ``year`` picks the KWB year of a download build (``data_dir=None``).
+    ``year`` picks the KWB year of a download build (``data_dir=None``). A local data
+    directory is first checked against its manifest (see ``sources.manifest``) unless
+    ``accept_changed_data``.
     """
     from betrokken.areas.changes import area_changes, previous_areas, summary
     from betrokken.areas.harmonise import build_area_tables
@@ -64,6 +68,10 @@ def build_database(
 
     console = console or Console(stderr=True)
     report = BuildReport(db_path=db_path)
+    if data_dir is not None and not accept_changed_data:
+        from betrokken.sources.manifest import check_manifest
+
+        report.manifest_files = check_manifest(data_dir)
     with make_progress(console, disable=quiet) as progress:
         t0 = time.perf_counter()
         monitor = _read_monitor(data_dir)  # a local file is checked before the long steps

@@ -30,6 +30,11 @@ DataDirOption = typer.Option(
     None, "--data-dir", help="Map met lokale bronbestanden (anders: BETROKKEN_DATA of download)."
 )
 DbOption = typer.Option(None, "--db", help="Pad van de database (standaard ./betrokken.duckdb).")
+AcceptChangedOption = typer.Option(
+    False,
+    "--accept-changed-data",
+    help="Ga door als bestanden niet kloppen met het manifest (aantal regels, SHA-256).",
+)
 
 
 def friendly_errors(func):
@@ -75,9 +80,11 @@ def build(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Geen voortgangsbalken."),
     year: int | None = typer.Option(
         None, "--year", help="KWB-jaar van een downloadbuild (tabel volgens de CBS-catalogus)."),
+    accept_changed_data: bool = AcceptChangedOption,
 ) -> None:
     """Bouw de database uit de bronnen (lokaal of gedownload)."""
     from betrokken.build import build_database
+    from betrokken.store.database import BuildInterrupted
 
     data = data_dir_from(data_dir)
     if year is not None and data is not None:
@@ -85,9 +92,16 @@ def build(
             "--year kiest het jaar van een downloadbuild; met een datamap bepalen de "
             "bestanden het jaar.",
             hint="Laat --data-dir en BETROKKEN_DATA weg om per jaar te downloaden.")
-    report = build_database(
-        db_path_from(db), data, console=err_console, quiet=quiet, n_boot=n_boot, year=year
-    )
+    try:
+        report = build_database(
+            db_path_from(db), data, console=err_console, quiet=quiet, n_boot=n_boot,
+            year=year, accept_changed_data=accept_changed_data,
+        )
+    except BuildInterrupted as exc:
+        err_console.print(
+            f"[bold red]Bouw afgebroken[/] ({exc}): de bestaande database is ongewijzigd."
+        )
+        raise typer.Exit(code=130) from None
     for check in report.quality:
         mark = "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
         console.print(f"{mark} {check.get('message', check.get('name'))}")
@@ -139,15 +153,22 @@ def serve(
     db: Path | None = DbOption,
     host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
     port: int = typer.Option(8000, help="Poort."),
+    workers: int = typer.Option(
+        1, "--workers", "-w", min=0,
+        help="Aantal werkprocessen (0: één per processorkern). Meer processen = meer "
+        "verzoeken tegelijk.",
+    ),
 ) -> None:
     """Start het dashboard in de browser (http://127.0.0.1:8000)."""
-    import uvicorn
+    from betrokken.web.serve import default_workers
+    from betrokken.web.serve import serve as run_server
 
-    from betrokken.web.app import create_app
-
-    application = create_app(db_path_from(db))
-    console.print(f"Dashboard op [bold]http://{host}:{port}[/] (stoppen met Ctrl+C)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    n = workers or default_workers()
+    console.print(
+        f"Dashboard op [bold]http://{host}:{port}[/] met {n} werkproces(sen) "
+        "(stoppen met Ctrl+C)"
+    )
+    run_server(db_path_from(db), host=host, port=port, workers=n)
 
 
 FIT_DIR_PREFIX = "betrokken-model-"
@@ -174,6 +195,7 @@ def fit(
         "profiel gegeven beide) opnieuw, naast het bestaande profielmodel.",
     ),
     n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap-hertrekkingen (gebiedsmodellen)."),
+    accept_changed_data: bool = AcceptChangedOption,
 ) -> None:
     """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête.
 
@@ -190,6 +212,10 @@ def fit(
             "Voor 'fit' is een datamap met de enquêtebestanden nodig.",
             hint="Gebruik --data-dir of BETROKKEN_DATA.",
         )
+    if not accept_changed_data:
+        from betrokken.sources.manifest import check_manifest
+
+        check_manifest(data, under="survey")  # respondent count and hash as declared
     if replace_artifact and out is not None:
         raise BetrokkenError(
             "Kies --out of --vervang-artefact, niet allebei.",
@@ -224,6 +250,24 @@ def fit(
 
     fit_area_models_from_data(data, path, n_boot=n_boot, model_dir=path, console=err_console)
     console.print(f"[bold green]Model opgeslagen:[/] {path}")
+
+
+@app.command()
+@friendly_errors
+def manifest(
+    data_dir: Path | None = DataDirOption,
+    out: Path | None = typer.Option(None, "--out", help="Ander pad dan <datamap>/MANIFEST.csv."),
+) -> None:
+    """Leg de bestanden van de datamap vast (regels, SHA-256) in MANIFEST.csv."""
+    from betrokken.sources.manifest import write_manifest
+
+    data = data_dir_from(data_dir)
+    if data is None:
+        raise BetrokkenError(
+            "Voor 'manifest' is een datamap nodig.", hint="Gebruik --data-dir of BETROKKEN_DATA."
+        )
+    path = write_manifest(data, out=out)
+    console.print(f"[bold green]Manifest geschreven:[/] {path}")
 
 
 @app.command()

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from betrokken.errors import SourceError
+from betrokken.textfiles import encoding_problem
 
 SECRECY_NUMBERS: tuple[float, ...] = (-99999999.0, -99999998.0, -99997.0, -99995.0)
 """CBS shapefile/PDOK codes: geheim, nvt, (-99997: geheim/onbetrouwbaar), -99995 (geheim)."""
@@ -92,7 +93,9 @@ def _read_csv(path: Path, source: Source) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
     except pd.errors.EmptyDataError:
         raise SourceError(f"Bronbestand '{path.name}' is leeg.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise SourceError(encoding_problem(path)) from None
+    except pd.errors.ParserError as exc:
         raise SourceError(
             f"Bronbestand '{path.name}' is beschadigd of afgebroken: {str(exc)[:200]}"
         ) from None
@@ -161,6 +164,7 @@ def validate(frame: pd.DataFrame, source: Source, path: Path) -> pd.DataFrame:
                 f"gebiedscode '{bad.iloc[0]}'.",
             )
         frame[source.code_column] = codes
+        _check_one_row_per_code(frame, source, path)
     secret = pd.Series("", index=frame.index, dtype="object")
     optional = [c for c in source.meta.get("optional_numeric", ()) if c in frame.columns]
     for col in (*source.numeric_columns, *optional):
@@ -183,6 +187,20 @@ def base_names_of(columns) -> dict[str, str]:
         if head and tail.isdigit():
             out[column] = head
     return out
+def _check_one_row_per_code(frame: pd.DataFrame, source: Source, path: Path) -> None:
+    """An area table has one row per code (and year): a repeated row is a broken file."""
+    if source.meta.get("many_rows_per_code"):
+        return
+    keys = [source.code_column] + ([source.year_column] if source.year_column else [])
+    repeated = frame.duplicated(keys, keep="first")
+    if repeated.any():
+        first = int(np.flatnonzero(repeated.to_numpy())[0])
+        raise SourceError(
+            f"Bronbestand '{path.name}' kolom '{source.code_column}' bevat code "
+            f"'{frame[source.code_column].iloc[first]}' meer dan eens (regel {first + 2}; "
+            f"{int(repeated.sum())} dubbele rij(en) in totaal).",
+            hint="Verwijder de dubbele rijen of zet het originele bestand terug.",
+        )
 
 
 def to_numeric_with_secrecy(

@@ -25,7 +25,7 @@ PC4_WIJK_CROSSWALK = Source(
     code_column="wijkcode",
     code_prefix=r"^WK\d{4}[0-9A-Z]{2}$",
     year_column="year",
-    meta={"allowed_years": [2023, 2024]},
+    meta={"allowed_years": [2023, 2024], "many_rows_per_code": True},
 )
 
 PC4_GEMEENTE_CROSSWALK = Source(
@@ -41,5 +41,5 @@ PC4_GEMEENTE_CROSSWALK = Source(
     code_column="gemeentecode",
     code_prefix=r"^GM\d{4}$",
     year_column="year",
-    meta={"allowed_years": [2023, 2024]},
+    meta={"allowed_years": [2023, 2024], "many_rows_per_code": True},
 )

@@ -57,4 +57,5 @@ PC4_AGE_SEX_2021 = Source(
     code_column="postcode",
     code_prefix=PC4,
     download_url="https://opendata.cbs.nl/ODataApi/odata/83502NED",
+    meta={"many_rows_per_code": True},  # one row per age band
 )

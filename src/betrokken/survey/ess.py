@@ -22,6 +22,7 @@ import pandas as pd
 from betrokken.errors import SourceError
 from betrokken.survey.frame import check_frame
 from betrokken.survey.mapping import Item, apply_mapping
+from betrokken.textfiles import detect_bom_encoding, encoding_problem, last_line_is_cut
 
 SURVEY = "European Social Survey"
 M1 = (6, 7, 8, 9)
@@ -283,10 +284,24 @@ def read_ess(path: Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"Het ESS-bestand '{path}' bestaat niet.")
+    with open(path, "rb") as fh:
+        encoding = detect_bom_encoding(fh.read(4)) or "utf-8"
     try:
-        raw = pd.read_csv(path, low_memory=False)
+        raw = pd.read_csv(path, low_memory=False, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise SourceError(f"Het ESS-bestand '{path}' is leeg.") from None
+    except UnicodeDecodeError:
+        raise SourceError(encoding_problem(path)) from None
+    except pd.errors.ParserError as exc:
+        raise SourceError(
+            f"Het ESS-bestand '{path}' is geen leesbaar CSV-bestand: {str(exc)[:200]}"
+        ) from None
+    if encoding.startswith("utf-8") and last_line_is_cut(path):
+        raise SourceError(
+            f"Het ESS-bestand '{path}' is afgebroken: de laatste regel is onvolledig "
+            f"({len(raw)} respondenten gelezen).",
+            hint="Download of kopieer het bestand opnieuw.",
+        )
     raw.columns = [c.lower() for c in raw.columns]
     frame = apply_mapping(raw, ESS_ITEMS, survey=SURVEY, path=path)
     ids = raw["idno"].astype(str) if "idno" in raw.columns else pd.Series(raw.index.astype(str))

@@ -20,6 +20,7 @@ import pandas as pd
 from betrokken.errors import SourceError
 from betrokken.survey.frame import check_frame
 from betrokken.survey.mapping import Item, apply_mapping
+from betrokken.textfiles import encoding_problem, last_line_is_cut
 
 SURVEY = "VU Kiezerspanel 2021"
 RELATIVE_PATH = Path("survey/vu_election_panel_2021/wave0.csv")
@@ -332,10 +333,18 @@ def read_vu_panel(path: Path) -> pd.DataFrame:
         raw = pd.read_csv(path, dtype={"postal_code": "string"}, low_memory=False)
     except pd.errors.EmptyDataError:
         raise SourceError(f"Het enquêtebestand '{path}' is leeg.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise SourceError(encoding_problem(path)) from None
+    except pd.errors.ParserError as exc:
         raise SourceError(
             f"Het enquêtebestand '{path}' is geen leesbaar CSV-bestand: {exc}"
         ) from None
+    if last_line_is_cut(path):
+        raise SourceError(
+            f"Het enquêtebestand '{path}' is afgebroken: de laatste regel is onvolledig "
+            f"({len(raw)} respondenten gelezen).",
+            hint="Zet het volledige bestand terug (zie survey/SOURCES.md).",
+        )
     if "iisID" not in raw.columns:
         raise SourceError(f"Het enquêtebestand van {SURVEY} ({path}) mist kolom(men): iisID.")
     frame = apply_mapping(raw, VU_ITEMS, survey=SURVEY, path=path)

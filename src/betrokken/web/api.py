@@ -16,18 +16,26 @@ from fastapi.responses import Response
 from betrokken.areas.postcodes import parse_postcode_text, pc4_list
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
-from betrokken.web.app import cursor_dependency
 from betrokken.web.composition import read_upload
+from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
+GZIP_MIN_BYTES = 2048  # as GZipMiddleware: smaller answers are not worth compressing
 
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
+AREA_CODE_PATTERN = (
+    r"^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{6}|[Bb][Uu][0-9]{8}|[1-9][0-9]{3}|[Nn][Ll])$"
+)
 AreaCode = Annotated[
     str,
     Path(
         max_length=limits.MAX_AREA_CODE_CHARS,
-        description="Gebiedscode: GM0344, WK034401, BU03440101, 3511 (PC4) of NL.",
+        pattern=AREA_CODE_PATTERN,
+        description="Gebiedscode: GM0344, WK034401, BU03440101, 3511 (PC4) of NL "
+        "(hoofdletters of kleine letters).",
+        examples=["GM0344"],
     ),
 ]
 
@@ -36,9 +44,23 @@ def _catalogue(request: Request) -> queries.Catalogue:
     return request.app.state.dashboard.catalogue
 
 
-@router.get("/areas/{code}", summary="Eén gebied: profielmix met intervallen, indices, demografie")
-def get_area(code: AreaCode, request: Request) -> dict[str, Any]:
-    return queries.area_detail(_catalogue(request), queries.canonical_code(code))
+@router.get(
+    "/areas/{code}",
+    summary="Eén gebied: profielmix met intervallen, indices, demografie",
+    response_model=dict[str, Any],
+)
+def get_area(code: AreaCode, request: Request) -> Response:
+    plain, packed = request.app.state.dashboard.area_json(queries.canonical_code(code))
+    return prepared_response(request, plain, packed, "application/json")
+
+
+def prepared_response(request: Request, plain: bytes, packed: bytes, media_type: str) -> Response:
+    """An answer serialised and gzipped once, sent as it is (gzipped when accepted)."""
+    headers = {"Vary": "Accept-Encoding"}
+    if len(plain) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type=media_type, headers=headers)
+    return Response(plain, media_type=media_type, headers=headers)
 
 
 @router.get("/areas/{code}/children", summary="De gebieden van een niveau binnen een gebied")
@@ -89,7 +111,11 @@ def get_search(
     return {"q": q, "count": len(results), "results": results}
 
 
-@router.post("/compose", summary="Samenstelling van een eigen gebied uit PC4-postcodes")
+@router.post(
+    "/compose",
+    summary="Samenstelling van een eigen gebied uit PC4-postcodes",
+    responses=UPLOAD_RESPONSES,
+)
 def post_compose(
     request: Request,
     postcodes: Annotated[
@@ -106,13 +132,18 @@ def post_compose(
     )
 
 
-@router.post("/compose/upload", summary="Eigen gebied uit een bestand (.txt of .csv)")
+@router.post(
+    "/compose/upload",
+    summary="Eigen gebied uit een bestand (.txt, .csv of .xlsx)",
+    responses=UPLOAD_RESPONSES,
+)
 async def post_compose_upload(
     request: Request,
     bestand: Annotated[UploadFile, File(description="Tekst- of CSV-bestand met postcodes")],
 ) -> dict[str, Any]:
     text = await read_upload(bestand)
-    codes = parse_postcode_text(text, max_codes=limits.MAX_COMPOSE_POSTCODES)
+    codes = await run_in_threadpool(
+        lambda: parse_postcode_text(text, max_codes=limits.MAX_COMPOSE_POSTCODES))
     return await run_in_threadpool(request.app.state.dashboard.compose, codes)
 
 
@@ -126,7 +157,12 @@ def get_compose_geojson(
     request: Request,
     cur: Cursor,
     postcodes: Annotated[
-        str, Query(max_length=limits.MAX_PASTE_CHARS, description="Komma-gescheiden postcodes")
+        str,
+        Query(
+            max_length=limits.MAX_QUERY_POSTCODE_CHARS,
+            description="Komma-gescheiden postcodes (past in een URL; langere lijsten: "
+            "POST /api/compose)",
+        ),
     ],
 ) -> Response:
     cat = _catalogue(request)

@@ -12,26 +12,32 @@ Dutch message: JSON ``{"fout": ..., "tip": ...}`` under ``/api``, an HTML page e
 from __future__ import annotations
 
 import gzip
+import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from betrokken.areas.compose import PostcodeComposer
-from betrokken.areas.postcodes import PostcodeListError, TooManyPostcodesError
-from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import connect
-from betrokken.web import limits, queries
+from betrokken.web import api, api_docs, downloads, limits, pages, queries
+from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import error_response, install_error_handlers
 from betrokken.web.formatting import FILTERS
+from betrokken.web.middleware import (
+    BodySizeLimit,
+    HeadAsGet,
+    PageCache,
+    SecurityHeaders,
+    UrlLengthLimit,
+)
+from betrokken.web.provenance import public_catalogue
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -46,9 +52,10 @@ class Dashboard:
         self.con = connect(self.db_path, read_only=True)
         # Requests run side by side; tiny queries gain nothing from intra-query threads.
         self.con.execute(f"SET threads = {limits.DUCKDB_THREADS}")
-        self.catalogue = queries.load_catalogue(self.con)
+        self.catalogue = public_catalogue(queries.load_catalogue(self.con))
         self._geojson: OrderedDict[tuple[str, str | None], tuple[bytes, bytes]] = OrderedDict()
         self._compositions: OrderedDict[tuple[str, ...], dict] = OrderedDict()
+        self._areas: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._composer: PostcodeComposer | None = None
 
@@ -87,6 +94,27 @@ class Dashboard:
                 self._compositions.popitem(last=False)
         return result
 
+    def area_json(self, code: str) -> tuple[bytes, bytes]:
+        """The ``/api/areas/{code}`` answer as JSON bytes, plain and gzipped, made once.
+
+        The catalogue never changes while serving, so an area's answer is serialised
+        and compressed on first request and then only copied to the socket.
+        """
+        with self._lock:
+            if code in self._areas:
+                self._areas.move_to_end(code)
+                return self._areas[code]
+        detail = queries.area_detail(self.catalogue, code)
+        text = json.dumps(
+            jsonable_encoder(detail), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode()
+        pair = (text, gzip.compress(text, compresslevel=6))
+        with self._lock:
+            self._areas[code] = pair
+            while len(self._areas) > limits.AREA_CACHE_SIZE:
+                self._areas.popitem(last=False)
+        return pair
+
     def geojson(self, code: str, level: str | None) -> tuple[bytes, bytes]:
         """GeoJSON of an area's children (or the area itself), plain and gzipped, made once.
 
@@ -113,7 +141,7 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.web import api, downloads, pages, themes
+    from betrokken.web import quiz, reach, themes
 
     dashboard = Dashboard(Path(db_path))
     app = FastAPI(
@@ -124,7 +152,7 @@ def create_app(db_path: str | Path) -> FastAPI:
             "dashboard zijn hier ook als JSON op te vragen."
         ),
         version="1",
-        docs_url="/docs",
+        docs_url=None,  # served from vendored assets by web.api_docs
         redoc_url=None,
     )
     app.state.dashboard = dashboard
@@ -139,194 +167,19 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(themes.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
-    _include_issue10_routes(app)
-    _install_error_handlers(app)
+    app.include_router(api_docs.router)
+    app.include_router(quiz.router)
+    app.include_router(reach.router)
+    install_error_handlers(app)
+    # the last added runs first: headers on every answer, HEAD, URL limit, the page
+    # cache, then the body limit and gzip for whatever the cache does not hold
     app.add_middleware(GZipMiddleware, minimum_size=limits.GZIP_MIN_BYTES)
     app.add_middleware(BodySizeLimit, max_bytes=limits.MAX_REQUEST_BYTES)
+    app.add_middleware(PageCache, max_pages=limits.PAGE_CACHE_SIZE)
+    app.add_middleware(UrlLengthLimit, max_bytes=limits.MAX_URL_BYTES)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders)
     return app
-
-
-def _include_issue10_routes(app: FastAPI) -> None:
-    from betrokken.web import quiz, reach
-
-    for module in (quiz, reach):
-        app.include_router(module.router)
-
-
-def cursor_dependency(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """FastAPI dependency: a fresh cursor for this request, closed afterwards."""
-    cur = request.app.state.dashboard.cursor()
-    try:
-        yield cur
-    finally:
-        cur.close()
-
-
-# --- errors -------------------------------------------------------------------------
-
-
-def status_for(exc: BetrokkenError) -> int:
-    if isinstance(exc, UnknownAreaError):
-        return 404
-    if isinstance(exc, TooManyPostcodesError):
-        return 413
-    if isinstance(exc, PostcodeListError):
-        return 422
-    return getattr(exc, "status_code", 400)
-
-
-def _wants_json(request: Request) -> bool:
-    path = request.url.path
-    return path.startswith("/api") or path.startswith("/download") or path.endswith(".json")
-
-
-def error_response(request: Request, status: int, message: str, hint: str | None = None):
-    """The one shape of an error: JSON for the API, a Dutch HTML page for people."""
-    if _wants_json(request):
-        body = {"fout": message}
-        if hint:
-            body["tip"] = hint
-        return JSONResponse(body, status_code=status)
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status": status, "message": message, "hint": hint, "page": "fout"},
-        status_code=status,
-    )
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(BetrokkenError)
-    async def _betrokken_error(request: Request, exc: BetrokkenError):
-        return error_response(request, status_for(exc), exc.message, exc.hint)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError):
-        return error_response(request, 422, *_dutch_validation_message(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException):
-        messages = {
-            404: "Deze pagina of dit adres bestaat niet.",
-            405: "Deze methode is hier niet toegestaan.",
-        }
-        message = messages.get(exc.status_code) or (
-            exc.detail if isinstance(exc.detail, str) else "Ongeldig verzoek."
-        )
-        return error_response(request, exc.status_code, message)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - a bug
-        return error_response(
-            request, 500, "Er ging iets mis in het dashboard zelf (geen fout in uw invoer)."
-        )
-
-
-_FIELD_NAMES_NL = {
-    "q": "zoekterm (q)",
-    "level": "niveau (level)",
-    "body": "de inhoud van het verzoek",
-    "code": "gebiedscode",
-    "codes": "gebiedscodes (codes)",
-    "profile": "profiel",
-    "scope": "gebied (scope)",
-}
-
-
-def _dutch_validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
-    errors = exc.errors()
-    if not errors:
-        return "Ongeldige invoer.", None
-    first = errors[0]
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path")]
-    field = _FIELD_NAMES_NL.get(loc[0], loc[0]) if loc else "de invoer"
-    kind = first.get("type", "")
-    if kind == "missing":
-        return f"Verplicht veld ontbreekt: {field}.", None
-    if kind in ("json_invalid", "model_attributes_type", "list_type"):
-        return (
-            f"Ongeldige invoer in {field}: verwacht een JSON-lijst.",
-            'Bijvoorbeeld: ["3511", "3512"]',
-        )
-    if kind in ("string_too_long", "string_too_short"):
-        return f"De waarde van {field} is te lang of te kort.", None
-    if kind == "literal_error" or kind == "enum":
-        allowed = str(first.get("ctx", {}).get("expected", "")).replace(" or ", " of ")
-        return f"Ongeldige waarde voor {field}.", f"Toegestaan: {allowed}." if allowed else None
-    return f"Ongeldige invoer in {field}.", None
-
-
-# --- request size -------------------------------------------------------------------
-
-
-class BodySizeLimit:
-    """ASGI middleware: refuse bodies above ``max_bytes`` with a Dutch 413.
-
-    Checks the declared Content-Length first and counts the streamed bytes as well, so
-    a chunked upload without a length cannot get around the limit.
-    """
-
-    def __init__(self, app: Callable, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
-        received = 0
-        refused = False
-
-        async def counting_receive():
-            nonlocal received, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    refused = True
-                    await self._refuse(send)
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message):
-            if not refused:
-                await send(message)
-
-        try:
-            await self.app(scope, counting_receive, guarded_send)
-        except Exception:
-            if not refused:
-                raise
-
-    def _message(self) -> str:
-        return (
-            f"Het verzoek is te groot: maximaal {self.max_bytes // 1024} kB. "
-            f"Stuur een kortere lijst (hoogstens {limits.MAX_COMPOSE_POSTCODES} postcodes)."
-        )
-
-    async def _refuse(self, send) -> None:
-        import json
-
-        body = json.dumps({"fout": self._message()}, ensure_ascii=False).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 __all__ = ["create_app", "cursor_dependency", "error_response"]

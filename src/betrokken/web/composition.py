@@ -9,9 +9,11 @@ answer.
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import Any
 
 from fastapi import UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from betrokken import schema
 from betrokken.areas.compose import PostcodeComposer
@@ -33,9 +35,17 @@ class NotAvailable(BetrokkenError):
 
 
 async def read_upload(upload: UploadFile) -> str:
-    """The text of an uploaded .txt/.csv (or the cells of an .xlsx), size-checked."""
+    """The text of an uploaded .txt/.csv (or the cells of an .xlsx), size-checked.
+
+    Only the bounded read happens on the event loop; decoding and spreadsheet parsing run
+    in a worker thread, so one slow file never holds up other requests.
+    """
     data = await upload.read(limits.MAX_UPLOAD_BYTES + 1)
-    name = upload.filename or "bestand"
+    return await run_in_threadpool(upload_text, data, upload.filename or "bestand")
+
+
+def upload_text(data: bytes, name: str) -> str:
+    """The postcode text in an uploaded file's bytes, within every upload limit."""
     if len(data) > limits.MAX_UPLOAD_BYTES:
         raise UploadTooLarge(
             f"Het bestand '{name}' is groter dan {limits.MAX_UPLOAD_BYTES // 1024} kB.",
@@ -45,21 +55,48 @@ async def read_upload(upload: UploadFile) -> str:
         raise PostcodeListError(f"Het bestand '{name}' is leeg.")
     if name.lower().endswith(".xlsx"):
         return _xlsx_text(data, name)
-    return decode_postcode_file(data, name)
+    text = decode_postcode_file(data, name)
+    if text.count("\n") >= limits.MAX_UPLOAD_ROWS:
+        raise _too_many_rows(name)
+    return text
+
+
+def _too_many_rows(name: str) -> UploadTooLarge:
+    return UploadTooLarge(
+        f"Het bestand '{name}' heeft meer dan {limits.MAX_UPLOAD_ROWS:,} regels.".replace(",", "."),
+        hint=f"Gebruik een lijst van hoogstens {limits.MAX_COMPOSE_POSTCODES} postcodes, "
+        "zonder lege regels of andere gegevens.",
+    )
 
 
 def _xlsx_text(data: bytes, name: str) -> str:
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise PostcodeListError(f"'{name}' is geen leesbaar Excel-bestand.") from exc
+    if unpacked > limits.MAX_UPLOAD_UNPACKED_BYTES:
+        raise UploadTooLarge(
+            f"Het Excel-bestand '{name}' is uitgepakt groter dan "
+            f"{limits.MAX_UPLOAD_UNPACKED_BYTES // (1024 * 1024)} MB.",
+            hint="Zet alleen de postcodes in het eerste werkblad, of upload een .csv-bestand.",
+        )
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        lines = []
+        for n_rows, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if n_rows > limits.MAX_UPLOAD_ROWS:
+                raise _too_many_rows(name)
+            cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+            if cells:
+                lines.append(";".join(cells))
+    except BetrokkenError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise PostcodeListError(f"'{name}' is geen leesbaar Excel-bestand.") from exc
-    lines = []
-    for row in sheet.iter_rows(values_only=True):
-        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
-        if cells:
-            lines.append(";".join(cells))
     return "\n".join(lines)
 
 

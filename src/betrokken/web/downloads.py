@@ -20,9 +20,10 @@ from fastapi.responses import Response
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits, queries
-from betrokken.web.app import cursor_dependency
+from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
-router = APIRouter(prefix="/download", tags=["downloads"])
+router = APIRouter(prefix="/download", tags=["downloads"], responses=ERROR_RESPONSES)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
 TableFormat = Literal["csv", "xlsx"]
@@ -165,7 +166,11 @@ def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
         return out.read_bytes()
 
 
-@router.post("/compose.{fmt}", summary="Samenstelling van een eigen gebied als CSV of Excel")
+@router.post(
+    "/compose.{fmt}",
+    summary="Samenstelling van een eigen gebied als CSV of Excel",
+    responses=UPLOAD_RESPONSES,
+)
 def download_compose(
     fmt: TableFormat,
     request: Request,

@@ -9,9 +9,13 @@ from __future__ import annotations
 __all__ = [
     "MAX_COMPOSE_POSTCODES",
     "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_ROWS",
+    "MAX_UPLOAD_UNPACKED_BYTES",
     "MAX_PASTE_CHARS",
     "MAX_PARTICIPANT_ROWS",
     "MAX_REQUEST_BYTES",
+    "MAX_URL_BYTES",
+    "MAX_QUERY_POSTCODE_CHARS",
     "MIN_COMPARE_AREAS",
     "MAX_COMPARE_AREAS",
     "MIN_SEARCH_CHARS",
@@ -20,6 +24,8 @@ __all__ = [
     "TOP_AREAS",
     "MAX_AREA_CODE_CHARS",
     "GEOJSON_CACHE_SIZE",
+    "AREA_CACHE_SIZE",
+    "PAGE_CACHE_SIZE",
     "DUCKDB_THREADS",
     "COMPOSE_CACHE_SIZE",
     "MAX_COMPARE_QUERY_CHARS",
@@ -32,6 +38,14 @@ MAX_COMPOSE_POSTCODES = 500
 
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest uploaded postcode file (a PC6 address list of a few thousand lines fits)."""
+
+MAX_UPLOAD_ROWS = 20_000
+"""Most lines (text) or rows (spreadsheet) read from an uploaded file: an address list
+of a few thousand lines fits; a sheet of a million empty rows is refused, not read."""
+
+MAX_UPLOAD_UNPACKED_BYTES = 4 * 1024 * 1024
+"""Largest total unpacked size of an uploaded .xlsx (a ZIP): 256 kB of ZIP can unpack to
+hundreds of megabytes of sheet XML, so the declared sizes are checked before reading."""
 
 MAX_PASTE_CHARS = 100_000
 """Longest pasted postcode text in the custom-area form."""
@@ -56,8 +70,21 @@ MAX_AREA_CODE_CHARS = 20
 GEOJSON_CACHE_SIZE = 512
 """GeoJSON answers (per area + level) kept in memory; the database is read-only."""
 
+AREA_CACHE_SIZE = 8192
+"""Serialised /api/areas answers kept in memory (about 3 kB each, plus the gzipped copy)."""
+
+PAGE_CACHE_SIZE = 1024
+"""Rendered HTML pages kept in memory per path + query (tens of kB each, plus gzip)."""
+
 MAX_REQUEST_BYTES = 1024 * 1024
 """Largest request body of any kind (form with pasted text plus a file, or JSON)."""
+
+MAX_URL_BYTES = 16 * 1024
+"""Longest path plus query string; longer lists of postcodes go in a POST body."""
+
+MAX_QUERY_POSTCODE_CHARS = 4096
+"""Longest postcode list in a query string (500 codes as '3511AB,' fit). Well below
+MAX_URL_BYTES, so a list slightly too long gets the field's own 422 message."""
 
 DUCKDB_THREADS = 1
 """DuckDB threads per query: concurrency comes from parallel requests instead."""

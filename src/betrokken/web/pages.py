@@ -15,8 +15,9 @@ from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.web import limits, queries
 from betrokken.web.api import parse_compare_codes
-from betrokken.web.app import cursor_dependency, status_for
 from betrokken.web.composition import read_upload
+from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import status_for
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
 
@@ -323,7 +324,8 @@ async def custom_area_result(
     if bestand is not None and bestand.filename:
         text = (text + "\n" + await read_upload(bestand)).strip()
     try:
-        codes = parse_postcode_text(text, max_codes=limits.MAX_COMPOSE_POSTCODES)
+        codes = await run_in_threadpool(
+            lambda: parse_postcode_text(text, max_codes=limits.MAX_COMPOSE_POSTCODES))
         result = await run_in_threadpool(request.app.state.dashboard.compose, codes)
     except BetrokkenError as exc:
         response = render(

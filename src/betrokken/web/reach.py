@@ -20,8 +20,8 @@ from betrokken.areas import reach
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
 from betrokken.web import limits
-from betrokken.web.app import cursor_dependency
 from betrokken.web.composition import read_upload
+from betrokken.web.deps import cursor_dependency
 
 api_router = APIRouter(prefix="/api", tags=["bereikcheck"])
 page_router = APIRouter(include_in_schema=False)
@@ -71,7 +71,7 @@ async def post_bereikcheck(
 
 
 def _render(request: Request, **context):
-    from betrokken.web.app import status_for
+    from betrokken.web.errors import status_for
 
     templates = request.app.state.templates
     error = context.get("error")
