@@ -18,6 +18,7 @@ from betrokken.web.api import parse_compare_codes
 from betrokken.web.app import cursor_dependency, status_for
 from betrokken.web.composition import read_upload
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
+from betrokken.web.search import resolve_name, search_catalogue
 from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +78,7 @@ def search_page(request: Request, cur: Cursor, q: str = ""):
     if len(q) < limits.MIN_SEARCH_CHARS:
         error = f"Typ minstens {limits.MIN_SEARCH_CHARS} tekens."
     else:
-        results = queries.search(cur, q, limits.SEARCH_RESULT_LIMIT)
+        results = search_catalogue(_catalogue(request), q, limits.SEARCH_RESULT_LIMIT)
         exact = [r for r in results if r["code"].upper() == q.replace(" ", "").upper()]
         if len(exact) == 1:
             return RedirectResponse(f"/gebied/{exact[0]['code']}", status_code=303)
@@ -254,23 +255,31 @@ def target_group_page(
 @router.get("/vergelijken", response_class=HTMLResponse)
 def compare_page(
     request: Request,
-    cur: Cursor,
     codes: Annotated[str, Query(max_length=200)] = "",
     gebied: Annotated[list[str] | None, Query(max_length=limits.MAX_COMPARE_AREAS)] = None,
 ):
     cat = _catalogue(request)
     raw = [c for c in (gebied or []) if c.strip()] or [c for c in codes.split(",") if c.strip()]
     inputs = (raw + [""] * limits.MAX_COMPARE_AREAS)[: limits.MAX_COMPARE_AREAS]
-    areas, error, notes, status = [], None, [], 200
+    areas, error, notes, choices, status = [], None, [], [], 200
     if raw:
         try:
-            resolved = [_resolve_area(cur, cat, text, notes) for text in raw]
-            codes_ok = parse_compare_codes(",".join(resolved))
-            areas = [queries.area_detail(cat, c) for c in codes_ok]
+            resolved = [_resolve_area(cat, text, notes) for text in raw]
+            near = {cat.areas[c].get("gemeente_code") or c for c in resolved if isinstance(c, str)}
+            for i, (text, found) in enumerate(zip(raw, resolved)):
+                if isinstance(found, list):  # the same gemeente as the other areas first
+                    found = sorted(found, key=lambda h: h["gemeente_code"] not in near)
+                    choices.append(_choice(raw, i, text, found))
+            if not choices:
+                codes_ok = parse_compare_codes(",".join(resolved))
+                areas = [queries.area_detail(cat, c) for c in codes_ok]
         except BetrokkenError as exc:
             error = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
             status = status_for(exc)
-    shown = [a for a in areas if not a["suppressed"]]
+    shown = [{**a, "name": _with_gemeente(a)} for a in areas if not a["suppressed"]]
+    national = queries.national_detail(cat) if areas else None
+    if national is not None:
+        national = {**national, "demographics": national_demographics(cat)}
     response = render(
         request,
         "compare.html",
@@ -278,8 +287,10 @@ def compare_page(
         inputs=inputs,
         areas=areas,
         shown=shown,
+        national=national,
         error=error,
         notes=notes,
+        choices=choices,
         demographic_groups=DEMOGRAPHIC_GROUPS,
         codes=",".join(a["code"] for a in areas),
     )
@@ -287,8 +298,46 @@ def compare_page(
     return response
 
 
-def _resolve_area(cur, cat: queries.Catalogue, text: str, notes: list[str]) -> str:
-    """A code as typed, or the best search hit for a name (the choice is reported)."""
+def _with_gemeente(area: dict) -> str:
+    """'Binnenstad (’s-Hertogenbosch)': a wijk or postcode name says where it lies."""
+    gm = area.get("gemeente")
+    if area["level"] == "gemeente" or not gm or gm["name"] in area["name"]:
+        return area["name"]
+    return f"{area['name']} ({gm['name']})"
+
+
+def national_demographics(cat: queries.Catalogue) -> dict:
+    """Kerncijfers for the Nederland column: the gemeenten's figures weighted by residents.
+
+    An approximation for shares whose base is not the population (e.g. households); it
+    is labelled as such on the page.
+    """
+    out = {}
+    rows = [r for r in cat.areas.values() if r["level"] == "gemeente" and r.get("population")]
+    for col in queries.DEMOGRAPHIC_COLUMNS:
+        if col == "urbanity":  # a class, not an amount: no average
+            continue
+        pairs = [(r[col], r["population"]) for r in rows if r.get(col) is not None]
+        weight = sum(w for _, w in pairs)
+        if pairs and weight:
+            out[col] = sum(v * w for v, w in pairs) / weight
+    return out
+
+
+def _choice(raw: list[str], index: int, text: str, candidates: list[dict]) -> dict:
+    """Links that fill in one candidate for an ambiguous name, keeping the other inputs."""
+    from urllib.parse import urlencode
+
+    options = []
+    for hit in candidates[: limits.COMPARE_CHOICES]:
+        values = [hit["code"] if i == index else v for i, v in enumerate(raw)]
+        options.append({**hit, "href": "/vergelijken?" + urlencode([("gebied", v) for v in values])})
+    return {"text": text, "options": options}
+
+
+def _resolve_area(cat: queries.Catalogue, text: str, notes: list[str]) -> str | list[dict]:
+    """A code as typed, the one area a name means (the choice is reported), or the
+    candidates when the name fits several areas (the page asks which one)."""
     text = text.strip()[: limits.MAX_SEARCH_CHARS]
     try:
         code = queries.canonical_code(text)
@@ -296,12 +345,18 @@ def _resolve_area(cur, cat: queries.Catalogue, text: str, notes: list[str]) -> s
         return code
     except BetrokkenError:
         pass
-    hits = queries.search(cur, text, 2) if len(text) >= limits.MIN_SEARCH_CHARS else []
-    if not hits:
+    if len(text) < limits.MIN_SEARCH_CHARS:
         raise UnknownAreaError(f"Geen gebied gevonden voor ‘{text}’.")
-    if hits[0]["name"].lower() != text.lower() and len(hits) > 1:
-        notes.append(f"‘{text}’ opgevat als {hits[0]['name']} ({hits[0]['level_label']}).")
-    return hits[0]["code"]
+    found, candidates = resolve_name(cat, text, limits.SEARCH_RESULT_LIMIT)
+    if found is None and not candidates:
+        raise UnknownAreaError(f"Geen gebied gevonden voor ‘{text}’.")
+    if found is None:
+        return candidates
+    where = f", {found['gemeente_name']}" if found["level"] != "gemeente" and found[
+        "gemeente_name"] else ""
+    if found["name"].lower() != text.lower():
+        notes.append(f"‘{text}’ opgevat als {found['name']} ({found['level_label']}{where}).")
+    return found["code"]
 
 
 # --- custom area --------------------------------------------------------------------

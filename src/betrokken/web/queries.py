@@ -43,7 +43,6 @@ CHILD_LEVELS: dict[str, tuple[str, ...]] = {
     "pc4": (),
 }
 _CODE_RE = re.compile(r"^[A-Za-z0-9]{1,20}$")
-_PC4_QUERY_RE = re.compile(r"^(\d{1,4})\s*([A-Za-z]{2})?$")
 
 
 @dataclass
@@ -698,54 +697,6 @@ def geojson_of(
 
 
 # --- search and rankings ------------------------------------------------------------
-
-
-def search(cur: duckdb.DuckDBPyConnection, q: str, limit: int) -> list[dict]:
-    """Areas whose name or code contains the query; exact and prefix matches first.
-
-    A postcode ('3511', '3511 AB') finds its PC4 area; digits alone find postcodes
-    that start with them.
-    """
-    q = " ".join(q.split())
-    pc = _PC4_QUERY_RE.match(q)
-    if pc:
-        rows = _records(
-            cur.execute(
-                "SELECT a.level, a.area_code, a.area_name, a.gemeente_code, a.population, "
-                "g.area_name AS gemeente_name FROM areas a LEFT JOIN areas g ON g.is_current "
-                "AND g.level = 'gemeente' AND g.area_code = a.gemeente_code "
-                "WHERE a.is_current AND a.level = 'pc4' AND starts_with(a.area_code, ?) "
-                "ORDER BY a.area_code LIMIT ?",
-                [pc.group(1), limit],
-            )
-        )
-    else:
-        rows = _records(
-            cur.execute(
-                "SELECT a.level, a.area_code, a.area_name, a.gemeente_code, a.population, "
-                "g.area_name AS gemeente_name FROM areas a LEFT JOIN areas g ON g.is_current "
-                "AND g.level = 'gemeente' AND g.area_code = a.gemeente_code "
-                "WHERE a.is_current AND (contains(lower(a.area_name), lower(?)) "
-                "OR starts_with(upper(a.area_code), upper(?))) "
-                "ORDER BY lower(a.area_name) = lower(?) DESC, upper(a.area_code) = upper(?) DESC, "
-                "starts_with(lower(a.area_name), lower(?)) DESC, "
-                "CASE a.level WHEN 'gemeente' THEN 0 WHEN 'wijk' THEN 1 WHEN 'buurt' THEN 2 "
-                "ELSE 3 END, a.population DESC NULLS LAST, a.area_name LIMIT ?",
-                [q, q, q, q, q, limit],
-            )
-        )
-    return [
-        {
-            "code": r["area_code"],
-            "name": display_name(r["level"], r["area_code"], r["area_name"]),
-            "level": r["level"],
-            "level_label": schema.LEVEL_LABELS_NL.get(r["level"], r["level"]),
-            "gemeente_code": r["gemeente_code"],
-            "gemeente_name": r["gemeente_name"],
-            "population": _int_or_none(r["population"]),
-        }
-        for r in rows
-    ]
 
 
 def top_areas(
