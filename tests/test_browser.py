@@ -295,3 +295,78 @@ def test_pages_reflow_on_a_phone(page, path):
     page.goto(path)
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{path} is {width[0]} px breed op een scherm van {width[1]} px"
+
+
+# --- issue 12: search, compare, exports and mobile as an adviser meets them -------------
+
+
+def test_search_den_haag_suggests_the_gemeente_first(page):
+    page.goto("/")
+    page.get_by_label("Zoek een gemeente, wijk, buurt of postcode").fill("den haag")
+    first = page.locator("#zoek-suggesties li").first
+    first.wait_for()
+    assert first.locator("a").get_attribute("href") == "/gebied/GM0518"
+    # wijken carry their gemeente beside them
+    page.get_by_label("Zoek een gemeente, wijk, buurt of postcode").fill("Overvecht")
+    page.locator("#zoek-suggesties a[href='/gebied/WK034403']").wait_for()
+    assert "Utrecht" in page.locator("#zoek-suggesties li").first.inner_text()
+
+
+def test_compare_suggests_asks_and_shows_flags_and_nederland(page):
+    page.goto("/vergelijken")
+    page.get_by_label("Gebied 1", exact=True).fill("Overvech")
+    page.locator("#gebied-suggesties option[value='WK034403']").wait_for(state="attached")
+    page.get_by_label("Gebied 1", exact=True).fill("Overvecht")
+    page.get_by_label("Gebied 2", exact=True).fill("Binnenstad")
+    page.get_by_role("button", name="Vergelijk").click()
+    # a name found in many gemeenten is never silently taken: the page asks
+    choice = page.locator("#keuze-1")
+    choice.wait_for()
+    assert page.locator("#vergelijk-tabel").count() == 0
+    choice.locator("a", has_text="Binnenstad").first.click()
+    page.locator("#vergelijk-tabel").wait_for()
+    head = page.locator("#vergelijk-tabel thead").inner_text()
+    assert "Overvecht" in head and "Binnenstad (Utrecht)" in head and "Nederland" in head
+    assert page.locator("#kern-tabel .flag", has_text="afgeleid").count() > 0
+    check_axe(page, "vergelijken-keuze")
+    shot(page, "12-vergelijken-afgeleid")
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_compare_on_a_phone_scrolls_inside_a_labelled_box_with_a_cue(page, width):
+    page.set_viewport_size({"width": width, "height": 740})
+    page.goto("/vergelijken?codes=WK034403,WK079601")
+    sizes = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert sizes[0] <= sizes[1], f"de pagina zelf is {sizes[0]} px breed op {sizes[1]} px"
+    box = page.locator(".table-scroll").filter(has=page.locator("#vergelijk-tabel"))
+    assert box.get_attribute("role") == "region" and box.get_attribute("aria-labelledby")
+    cue = page.locator("#" + box.get_attribute("aria-describedby"))
+    assert cue.is_visible() and "schuif" in cue.inner_text().lower()
+    # every compared area (and Nederland) can be brought into view inside the box
+    for name in ("Overvecht", "Binnenstad", "Nederland"):
+        th = page.locator("#vergelijk-tabel thead th", has_text=name)
+        th.scroll_into_view_if_needed()
+        rect = th.bounding_box()
+        assert rect and rect["x"] >= 0 and rect["x"] + 20 <= width, (name, rect)
+    check_axe(page, f"vergelijken-{width}")
+    shot(page, f"13-vergelijken-{width}")
+
+
+def test_map_is_one_jump_away(page):
+    page.goto(f"/gebied/{UTRECHT}")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Naar de kaart"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "kaart"
+
+
+def test_csv_for_excel_download_parses_with_semicolons(page):
+    page.goto(f"/doelgroep?gebied={UTRECHT}&niveau=wijk")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSV voor Excel").click()
+    raw = Path(info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    frame = pd.read_csv(io.BytesIO(raw), sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(frame.columns) > 10 and set(frame["onderdrukt"]) <= {"ja", "nee"}
+    assert pd.api.types.is_float_dtype(frame["politieke_betrokkenheid"])
