@@ -89,3 +89,37 @@ def test_start_page_does_not_preselect_a_gemeente(client):
     select = re.search(r'<select id="kies-gemeente".*?</select>', html, re.S).group(0)
     first = re.search(r"<option[^>]*>([^<]*)</option>", select)
     assert "selected" in first.group(0) and first.group(1).startswith("Kies")
+
+
+def test_no_buurt_promise_without_buurt_level(client, built_db):
+    from betrokken.store.database import connect
+
+    con = connect(built_db, read_only=True)
+    has_buurt = con.execute(
+        "SELECT count(*) FROM areas WHERE level = 'buurt' AND is_current").fetchone()[0] > 0
+    con.close()
+    start = client.get("/").text
+    label = re.search(r'<label for="zoek-q">([^<]*)</label>', start).group(1)
+    description = client.get("/openapi.json").json()["info"]["description"]
+    assert ("buurt" in label) == has_buurt
+    assert ("buurt" in description) == has_buurt
+
+
+def test_unknown_area_page_offers_a_search_box(client):
+    response = client.get("/gebied/GM9999")
+    assert response.status_code == 404
+    assert 'action="/zoeken"' in response.text and 'id="zoek-q"' in response.text
+    assert "/static/js/search.js" in response.text
+
+
+def test_redoc_leads_to_the_api_documentation(client):
+    response = client.get("/redoc", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/docs"
+
+
+def test_interval_footnote_matches_the_brackets_and_years_are_stated(client):
+    html = client.get("/vergelijken?codes=GM0344,3511").text
+    assert "Tussen haakjes" in html
+    assert re.search(r'<span class="ci">\(\d+–\d+%\)</span>', html)
+    years = re.search(r'id="jaren-verschillen">(.*?)</p>', html, re.S)
+    assert years and "Utrecht 2024" in years.group(1)

@@ -116,10 +116,14 @@ def create_app(db_path: str | Path) -> FastAPI:
     from betrokken.web import api, downloads, pages
 
     dashboard = Dashboard(Path(db_path))
+    levels = ", ".join(
+        {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "pc4": "postcode (PC4)"}[lvl]
+        for lvl in dashboard.catalogue.levels
+    )
     app = FastAPI(
         title="betrokken API",
         description=(
-            "Betrokkenheidsprofielen per gemeente, wijk, buurt en postcode (PC4): "
+            f"Betrokkenheidsprofielen per {levels} (alleen de niveaus in deze database): "
             "profielmix met 90%-intervallen, indices en demografie. Alle gegevens van het "
             "dashboard zijn hier ook als JSON op te vragen."
         ),

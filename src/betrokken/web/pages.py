@@ -463,6 +463,12 @@ def _profile_plot(cat: queries.Catalogue) -> dict | None:
     }
 
 
+@router.get("/redoc")
+def redoc_redirect():
+    """The API is documented at /docs; /redoc is a name people try."""
+    return RedirectResponse("/docs", status_code=307)
+
+
 @router.get("/methode", response_class=HTMLResponse)
 def method_page(request: Request):
     docs = {name: _render_doc(name) for name in ("method.md", "validation.md")}
