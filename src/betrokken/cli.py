@@ -15,11 +15,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from betrokken.cli_dutch import install as _install_dutch
 from betrokken.config import data_dir_from, db_path_from
 from betrokken.errors import BetrokkenError
 
+_install_dutch()
+
 app = typer.Typer(
     help="betrokken: open betrokkenheidsprofielen voor Nederlandse gemeenten.",
+    options_metavar="[OPTIES]",
+    subcommand_metavar="OPDRACHT [ARGUMENTEN]...",
     no_args_is_help=True,
     add_completion=False,
 )
