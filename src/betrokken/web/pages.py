@@ -19,6 +19,7 @@ from betrokken.web.app import cursor_dependency, status_for
 from betrokken.web.composition import read_upload
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.search import resolve_name, search_catalogue
+from betrokken.web.validation_summary import validation_sentences
 from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
 
 router = APIRouter(include_in_schema=False)
@@ -469,12 +470,31 @@ def redoc_redirect():
     return RedirectResponse("/docs", status_code=307)
 
 
+TECHNICAL_DOCS = ("method.md", "validation.md")
+"""The English technical documents offered as downloads on the Methode page."""
+
+
 @router.get("/methode", response_class=HTMLResponse)
 def method_page(request: Request):
-    docs = {name: _render_doc(name) for name in ("method.md", "validation.md")}
+    base = _docs_dir()
+    available = {name: bool(base and (base / name).exists()) for name in TECHNICAL_DOCS}
     info = _catalogue(request).build_info
     facts = [(label, info[key]) for key, label in BUILD_FACTS if info.get(key)]
-    return render(request, "method.html", "methode", docs=docs, build_facts=facts)
+    return render(
+        request, "method.html", "methode", docs_available=available, build_facts=facts,
+        validation=validation_sentences(base / "validation.md" if base else None),
+    )
+
+
+@router.get("/methode/{name}.md")
+def method_document(name: str) -> FileResponse:
+    """The technical documents as Markdown downloads (only the two listed)."""
+    base = _docs_dir()
+    filename = f"{name}.md"
+    if base is None or filename not in TECHNICAL_DOCS or not (base / filename).is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(base / filename, media_type="text/markdown; charset=utf-8",
+                        filename=f"betrokken_{filename}")
 
 
 BUILD_FACTS = (
@@ -493,36 +513,6 @@ def _docs_dir() -> Path | None:
         if (candidate / "architecture.md").exists():
             return candidate
     return None
-
-
-def _render_doc(name: str) -> str | None:
-    """A markdown document from docs/ as HTML (raw HTML in it is escaped), or None."""
-    base = _docs_dir()
-    if base is None or not (base / name).exists():
-        return None
-    from markdown_it import MarkdownIt
-
-    text = (base / name).read_text(encoding="utf-8")
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # generator markers
-    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    # Documents start at h1; on the page they sit below the page's own h1 and h2.
-    html = re.sub(r"<(/?)h([1-4])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}>", html)
-    # Figures live in docs/img (served below); links to other .md files become text.
-    html = re.sub(r'src="img/([A-Za-z0-9_.-]+)"', r'src="/methode/img/\1"', html)
-    html = re.sub(r'<a href="(?!https?:)[^"]*">(.*?)</a>', r"\1", html)
-    # Wide code blocks and tables scroll; keyboard users must be able to reach them.
-    html = html.replace("<pre>", '<pre tabindex="0">')
-    counter = iter(range(1, 1000))
-    html = re.sub(
-        "<table>",
-        lambda _: (
-            '<div class="table-scroll" tabindex="0" role="region" '
-            f'aria-label="{name} tabel {next(counter)}"><table>'
-        ),
-        html,
-    )
-    html = html.replace("</table>", "</table></div>")
-    return html
 
 
 @router.get("/methode/img/{name}")
