@@ -18,6 +18,7 @@ from betrokken.web.api import parse_compare_codes
 from betrokken.web.app import cursor_dependency, status_for
 from betrokken.web.composition import read_upload
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
+from betrokken.web.profile_text import profile_texts
 from betrokken.web.search import resolve_name, search_catalogue
 from betrokken.web.validation_summary import validation_sentences
 from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
@@ -41,8 +42,18 @@ def render(request: Request, template: str, page: str, **context) -> HTMLRespons
     return templates.TemplateResponse(
         request, template, {"page": page, "share_ramp": list(SHARE_RAMP),
                             "index_modes": list(INDEX_MODES.items()),
-                            "index_labels": INDEX_MODES, **context}
+                            "index_labels": INDEX_MODES,
+                            "profile_texts": _profile_texts(_catalogue(request)), **context}
     )
+
+
+def _profile_texts(cat: queries.Catalogue) -> dict:
+    """Display texts of the profile cards (see ``profile_text``), made once."""
+    texts = getattr(cat, "_profile_texts", None)
+    if texts is None:
+        texts = profile_texts(cat.profiles)
+        cat._profile_texts = texts
+    return texts
 
 
 def _catalogue(request: Request) -> queries.Catalogue:
@@ -416,6 +427,13 @@ def profiles_page(request: Request):
     return render(request, "profiles.html", "profielen", plot=_profile_plot(_catalogue(request)))
 
 
+@router.get("/profielen/in-een-minuut", response_class=HTMLResponse)
+def profiles_overview(request: Request):
+    """The eight profiles in one minute: name, size, one sentence, the labelled chart."""
+    return render(request, "profiles_overview.html", "profielen",
+                  plot=_profile_plot(_catalogue(request)))
+
+
 def _profile_plot(cat: queries.Catalogue) -> dict | None:
     """Positions for the trust x engagement chart, its axes fitted to the profiles.
 
@@ -451,6 +469,7 @@ def _profile_plot(cat: queries.Catalogue) -> dict | None:
             "x": round(sx(p["trust"]), 1),
             "y": round(sy(p["engagement"]), 1),
             "r": round(6 + 40 * (p.get("share") or 0), 1),
+            "label_right": sx(p["trust"]) < box["x"] + box["w"] * 0.6,
         }
         for p in ps
     ]
