@@ -113,7 +113,7 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.web import api, downloads, pages
+    from betrokken.web import api, basemap, downloads, pages
 
     dashboard = Dashboard(Path(db_path))
     levels = ", ".join(
@@ -140,6 +140,7 @@ def create_app(db_path: str | Path) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
+    app.include_router(basemap.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
     _install_error_handlers(app)

@@ -21,7 +21,8 @@ from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.profile_text import profile_texts
 from betrokken.web.search import resolve_name, search_catalogue
 from betrokken.web.validation_summary import validation_sentences
-from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
+from betrokken.web.basemap import BASEMAP
+from betrokken.web.palette import DIVERGING_RAMP, SHARE_RAMP, diverging_breaks, quantile_breaks
 
 router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
@@ -43,6 +44,7 @@ def render(request: Request, template: str, page: str, **context) -> HTMLRespons
         request, template, {"page": page, "share_ramp": list(SHARE_RAMP),
                             "index_modes": list(INDEX_MODES.items()),
                             "index_labels": INDEX_MODES,
+                            "basemap": BASEMAP,
                             "profile_texts": _profile_texts(_catalogue(request)), **context}
     )
 
@@ -70,7 +72,8 @@ def _gemeenten(cur) -> list[dict]:
 
 def _map_profiles(cat: queries.Catalogue) -> list[dict]:
     return [
-        {"id": p["id"], "name": p["name"], "colour": p["colour"], "share": p.get("share")}
+        {"id": p["id"], "name": p["name"], "colour": p["colour"],
+         "share": p.get("share_nl_areas", p.get("share"))}
         for p in cat.profiles
     ]
 
@@ -188,12 +191,13 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         return base
     child_level = niveau or levels[0]
     kids = queries.children(cat, code, child_level)
-    max_share = 0.0
     breaks: list[float] = []
+    shown = [a for a in kids["areas"] if not a["suppressed"]]
     if colour_mode in cat.profile_ids:
-        shares = [a["shares"][colour_mode] for a in kids["areas"] if not a["suppressed"]]
-        max_share = max(shares, default=0.0)
-        breaks = share_breaks(max_share)
+        breaks = quantile_breaks([a["shares"][colour_mode] for a in shown])
+    elif colour_mode in ("dominant", "kenmerkend"):
+        key = "dominant_profile" if colour_mode == "dominant" else "typical_profile"
+        base["present_profiles"] = sorted({a.get(key) for a in shown if a.get(key)})
     elif colour_mode in INDEX_MODES:
         name = colour_mode.removeprefix("i_")
         values = [(a.get("indices") or {}).get(name) for a in kids["areas"]
@@ -220,10 +224,12 @@ def target_group_page(
     profiel: str | None = None,
     gebied: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = queries.NATIONAL_CODE,
     niveau: str | None = None,
+    kleur: str = "aandeel",
 ):
     cat = _catalogue(request)
     if not cat.profiles:
         raise BetrokkenError("Deze database bevat nog geen profielen.")
+    diff_mode = kleur == "verschil"
     profile = cat.profile(profiel) if profiel else cat.profiles[0]
     scope = queries.canonical_code(gebied) if gebied.strip() else queries.NATIONAL_CODE
     if scope == queries.NATIONAL_CODE:
@@ -252,10 +258,14 @@ def target_group_page(
         n_areas=len(kids["areas"]),
         n_suppressed=sum(a["suppressed"] for a in kids["areas"]),
         gemeenten=_gemeenten(cur),
-        colour_mode=profile["id"],
+        colour_mode=f"verschil:{profile['id']}" if diff_mode else profile["id"],
+        colour_choice="verschil" if diff_mode else "aandeel",
         colour_profile=profile,
         map_profiles=_map_profiles(cat),
-        breaks=share_breaks(max(shares, default=0.0)),
+        breaks=diverging_breaks(
+            [s - profile.get("share_nl_areas", profile.get("share") or 0) for s in shares]
+        ) if diff_mode else quantile_breaks(shares),
+        legend_ramp=list(DIVERGING_RAMP) if diff_mode else list(SHARE_RAMP),
         geojson_url=f"/api/areas/{scope}/geojson?level={level}",
         map_label=f"Kaart: aandeel {profile['name']} per {level} in {scope_detail['name']}",
     )

@@ -655,18 +655,20 @@ def geojson_of(
         raise BetrokkenError("Deze database bevat geen gebiedsgrenzen (tabel area_geometries).")
     codes = [it["code"] for it in items]
     year = cat.level_years.get(geom_level, 0)
-    geoms = dict(
-        cur.execute(
-            # Simplification can leave GeometryCollections; keep only their polygons.
-            "SELECT area_code, ST_AsGeoJSON(CASE WHEN ST_GeometryType(geom_display) = "
-            "'GEOMETRYCOLLECTION' THEN ST_CollectionExtract(geom_display, 3) "
-            "ELSE geom_display END) FROM area_geometries "
-            "WHERE level = ? AND list_contains(?, area_code) AND geom_display IS NOT NULL "
-            "QUALIFY row_number() OVER "
-            "(PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",
-            [geom_level, codes, year],
-        ).fetchall()
-    )
+    found = cur.execute(
+        # Simplification can leave GeometryCollections; keep only their polygons.
+        # A point inside each polygon places its label on the map.
+        "SELECT area_code, ST_AsGeoJSON(CASE WHEN ST_GeometryType(geom_display) = "
+        "'GEOMETRYCOLLECTION' THEN ST_CollectionExtract(geom_display, 3) "
+        "ELSE geom_display END), ST_X(ST_PointOnSurface(geom_display)), "
+        "ST_Y(ST_PointOnSurface(geom_display)) FROM area_geometries "
+        "WHERE level = ? AND list_contains(?, area_code) AND geom_display IS NOT NULL "
+        "QUALIFY row_number() OVER "
+        "(PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",
+        [geom_level, codes, year],
+    ).fetchall()
+    geoms = {code: geom for code, geom, _, _ in found}
+    label_points = {code: (x, y) for code, _, x, y in found if x is not None}
     features = []
     for it in items:
         geom = geoms.get(it["code"])
@@ -678,6 +680,8 @@ def geojson_of(
             "population": it["population"],
             "suppressed": it["suppressed"],
         }
+        if it["code"] in label_points:
+            props["lx"], props["ly"] = (round(v, 5) for v in label_points[it["code"]])
         if not it["suppressed"]:
             props["dominant"] = it.get("dominant_profile")
             props["typical"] = it.get("typical_profile")
