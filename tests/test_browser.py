@@ -158,11 +158,15 @@ def click_first_area_on_map(page) -> str:
     point = page.evaluate(
         """() => {
           const map = window.betrokkenMap, canvas = map.getCanvas();
+          canvas.scrollIntoView({block: 'center'});
           const w = canvas.clientWidth, h = canvas.clientHeight;
           for (let y = h / 2, i = 0; i < 40; i++) {
             for (let x = w / 2 - 100; x <= w / 2 + 100; x += 25) {
               const yy = y + (i % 2 ? 1 : -1) * Math.floor(i / 2) * 10;
               const hit = map.queryRenderedFeatures([x, yy], {layers: ['vlakken']});
+              const box = canvas.getBoundingClientRect();
+              const top = document.elementFromPoint(box.left + x, box.top + yy);
+              if (top !== canvas) continue;  // a name label lies on top here
               if (hit.length && hit[0].properties.suppressed !== true) {
                 return {x: x, y: yy, code: hit[0].properties.code};
               }

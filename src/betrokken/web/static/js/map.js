@@ -194,10 +194,12 @@
 
   // Hover and keyboard-focus tooltip: the same sentence as the info line.
   const tooltip = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "map-tooltip", maxWidth: "18rem" });
-  function showTooltip(feature, lngLat) {
+  let tooltipOwner = null;
+  function showTooltip(feature, lngLat, owner) {
+    tooltipOwner = owner || null;
     tooltip.setLngLat(lngLat).setText(summary(feature.properties)).addTo(map);
   }
-  map.on("mousemove", "vlakken", function (e) { if (e.features.length) showTooltip(e.features[0], e.lngLat); });
+  map.on("mousemove", "vlakken", function (e) { if (e.features.length) showTooltip(e.features[0], e.lngLat, null); });
   map.on("mouseleave", "vlakken", function () { tooltip.remove(); });
 
   // Names on the map: one focusable label per area (up to MAX_LABELS areas), placed on
@@ -212,9 +214,9 @@
       button.className = "map-label";
       button.textContent = shortName(p.name);
       button.setAttribute("aria-label", summary(p));
-      button.addEventListener("focus", function () { showTooltip(f, [p.lx, p.ly]); });
-      button.addEventListener("mouseenter", function () { showTooltip(f, [p.lx, p.ly]); });
-      button.addEventListener("blur", function () { tooltip.remove(); });
+      button.addEventListener("focus", function () { showTooltip(f, [p.lx, p.ly], button); });
+      button.addEventListener("mouseenter", function () { showTooltip(f, [p.lx, p.ly], button); });
+      button.addEventListener("blur", function () { if (tooltipOwner === button) tooltip.remove(); });
       button.addEventListener("click", function () { showInfo(f, true); });
       new maplibregl.Marker({ element: button }).setLngLat([p.lx, p.ly]).addTo(map);
     });
