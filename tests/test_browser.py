@@ -387,7 +387,8 @@ def test_map_has_names_tooltips_own_background_and_an_honest_legend(page):
     page.wait_for_function("document.getElementById('kaart').dataset.background === 'eigen'")
     page.wait_for_function("!!window.betrokkenMap.getSource('eigen-achtergrond')")
     page.wait_for_selector(".map-place", state="attached")
-    n = page.evaluate("window.betrokkenMap.querySourceFeatures('gebieden').map(f => f.properties.code)"
+    n = page.evaluate("window.betrokkenMap.querySourceFeatures('gebieden')"
+                      ".map(f => f.properties.code)"
                       ".filter((c, i, a) => a.indexOf(c) === i).length")
     labels = page.locator("button.map-label")
     assert labels.count() == n > 5

@@ -43,7 +43,7 @@ def test_one_dutch_sentence_per_validation_with_the_reports_numbers(html):
     sentences = re.findall(r"<li>(.*?)</li>", re.search(
         r'<ul id="validatie-zinnen">(.*?)</ul>', html, re.S).group(1), re.S)
     assert len(sentences) == len(rows)
-    for (comparison, r), sentence in zip(rows, sentences):
+    for (comparison, r), sentence in zip(rows, sentences, strict=True):
         assert f"r = {r.replace('.', ',')}" in sentence, (comparison, sentence)
         assert "samen" in sentence and ("gemeenten" in sentence or "postcodes" in sentence)
 

@@ -21,7 +21,7 @@ def test_overview_has_names_sizes_one_sentence_and_a_labelled_chart(client):
     profiles = client.get("/api/profiles").json()["profiles"]
     rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", html, re.S)
     assert len(rows) == len(profiles) == 8
-    for p, row in zip(profiles, rows):
+    for p, row in zip(profiles, rows, strict=True):
         assert p["name"] in row and re.search(r"<td>\d+%</td>", row)
         sentence = re.findall(r"<td>([^<]+)</td></tr>", row)[0]
         assert sentence.endswith(".") and 5 <= len(sentence.split()) <= 25

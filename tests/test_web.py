@@ -7,8 +7,8 @@ import re
 
 import pandas as pd
 import pytest
-from markupsafe import escape
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from betrokken.areas.postcodes import PostcodeListError, parse_postcode_text
 from betrokken.store.database import connect

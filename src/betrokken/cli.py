@@ -270,7 +270,9 @@ def validate(
 def export(
     level: str = typer.Option(..., "--level", help="gemeente, wijk, buurt of pc4."),
     gemeente: str | None = typer.Option(None, "--gemeente", help="Gemeentecode, bv. GM0344."),
-    fmt: str = typer.Option("csv", "--format", help="gpkg, csv, csv-excel (puntkomma en decimale komma voor Nederlandse Excel), "
+    fmt: str = typer.Option(
+        "csv", "--format",
+        help="gpkg, csv, csv-excel (puntkomma en decimale komma voor Nederlandse Excel), "
         "xlsx of parquet."),
     out: Path | None = typer.Option(None, "--out", help="Uitvoerbestand."),
     db: Path | None = DbOption,

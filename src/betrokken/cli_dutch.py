@@ -58,7 +58,8 @@ DUTCH: dict[str, str] = {
 _TYPER_TITLES = {
     "ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options",
     "COMMANDS_PANEL_TITLE": "Commands", "ERRORS_PANEL_TITLE": "Error",
-    "ABORTED_TEXT": "Aborted.", "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
+    "ABORTED_TEXT": "Aborted.",
+    "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
     "DEFAULT_STRING": "[default: {}]", "REQUIRED_LONG_STRING": "[required]",
     "ENVVAR_STRING": "[env var: {}]", "DEPRECATED_STRING": "(deprecated) ",
 }

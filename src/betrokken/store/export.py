@@ -171,7 +171,8 @@ def export_areas(
 
             by_code, _ = _geometries(con, level.lower(), frame["area_code"].tolist())
             geo = gpd.GeoDataFrame(
-                dutch_frame(frame), geometry=gpd.GeoSeries(frame["area_code"].map(by_code), crs=GEOMETRY_CRS)
+                dutch_frame(frame),
+                geometry=gpd.GeoSeries(frame["area_code"].map(by_code), crs=GEOMETRY_CRS),
             )
             path.unlink(missing_ok=True)
             geo.to_file(path, layer=f"betrokken_{level.lower()}", driver="GPKG")

@@ -163,7 +163,7 @@ def about_rows(con: duckdb.DuckDBPyConnection | None = None, *, build_info: dict
         if table_exists(con, "sources"):
             rel = con.execute("SELECT * FROM sources ORDER BY name")
             cols = [d[0] for d in rel.description]
-            sources = [dict(zip(cols, r)) for r in rel.fetchall()]
+            sources = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
     info = build_info or {}
     rows = [
         ("Wat", "Betrokkenheidsprofielen per gebied (betrokken)",

@@ -8,8 +8,8 @@ instead, so an area is never one polygon on grey. Served once per process, gzipp
 from __future__ import annotations
 
 import gzip
-import os
 import json
+import os
 import threading
 
 from fastapi import APIRouter, Request

@@ -16,13 +16,13 @@ from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.web import limits, queries
 from betrokken.web.api import parse_compare_codes
 from betrokken.web.app import cursor_dependency, status_for
+from betrokken.web.basemap import BASEMAP
 from betrokken.web.composition import read_upload
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
+from betrokken.web.palette import DIVERGING_RAMP, SHARE_RAMP, diverging_breaks, quantile_breaks
 from betrokken.web.profile_text import profile_texts
 from betrokken.web.search import resolve_name, search_catalogue
 from betrokken.web.validation_summary import validation_sentences
-from betrokken.web.basemap import BASEMAP
-from betrokken.web.palette import DIVERGING_RAMP, SHARE_RAMP, diverging_breaks, quantile_breaks
 
 router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
@@ -288,7 +288,7 @@ def compare_page(
         try:
             resolved = [_resolve_area(cat, text, notes) for text in raw]
             near = {cat.areas[c].get("gemeente_code") or c for c in resolved if isinstance(c, str)}
-            for i, (text, found) in enumerate(zip(raw, resolved)):
+            for i, (text, found) in enumerate(zip(raw, resolved, strict=True)):
                 if isinstance(found, list):  # the same gemeente as the other areas first
                     found = sorted(found, key=lambda h: h["gemeente_code"] not in near)
                     choices.append(_choice(raw, i, text, found))
@@ -353,7 +353,8 @@ def _choice(raw: list[str], index: int, text: str, candidates: list[dict]) -> di
     options = []
     for hit in candidates[: limits.COMPARE_CHOICES]:
         values = [hit["code"] if i == index else v for i, v in enumerate(raw)]
-        options.append({**hit, "href": "/vergelijken?" + urlencode([("gebied", v) for v in values])})
+        query = urlencode([("gebied", v) for v in values])
+        options.append({**hit, "href": "/vergelijken?" + query})
     return {"text": text, "options": options}
 
 

@@ -17,7 +17,8 @@ _PREDICTORS = {
     "baseline: share 65+ of adults": "het aandeel 65-plussers",
     "baseline: share highly educated": "het aandeel hoogopgeleiden",
     "baseline: share low educated": "het aandeel laagopgeleiden",
-    "baseline: share non-western migration": "het aandeel met een niet-westerse migratieachtergrond",
+    "baseline: share non-western migration":
+        "het aandeel met een niet-westerse migratieachtergrond",
 }
 _ROW = re.compile(r"^\|\s*(?P<comparison>[^|]+?)\s*\|\s*(?P<predictor>[^|]+?)\s*\|\s*(?P<n>\d+)\s*"
                   r"\|\s*(?P<r>[+-]?\d+\.\d+)\s*\[(?P<lo>[+-]?\d+\.\d+),\s*(?P<hi>[+-]?\d+\.\d+)\]")
@@ -73,7 +74,8 @@ def validation_sentences(path: Path | None) -> list[dict]:
             continue
         unit = "postcodes" if "PC4" in comparison else "gemeenten"
         sentence = (
-            f"{_comparison_nl(comparison)}: {_PREDICTORS.get(model['predictor'], model['predictor'])} "
+            f"{_comparison_nl(comparison)}: "
+            f"{_PREDICTORS.get(model['predictor'], model['predictor'])} "
             f"hangt er {_strength(model['r'])} mee samen (r = {_num(model['r'])}, "
             f"{model['n']} {unit})"
         )
@@ -81,7 +83,8 @@ def validation_sentences(path: Path | None) -> list[dict]:
             best = max(baselines, key=lambda g: abs(g["r"]))
             name = _PREDICTORS.get(best["predictor"], best["predictor"])
             if abs(best["r"]) >= abs(model["r"]):
-                verdict = f"; {name} alleen voorspelt dit even goed of beter (r = {_num(best['r'])})."
+                verdict = (f"; {name} alleen voorspelt dit even goed of beter "
+                           f"(r = {_num(best['r'])}).")
             else:
                 verdict = f"; beter dan {name} alleen (r = {_num(best['r'])})."
             overlap = not (model["lo"] > best["hi"] or best["lo"] > model["hi"]) and (
