@@ -97,10 +97,8 @@ def install() -> None:
         rich_utils._ = translate
     try:
         from typer._click import core, exceptions, formatting
-    except ImportError:  # pragma: no cover - an older Typer on the real Click
-        import click.core as core
-        import click.exceptions as exceptions
-        import click.formatting as formatting
+    except ImportError:  # pragma: no cover - a Typer without its bundled Click
+        return
     if getattr(formatting.HelpFormatter, "_betrokken_dutch", False):
         return
     write_usage = formatting.HelpFormatter.write_usage

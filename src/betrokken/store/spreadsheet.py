@@ -38,7 +38,7 @@ DUTCH_NAMES: dict[str, str] = {
     "engagement_index": "betrokkenheidsindex",
     "political_engagement": "politieke_betrokkenheid",
     "local_engagement": "lokale_betrokkenheid",
-    "low_trust_share": "aandeel_laag_vertrouwen",
+    "low_trust_share": "laag_vertrouwen",
 }
 """English export column -> Dutch column (``_lo``/``_hi`` and ``share_<id>`` follow)."""
 
@@ -75,7 +75,7 @@ _COLUMN_NOTES: dict[str, str] = {
         "Gemiddelde van vrijwilligerswerk, mantelzorg en niet sociaal eenzaam "
         "(Gezondheidsmonitor)"
     ),
-    "aandeel_laag_vertrouwen": (
+    "laag_vertrouwen": (
         "Geschat aandeel volwassenen met laag vertrouwen in politiek en overheid"
     ),
     "aandeel_<profiel>": "Geschat aandeel volwassenen in dit profiel",
@@ -115,7 +115,8 @@ def dutch_frame(frame: pd.DataFrame, round_fractions: bool = True) -> pd.DataFra
 
 
 _FRACTION = re.compile(
-    r"^(aandeel(_.*)?|betrokkenheidsindex|politieke_betrokkenheid|lokale_betrokkenheid)"
+    r"^(aandeel(_.*)?|betrokkenheidsindex|politieke_betrokkenheid|lokale_betrokkenheid|"
+    r"laag_vertrouwen)"
     r"(_lo|_hi)?$"
 )
 
