@@ -423,3 +423,12 @@ def test_target_group_map_shows_difference_from_nl_on_a_diverging_scale(page):
     assert "verschil met Nederland" in legend and "procentpunt" in legend
     check_axe(page, "doelgroep-verschil")
     shot(page, "15-doelgroep-verschil")
+
+
+def test_print_view_shows_every_column_without_controls(page):
+    page.goto("/vergelijken?codes=WK034403,WK079601")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header nav").is_visible()
+    assert not page.locator("form.compare-form").is_visible()
+    overflow = page.locator(".table-scroll").first.evaluate("e => getComputedStyle(e).overflowX")
+    assert overflow == "visible"
