@@ -15,11 +15,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from betrokken.cli_dutch import install as _install_dutch
 from betrokken.config import data_dir_from, db_path_from
 from betrokken.errors import BetrokkenError
 
+_install_dutch()
+
 app = typer.Typer(
     help="betrokken: open betrokkenheidsprofielen voor Nederlandse gemeenten.",
+    options_metavar="[OPTIES]",
+    subcommand_metavar="OPDRACHT [ARGUMENTEN]...",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -331,7 +336,10 @@ def report(
 def export(
     level: str = typer.Option(..., "--level", help="gemeente, wijk, buurt of pc4."),
     gemeente: str | None = typer.Option(None, "--gemeente", help="Gemeentecode, bv. GM0344."),
-    fmt: str = typer.Option("csv", "--format", help="gpkg, csv, xlsx of parquet."),
+    fmt: str = typer.Option(
+        "csv", "--format",
+        help="gpkg, csv, csv-excel (puntkomma en decimale komma voor Nederlandse Excel), "
+        "xlsx of parquet."),
     out: Path | None = typer.Option(None, "--out", help="Uitvoerbestand."),
     db: Path | None = DbOption,
 ) -> None:

@@ -1,9 +1,14 @@
-"""Export the profile mix per area for QGIS and Excel: gpkg, csv, xlsx or parquet.
+"""Export the profile mix per area for QGIS and Excel: gpkg, csv, csv-excel, xlsx or parquet.
 
 One row per area with its population, the privacy flag and reason, the engagement and
 trust indices and, per profile, ``share_<id>`` with its 90 % interval
 (``share_<id>_lo``/``_hi``). Suppressed areas have empty (NULL) estimates in every
 format. GeoPackages carry the RD New (EPSG:28992) polygons.
+
+``csv`` and ``parquet`` are for scripts (English columns, full precision, comma and
+decimal point); ``csv-excel``, ``xlsx`` and ``gpkg`` are for people and use the Dutch
+columns of ``store.spreadsheet`` (the dashboard's downloads use the same), the XLSX with a
+'Toelichting' sheet on sources, licences, versions and column meanings.
 """
 
 from __future__ import annotations
@@ -18,48 +23,13 @@ import pandas as pd
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.schema import INDEX_COLUMNS, LEVEL_LABELS_NL, LEVELS
 from betrokken.store.database import connect, table_exists
+from betrokken.store.spreadsheet import about_rows, dutch_frame, excel_csv_bytes, xlsx_bytes
 
 __all__ = ["EXPORT_FORMATS", "export_areas", "export_frame"]
 
-EXPORT_FORMATS: tuple[str, ...] = ("gpkg", "csv", "xlsx", "parquet")
+EXPORT_FORMATS: tuple[str, ...] = ("gpkg", "csv", "csv-excel", "xlsx", "parquet")
 GEOMETRY_CRS = "EPSG:28992"
 _GEMEENTE = re.compile(r"^(GM)?(\d{1,4})$", re.IGNORECASE)
-
-
-COLUMN_NOTES_NL: dict[str, str] = {
-    "area_code": "CBS-code van het gebied (GM/WK/BU) of de postcode (4 cijfers)",
-    "area_name": "Naam van het gebied",
-    "level": "Niveau: gemeente, wijk, buurt of pc4",
-    "year": "Jaar van de CBS-cijfers waarop de schatting rust",
-    "gemeente_code": "Gemeente waartoe het gebied (grotendeels) behoort",
-    "population": "Aantal inwoners (CBS)",
-    "suppressed": "WAAR = geen schatting gepubliceerd (privacy of geheime cijfers)",
-    "suppression_reason": "Reden waarom er geen schatting is",
-    "estimate_method": (
-        "ipf = uit de eigen cijfers; aggregated_from_wijk/_buurt = naar volwassenen gewogen "
-        "gemiddelde van de gepubliceerde wijken/buurten"
-    ),
-    "engagement_index": (
-        "Betrokkenheidsindex (0-1): 0,5 x politieke + 0,5 x lokale betrokkenheid, met "
-        "90%-interval (_lo/_hi)"
-    ),
-    "political_engagement": (
-        "Geschat aandeel volwassenen in het landelijk meest politiek betrokken derde (0-1), "
-        "met 90%-interval"
-    ),
-    "local_engagement": (
-        "Lokale betrokkenheid (0-1): gemiddelde van vrijwilligerswerk, mantelzorg en niet "
-        "sociaal eenzaam (Gezondheidsmonitor), met 90%-interval"
-    ),
-    "low_trust_share": (
-        "Geschat aandeel volwassenen met laag vertrouwen in politiek en overheid (0-1), met "
-        "90%-interval"
-    ),
-    "share_<profiel>": (
-        "Geschat aandeel volwassenen in dit profiel (0-1), _lo/_hi: 90%-interval van het "
-        "lidmaatschapsmodel (de indeling in profielen zelf is ook onzeker: docs/method.md)"
-    ),
-}
 
 
 def _check_format(fmt: str) -> str:
@@ -177,7 +147,7 @@ def _geometries(con: duckdb.DuckDBPyConnection, level: str, codes: list[str]):
 
 def _default_out(level: str, gemeente: str | None, fmt: str) -> Path:
     name = f"betrokken_{level}" + (f"_{gemeente}" if gemeente else "")
-    return Path.cwd() / f"{name}.{fmt}"
+    return Path.cwd() / f"{name}.{'csv' if fmt == 'csv-excel' else fmt}"
 
 
 def export_areas(
@@ -201,19 +171,17 @@ def export_areas(
 
             by_code, _ = _geometries(con, level.lower(), frame["area_code"].tolist())
             geo = gpd.GeoDataFrame(
-                frame, geometry=gpd.GeoSeries(frame["area_code"].map(by_code), crs=GEOMETRY_CRS)
+                dutch_frame(frame),
+                geometry=gpd.GeoSeries(frame["area_code"].map(by_code), crs=GEOMETRY_CRS),
             )
             path.unlink(missing_ok=True)
             geo.to_file(path, layer=f"betrokken_{level.lower()}", driver="GPKG")
         elif fmt == "csv":
             frame.to_csv(path, index=False, encoding="utf-8")
+        elif fmt == "csv-excel":
+            path.write_bytes(excel_csv_bytes(dutch_frame(frame)))
         elif fmt == "xlsx":
-            notes = pd.DataFrame(
-                {"kolom": list(COLUMN_NOTES_NL), "betekenis": list(COLUMN_NOTES_NL.values())}
-            )
-            with pd.ExcelWriter(path, engine="openpyxl") as writer:
-                frame.to_excel(writer, sheet_name="profielmix", index=False)
-                notes.to_excel(writer, sheet_name="toelichting", index=False)
+            path.write_bytes(xlsx_bytes(dutch_frame(frame), "profielmix", about_rows(con)))
         else:  # parquet, written by DuckDB (no pyarrow needed)
             con.register("_export", frame)
             escaped = str(path).replace("'", "''")

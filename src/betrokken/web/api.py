@@ -19,6 +19,7 @@ from betrokken.web import limits, queries
 from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
+from betrokken.web.search import search_catalogue
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 GZIP_MIN_BYTES = 2048  # as GZipMiddleware: smaller answers are not worth compressing
@@ -102,12 +103,12 @@ def get_profiles(request: Request) -> dict[str, Any]:
 
 @router.get("/search", summary="Zoek gemeente, wijk, buurt of postcode op naam of code")
 def get_search(
-    cur: Cursor,
+    request: Request,
     q: Annotated[
         str, Query(min_length=limits.MIN_SEARCH_CHARS, max_length=limits.MAX_SEARCH_CHARS)
     ],
 ) -> dict[str, Any]:
-    results = queries.search(cur, q, limits.SEARCH_RESULT_LIMIT)
+    results = search_catalogue(_catalogue(request), q, limits.SEARCH_RESULT_LIMIT)
     return {"q": q, "count": len(results), "results": results}
 
 

@@ -141,13 +141,17 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.web import quiz, reach, themes
+    from betrokken.web import basemap, quiz, reach, themes
 
     dashboard = Dashboard(Path(db_path))
+    levels = ", ".join(
+        {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "pc4": "postcode (PC4)"}[lvl]
+        for lvl in dashboard.catalogue.levels
+    )
     app = FastAPI(
         title="betrokken API",
         description=(
-            "Betrokkenheidsprofielen per gemeente, wijk, buurt en postcode (PC4): "
+            f"Betrokkenheidsprofielen per {levels} (alleen de niveaus in deze database): "
             "profielmix met 90%-intervallen, indices en demografie. Alle gegevens van het "
             "dashboard zijn hier ook als JSON op te vragen."
         ),
@@ -165,6 +169,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
     app.include_router(themes.router)
+    app.include_router(basemap.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
     app.include_router(api_docs.router)

@@ -1,13 +1,15 @@
 """Downloads from the pages: tables as CSV/Excel, a gemeente's areas as GeoPackage.
 
-Files carry the same numbers as the pages (suppressed areas without shares), with
-Dutch column headers for people and the profile ids kept in the share columns so a
-GIS user can join them back to the API.
+Files carry the same numbers as the pages (suppressed areas without shares), with the
+Dutch column headers of ``store.spreadsheet`` (the same as ``betrokken export``'s
+people-facing formats) and the profile ids kept in the share columns so a GIS user can
+join them back to the API. Formats: ``csv`` (comma, decimal point, full precision),
+``csv-excel`` (semicolon, decimal comma: opens in columns in Dutch Excel), ``xlsx``
+(percentages formatted, a 'Toelichting' sheet) and ``gpkg``.
 """
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -19,6 +21,7 @@ from fastapi.responses import Response
 
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
+from betrokken.store.spreadsheet import about_rows, dutch_frame, excel_csv_bytes, xlsx_bytes
 from betrokken.web import limits, queries
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
@@ -26,10 +29,12 @@ from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 router = APIRouter(prefix="/download", tags=["downloads"], responses=ERROR_RESPONSES)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
-TableFormat = Literal["csv", "xlsx"]
+TableFormat = Literal["csv", "csv-excel", "xlsx"]
+ComposeFormat = Literal["csv", "csv-excel", "xlsx", "gpkg"]
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    "csv-excel": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "gpkg": "application/geopackage+sqlite3",
 }
@@ -88,18 +93,32 @@ def children_frame(kids: dict, profile_ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table_response(frame: pd.DataFrame, fmt: str, stem: str) -> Response:
-    """CSV (UTF-8 with BOM, so Excel shows accents) or XLSX as an attachment."""
+def table_response(
+    frame: pd.DataFrame,
+    fmt: str,
+    stem: str,
+    cat: queries.Catalogue,
+    extra: dict[str, pd.DataFrame] | None = None,
+) -> Response:
+    """CSV (UTF-8 with BOM, so Excel shows accents), Excel-CSV or XLSX as an attachment.
+
+    ``extra`` sheets go into the XLSX only (the CSV holds the main table).
+    """
     if fmt == "csv":
-        body = frame.to_csv(index=False).encode("utf-8-sig")
+        body = dutch_frame(frame, round_fractions=False).to_csv(index=False).encode("utf-8-sig")
+    elif fmt == "csv-excel":
+        body = excel_csv_bytes(dutch_frame(frame))
     else:
-        buf = io.BytesIO()
-        frame.to_excel(buf, index=False, sheet_name="betrokken")
-        body = buf.getvalue()
+        about = about_rows(build_info=cat.build_info, sources=cat.sources)
+        body = xlsx_bytes(
+            dutch_frame(frame), "betrokken", about,
+            {name: dutch_frame(f) for name, f in (extra or {}).items()},
+        )
+    filename = f"{stem}_excel.csv" if fmt == "csv-excel" else f"{stem}.{fmt}"
     return Response(
         body,
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -112,7 +131,9 @@ def download_area(code: str, fmt: TableFormat, request: Request) -> Response:
             f"Voor {detail['name']} is geen schatting gepubliceerd.",
             hint=detail["suppression_reason"],
         )
-    return table_response(composition_frame(detail), fmt, f"betrokken_{detail['code']}")
+    return table_response(
+        composition_frame(detail), fmt, f"betrokken_{detail['code']}", cat
+    )
 
 
 @router.get("/areas/{code}/children.gpkg", summary="GeoPackage van de gebieden (voor QGIS)")
@@ -137,7 +158,7 @@ def download_children(
     cat = request.app.state.dashboard.catalogue
     kids = queries.children(cat, queries.canonical_code(code), level)
     return table_response(
-        children_frame(kids, cat.profile_ids), fmt, f"betrokken_{kids['parent']}_{level}"
+        children_frame(kids, cat.profile_ids), fmt, f"betrokken_{kids['parent']}_{level}", cat
     )
 
 
@@ -145,12 +166,12 @@ def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
     """The children table (Dutch columns, as the CSV/Excel download) with RD New polygons.
 
     One writer and one column layout for every kind of parent (gemeente, wijk, the
-    country); ``betrokken export`` is the command-line export with its own English layout.
+    country, an own area); ``betrokken export --format gpkg`` uses the same columns.
     """
     import geopandas as gpd
     import shapely
 
-    frame = children_frame(kids, cat.profile_ids)
+    frame = dutch_frame(children_frame(kids, cat.profile_ids))
     rows = cur.execute(
         "SELECT area_code, ST_AsWKB(geom_rd) FROM area_geometries "
         "WHERE level = ? AND list_contains(?, area_code) "
@@ -168,19 +189,33 @@ def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
 
 @router.post(
     "/compose.{fmt}",
-    summary="Samenstelling van een eigen gebied als CSV of Excel",
+    summary="Eigen gebied: samenstelling en tabel per postcode",
     responses=UPLOAD_RESPONSES,
 )
 def download_compose(
-    fmt: TableFormat,
+    fmt: ComposeFormat,
     request: Request,
+    cur: Cursor,
     postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
 ) -> Response:
+    """CSV: the composition. XLSX: the composition and a sheet per postcode. GPKG: the
+    postcodes with their polygons and figures (what the page's map shows)."""
+    cat = request.app.state.dashboard.catalogue
     codes = parse_postcode_text(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES)
     result = request.app.state.dashboard.compose(codes)
     if result["suppressed"]:
         raise BetrokkenError(
             "Voor dit gebied is geen schatting gepubliceerd.", hint=result.get("suppression_reason")
         )
+    kids = {"areas": [queries.area_item(cat, c) for c in codes]}
+    if fmt == "gpkg":
+        return Response(
+            _geopackage_bytes(cur, cat, "eigen_gebied", "pc4", kids),
+            media_type=MEDIA_TYPES["gpkg"],
+            headers={"Content-Disposition": 'attachment; filename="betrokken_eigen_gebied.gpkg"'},
+        )
     detail = {**result, "code": "eigen_gebied", "name": f"Eigen gebied ({len(codes)} postcodes)"}
-    return table_response(composition_frame(detail), fmt, "betrokken_eigen_gebied")
+    return table_response(
+        composition_frame(detail), fmt, "betrokken_eigen_gebied", cat,
+        extra={"postcodes": children_frame(kids, cat.profile_ids)},
+    )

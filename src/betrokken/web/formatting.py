@@ -157,7 +157,19 @@ def card_items(items) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def signed_pp(diff) -> str:
+    """0.02 -> '+2 procentpunt', -0.015 -> '−1,5 procentpunt', 0 -> '0'."""
+    if diff is None:
+        return "–"
+    x = float(diff) * 100
+    if abs(x) < 1e-9:
+        return "0"
+    text = f"{abs(x):.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return ("+" if x > 0 else "−") + text + " procentpunt"
+
+
 FILTERS = {
+    "signed_pp": signed_pp,
     "card_items": card_items,
     "pct": pct,
     "pct_interval": pct_interval,

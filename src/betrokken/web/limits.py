@@ -21,6 +21,7 @@ __all__ = [
     "MIN_SEARCH_CHARS",
     "MAX_SEARCH_CHARS",
     "SEARCH_RESULT_LIMIT",
+    "COMPARE_CHOICES",
     "TOP_AREAS",
     "MAX_AREA_CODE_CHARS",
     "GEOJSON_CACHE_SIZE",
@@ -60,6 +61,8 @@ MAX_COMPARE_AREAS = 4
 MIN_SEARCH_CHARS = 2
 MAX_SEARCH_CHARS = 100
 SEARCH_RESULT_LIMIT = 25
+COMPARE_CHOICES = 10
+"""Candidates listed when a name typed in compare fits several areas."""
 
 TOP_AREAS = 15
 """Rows in the 'where does this target group live' list."""

@@ -20,9 +20,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "script-src 'self'",
     # style attributes (bars, swatches) and the styles MapLibre/Swagger/ReDoc inject
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    # the PDOK background map (BRT-Achtergrondkaart) when reachable; own outlines otherwise
+    "img-src 'self' data: blob: https://service.pdok.nl",
     "font-src 'self' data:",
-    "connect-src 'self'",
+    "connect-src 'self' https://service.pdok.nl",
     # MapLibre and ReDoc run web workers from blob: URLs
     "worker-src 'self' blob:",
     "child-src 'self' blob:",
@@ -31,7 +32,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-"""Everything comes from this server; nothing may frame the dashboard."""
+"""Everything comes from this server (plus PDOK's background tiles); nothing may frame the
+dashboard."""
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),

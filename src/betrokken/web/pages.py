@@ -15,11 +15,15 @@ from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.web import limits, queries
 from betrokken.web.api import parse_compare_codes
+from betrokken.web.basemap import BASEMAP
 from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import status_for
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
-from betrokken.web.palette import SHARE_RAMP, quantile_breaks, share_breaks
+from betrokken.web.palette import DIVERGING_RAMP, SHARE_RAMP, diverging_breaks, quantile_breaks
+from betrokken.web.profile_text import profile_texts
+from betrokken.web.search import resolve_name, search_catalogue
+from betrokken.web.validation_summary import validation_sentences
 
 router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
@@ -40,8 +44,19 @@ def render(request: Request, template: str, page: str, **context) -> HTMLRespons
     return templates.TemplateResponse(
         request, template, {"page": page, "share_ramp": list(SHARE_RAMP),
                             "index_modes": list(INDEX_MODES.items()),
-                            "index_labels": INDEX_MODES, **context}
+                            "index_labels": INDEX_MODES,
+                            "basemap": BASEMAP,
+                            "profile_texts": _profile_texts(_catalogue(request)), **context}
     )
+
+
+def _profile_texts(cat: queries.Catalogue) -> dict:
+    """Display texts of the profile cards (see ``profile_text``), made once."""
+    texts = getattr(cat, "_profile_texts", None)
+    if texts is None:
+        texts = profile_texts(cat.profiles)
+        cat._profile_texts = texts
+    return texts
 
 
 def _catalogue(request: Request) -> queries.Catalogue:
@@ -58,7 +73,8 @@ def _gemeenten(cur) -> list[dict]:
 
 def _map_profiles(cat: queries.Catalogue) -> list[dict]:
     return [
-        {"id": p["id"], "name": p["name"], "colour": p["colour"], "share": p.get("share")}
+        {"id": p["id"], "name": p["name"], "colour": p["colour"],
+         "share": p.get("share_nl_areas", p.get("share"))}
         for p in cat.profiles
     ]
 
@@ -78,7 +94,7 @@ def search_page(request: Request, cur: Cursor, q: str = ""):
     if len(q) < limits.MIN_SEARCH_CHARS:
         error = f"Typ minstens {limits.MIN_SEARCH_CHARS} tekens."
     else:
-        results = queries.search(cur, q, limits.SEARCH_RESULT_LIMIT)
+        results = search_catalogue(_catalogue(request), q, limits.SEARCH_RESULT_LIMIT)
         exact = [r for r in results if r["code"].upper() == q.replace(" ", "").upper()]
         if len(exact) == 1:
             return RedirectResponse(f"/gebied/{exact[0]['code']}", status_code=303)
@@ -176,12 +192,13 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         return base
     child_level = niveau or levels[0]
     kids = queries.children(cat, code, child_level)
-    max_share = 0.0
     breaks: list[float] = []
+    shown = [a for a in kids["areas"] if not a["suppressed"]]
     if colour_mode in cat.profile_ids:
-        shares = [a["shares"][colour_mode] for a in kids["areas"] if not a["suppressed"]]
-        max_share = max(shares, default=0.0)
-        breaks = share_breaks(max_share)
+        breaks = quantile_breaks([a["shares"][colour_mode] for a in shown])
+    elif colour_mode in ("dominant", "kenmerkend"):
+        key = "dominant_profile" if colour_mode == "dominant" else "typical_profile"
+        base["present_profiles"] = sorted({a.get(key) for a in shown if a.get(key)})
     elif colour_mode in INDEX_MODES:
         name = colour_mode.removeprefix("i_")
         values = [(a.get("indices") or {}).get(name) for a in kids["areas"]
@@ -208,10 +225,12 @@ def target_group_page(
     profiel: str | None = None,
     gebied: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = queries.NATIONAL_CODE,
     niveau: str | None = None,
+    kleur: str = "aandeel",
 ):
     cat = _catalogue(request)
     if not cat.profiles:
         raise BetrokkenError("Deze database bevat nog geen profielen.")
+    diff_mode = kleur == "verschil"
     profile = cat.profile(profiel) if profiel else cat.profiles[0]
     scope = queries.canonical_code(gebied) if gebied.strip() else queries.NATIONAL_CODE
     if scope == queries.NATIONAL_CODE:
@@ -240,10 +259,14 @@ def target_group_page(
         n_areas=len(kids["areas"]),
         n_suppressed=sum(a["suppressed"] for a in kids["areas"]),
         gemeenten=_gemeenten(cur),
-        colour_mode=profile["id"],
+        colour_mode=f"verschil:{profile['id']}" if diff_mode else profile["id"],
+        colour_choice="verschil" if diff_mode else "aandeel",
         colour_profile=profile,
         map_profiles=_map_profiles(cat),
-        breaks=share_breaks(max(shares, default=0.0)),
+        breaks=diverging_breaks(
+            [s - profile.get("share_nl_areas", profile.get("share") or 0) for s in shares]
+        ) if diff_mode else quantile_breaks(shares),
+        legend_ramp=list(DIVERGING_RAMP) if diff_mode else list(SHARE_RAMP),
         geojson_url=f"/api/areas/{scope}/geojson?level={level}",
         map_label=f"Kaart: aandeel {profile['name']} per {level} in {scope_detail['name']}",
     )
@@ -255,23 +278,31 @@ def target_group_page(
 @router.get("/vergelijken", response_class=HTMLResponse)
 def compare_page(
     request: Request,
-    cur: Cursor,
     codes: Annotated[str, Query(max_length=200)] = "",
     gebied: Annotated[list[str] | None, Query(max_length=limits.MAX_COMPARE_AREAS)] = None,
 ):
     cat = _catalogue(request)
     raw = [c for c in (gebied or []) if c.strip()] or [c for c in codes.split(",") if c.strip()]
     inputs = (raw + [""] * limits.MAX_COMPARE_AREAS)[: limits.MAX_COMPARE_AREAS]
-    areas, error, notes, status = [], None, [], 200
+    areas, error, notes, choices, status = [], None, [], [], 200
     if raw:
         try:
-            resolved = [_resolve_area(cur, cat, text, notes) for text in raw]
-            codes_ok = parse_compare_codes(",".join(resolved))
-            areas = [queries.area_detail(cat, c) for c in codes_ok]
+            resolved = [_resolve_area(cat, text, notes) for text in raw]
+            near = {cat.areas[c].get("gemeente_code") or c for c in resolved if isinstance(c, str)}
+            for i, (text, found) in enumerate(zip(raw, resolved, strict=True)):
+                if isinstance(found, list):  # the same gemeente as the other areas first
+                    found = sorted(found, key=lambda h: h["gemeente_code"] not in near)
+                    choices.append(_choice(raw, i, text, found))
+            if not choices:
+                codes_ok = parse_compare_codes(",".join(resolved))
+                areas = [queries.area_detail(cat, c) for c in codes_ok]
         except BetrokkenError as exc:
             error = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
             status = status_for(exc)
-    shown = [a for a in areas if not a["suppressed"]]
+    shown = [{**a, "name": _with_gemeente(a)} for a in areas if not a["suppressed"]]
+    national = queries.national_detail(cat) if areas else None
+    if national is not None:
+        national = {**national, "demographics": national_demographics(cat)}
     response = render(
         request,
         "compare.html",
@@ -279,8 +310,10 @@ def compare_page(
         inputs=inputs,
         areas=areas,
         shown=shown,
+        national=national,
         error=error,
         notes=notes,
+        choices=choices,
         demographic_groups=DEMOGRAPHIC_GROUPS,
         codes=",".join(a["code"] for a in areas),
     )
@@ -288,8 +321,47 @@ def compare_page(
     return response
 
 
-def _resolve_area(cur, cat: queries.Catalogue, text: str, notes: list[str]) -> str:
-    """A code as typed, or the best search hit for a name (the choice is reported)."""
+def _with_gemeente(area: dict) -> str:
+    """'Binnenstad (’s-Hertogenbosch)': a wijk or postcode name says where it lies."""
+    gm = area.get("gemeente")
+    if area["level"] == "gemeente" or not gm or gm["name"] in area["name"]:
+        return area["name"]
+    return f"{area['name']} ({gm['name']})"
+
+
+def national_demographics(cat: queries.Catalogue) -> dict:
+    """Kerncijfers for the Nederland column: the gemeenten's figures weighted by residents.
+
+    An approximation for shares whose base is not the population (e.g. households); it
+    is labelled as such on the page.
+    """
+    out = {}
+    rows = [r for r in cat.areas.values() if r["level"] == "gemeente" and r.get("population")]
+    for col in queries.DEMOGRAPHIC_COLUMNS:
+        if col == "urbanity":  # a class, not an amount: no average
+            continue
+        pairs = [(r[col], r["population"]) for r in rows if r.get(col) is not None]
+        weight = sum(w for _, w in pairs)
+        if pairs and weight:
+            out[col] = sum(v * w for v, w in pairs) / weight
+    return out
+
+
+def _choice(raw: list[str], index: int, text: str, candidates: list[dict]) -> dict:
+    """Links that fill in one candidate for an ambiguous name, keeping the other inputs."""
+    from urllib.parse import urlencode
+
+    options = []
+    for hit in candidates[: limits.COMPARE_CHOICES]:
+        values = [hit["code"] if i == index else v for i, v in enumerate(raw)]
+        query = urlencode([("gebied", v) for v in values])
+        options.append({**hit, "href": "/vergelijken?" + query})
+    return {"text": text, "options": options}
+
+
+def _resolve_area(cat: queries.Catalogue, text: str, notes: list[str]) -> str | list[dict]:
+    """A code as typed, the one area a name means (the choice is reported), or the
+    candidates when the name fits several areas (the page asks which one)."""
     text = text.strip()[: limits.MAX_SEARCH_CHARS]
     try:
         code = queries.canonical_code(text)
@@ -297,12 +369,18 @@ def _resolve_area(cur, cat: queries.Catalogue, text: str, notes: list[str]) -> s
         return code
     except BetrokkenError:
         pass
-    hits = queries.search(cur, text, 2) if len(text) >= limits.MIN_SEARCH_CHARS else []
-    if not hits:
+    if len(text) < limits.MIN_SEARCH_CHARS:
         raise UnknownAreaError(f"Geen gebied gevonden voor ‘{text}’.")
-    if hits[0]["name"].lower() != text.lower() and len(hits) > 1:
-        notes.append(f"‘{text}’ opgevat als {hits[0]['name']} ({hits[0]['level_label']}).")
-    return hits[0]["code"]
+    found, candidates = resolve_name(cat, text, limits.SEARCH_RESULT_LIMIT)
+    if found is None and not candidates:
+        raise UnknownAreaError(f"Geen gebied gevonden voor ‘{text}’.")
+    if found is None:
+        return candidates
+    where = f", {found['gemeente_name']}" if found["level"] != "gemeente" and found[
+        "gemeente_name"] else ""
+    if found["name"].lower() != text.lower():
+        notes.append(f"‘{text}’ opgevat als {found['name']} ({found['level_label']}{where}).")
+    return found["code"]
 
 
 # --- custom area --------------------------------------------------------------------
@@ -362,6 +440,13 @@ def profiles_page(request: Request):
     return render(request, "profiles.html", "profielen", plot=_profile_plot(_catalogue(request)))
 
 
+@router.get("/profielen/in-een-minuut", response_class=HTMLResponse)
+def profiles_overview(request: Request):
+    """The eight profiles in one minute: name, size, one sentence, the labelled chart."""
+    return render(request, "profiles_overview.html", "profielen",
+                  plot=_profile_plot(_catalogue(request)))
+
+
 def _profile_plot(cat: queries.Catalogue) -> dict | None:
     """Positions for the trust x engagement chart, its axes fitted to the profiles.
 
@@ -397,6 +482,7 @@ def _profile_plot(cat: queries.Catalogue) -> dict | None:
             "x": round(sx(p["trust"]), 1),
             "y": round(sy(p["engagement"]), 1),
             "r": round(6 + 40 * (p.get("share") or 0), 1),
+            "label_right": sx(p["trust"]) < box["x"] + box["w"] * 0.6,
         }
         for p in ps
     ]
@@ -410,12 +496,31 @@ def _profile_plot(cat: queries.Catalogue) -> dict | None:
     }
 
 
+TECHNICAL_DOCS = ("method.md", "validation.md")
+"""The English technical documents offered as downloads on the Methode page."""
+
+
 @router.get("/methode", response_class=HTMLResponse)
 def method_page(request: Request):
-    docs = {name: _render_doc(name) for name in ("method.md", "validation.md")}
+    base = _docs_dir()
+    available = {name: bool(base and (base / name).exists()) for name in TECHNICAL_DOCS}
     info = _catalogue(request).build_info
     facts = [(label, info[key]) for key, label in BUILD_FACTS if info.get(key)]
-    return render(request, "method.html", "methode", docs=docs, build_facts=facts)
+    return render(
+        request, "method.html", "methode", docs_available=available, build_facts=facts,
+        validation=validation_sentences(base / "validation.md" if base else None),
+    )
+
+
+@router.get("/methode/{name}.md")
+def method_document(name: str) -> FileResponse:
+    """The technical documents as Markdown downloads (only the two listed)."""
+    base = _docs_dir()
+    filename = f"{name}.md"
+    if base is None or filename not in TECHNICAL_DOCS or not (base / filename).is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(base / filename, media_type="text/markdown; charset=utf-8",
+                        filename=f"betrokken_{filename}")
 
 
 BUILD_FACTS = (
@@ -434,36 +539,6 @@ def _docs_dir() -> Path | None:
         if (candidate / "architecture.md").exists():
             return candidate
     return None
-
-
-def _render_doc(name: str) -> str | None:
-    """A markdown document from docs/ as HTML (raw HTML in it is escaped), or None."""
-    base = _docs_dir()
-    if base is None or not (base / name).exists():
-        return None
-    from markdown_it import MarkdownIt
-
-    text = (base / name).read_text(encoding="utf-8")
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # generator markers
-    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    # Documents start at h1; on the page they sit below the page's own h1 and h2.
-    html = re.sub(r"<(/?)h([1-4])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}>", html)
-    # Figures live in docs/img (served below); links to other .md files become text.
-    html = re.sub(r'src="img/([A-Za-z0-9_.-]+)"', r'src="/methode/img/\1"', html)
-    html = re.sub(r'<a href="(?!https?:)[^"]*">(.*?)</a>', r"\1", html)
-    # Wide code blocks and tables scroll; keyboard users must be able to reach them.
-    html = html.replace("<pre>", '<pre tabindex="0">')
-    counter = iter(range(1, 1000))
-    html = re.sub(
-        "<table>",
-        lambda _: (
-            '<div class="table-scroll" tabindex="0" role="region" '
-            f'aria-label="{name} tabel {next(counter)}"><table>'
-        ),
-        html,
-    )
-    html = html.replace("</table>", "</table></div>")
-    return html
 
 
 @router.get("/methode/img/{name}")

@@ -43,7 +43,6 @@ CHILD_LEVELS: dict[str, tuple[str, ...]] = {
     "pc4": (),
 }
 _CODE_RE = re.compile(r"^[A-Za-z0-9]{1,20}$")
-_PC4_QUERY_RE = re.compile(r"^(\d{1,4})\s*([A-Za-z]{2})?$")
 
 
 @dataclass
@@ -656,18 +655,20 @@ def geojson_of(
         raise BetrokkenError("Deze database bevat geen gebiedsgrenzen (tabel area_geometries).")
     codes = [it["code"] for it in items]
     year = cat.level_years.get(geom_level, 0)
-    geoms = dict(
-        cur.execute(
-            # Simplification can leave GeometryCollections; keep only their polygons.
-            "SELECT area_code, ST_AsGeoJSON(CASE WHEN ST_GeometryType(geom_display) = "
-            "'GEOMETRYCOLLECTION' THEN ST_CollectionExtract(geom_display, 3) "
-            "ELSE geom_display END) FROM area_geometries "
-            "WHERE level = ? AND list_contains(?, area_code) AND geom_display IS NOT NULL "
-            "QUALIFY row_number() OVER "
-            "(PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",
-            [geom_level, codes, year],
-        ).fetchall()
-    )
+    found = cur.execute(
+        # Simplification can leave GeometryCollections; keep only their polygons.
+        # A point inside each polygon places its label on the map.
+        "SELECT area_code, ST_AsGeoJSON(CASE WHEN ST_GeometryType(geom_display) = "
+        "'GEOMETRYCOLLECTION' THEN ST_CollectionExtract(geom_display, 3) "
+        "ELSE geom_display END), ST_X(ST_PointOnSurface(geom_display)), "
+        "ST_Y(ST_PointOnSurface(geom_display)) FROM area_geometries "
+        "WHERE level = ? AND list_contains(?, area_code) AND geom_display IS NOT NULL "
+        "QUALIFY row_number() OVER "
+        "(PARTITION BY area_code ORDER BY abs(year - ?), year DESC) = 1",
+        [geom_level, codes, year],
+    ).fetchall()
+    geoms = {code: geom for code, geom, _, _ in found}
+    label_points = {code: (x, y) for code, _, x, y in found if x is not None}
     features = []
     for it in items:
         geom = geoms.get(it["code"])
@@ -679,6 +680,8 @@ def geojson_of(
             "population": it["population"],
             "suppressed": it["suppressed"],
         }
+        if it["code"] in label_points:
+            props["lx"], props["ly"] = (round(v, 5) for v in label_points[it["code"]])
         if not it["suppressed"]:
             props["dominant"] = it.get("dominant_profile")
             props["typical"] = it.get("typical_profile")
@@ -698,54 +701,6 @@ def geojson_of(
 
 
 # --- search and rankings ------------------------------------------------------------
-
-
-def search(cur: duckdb.DuckDBPyConnection, q: str, limit: int) -> list[dict]:
-    """Areas whose name or code contains the query; exact and prefix matches first.
-
-    A postcode ('3511', '3511 AB') finds its PC4 area; digits alone find postcodes
-    that start with them.
-    """
-    q = " ".join(q.split())
-    pc = _PC4_QUERY_RE.match(q)
-    if pc:
-        rows = _records(
-            cur.execute(
-                "SELECT a.level, a.area_code, a.area_name, a.gemeente_code, a.population, "
-                "g.area_name AS gemeente_name FROM areas a LEFT JOIN areas g ON g.is_current "
-                "AND g.level = 'gemeente' AND g.area_code = a.gemeente_code "
-                "WHERE a.is_current AND a.level = 'pc4' AND starts_with(a.area_code, ?) "
-                "ORDER BY a.area_code LIMIT ?",
-                [pc.group(1), limit],
-            )
-        )
-    else:
-        rows = _records(
-            cur.execute(
-                "SELECT a.level, a.area_code, a.area_name, a.gemeente_code, a.population, "
-                "g.area_name AS gemeente_name FROM areas a LEFT JOIN areas g ON g.is_current "
-                "AND g.level = 'gemeente' AND g.area_code = a.gemeente_code "
-                "WHERE a.is_current AND (contains(lower(a.area_name), lower(?)) "
-                "OR starts_with(upper(a.area_code), upper(?))) "
-                "ORDER BY lower(a.area_name) = lower(?) DESC, upper(a.area_code) = upper(?) DESC, "
-                "starts_with(lower(a.area_name), lower(?)) DESC, "
-                "CASE a.level WHEN 'gemeente' THEN 0 WHEN 'wijk' THEN 1 WHEN 'buurt' THEN 2 "
-                "ELSE 3 END, a.population DESC NULLS LAST, a.area_name LIMIT ?",
-                [q, q, q, q, q, limit],
-            )
-        )
-    return [
-        {
-            "code": r["area_code"],
-            "name": display_name(r["level"], r["area_code"], r["area_name"]),
-            "level": r["level"],
-            "level_label": schema.LEVEL_LABELS_NL.get(r["level"], r["level"]),
-            "gemeente_code": r["gemeente_code"],
-            "gemeente_name": r["gemeente_name"],
-            "population": _int_or_none(r["population"]),
-        }
-        for r in rows
-    ]
 
 
 def top_areas(

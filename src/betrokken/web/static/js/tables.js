@@ -1,3 +1,8 @@
+// Loaded by the base template (and once more by older page templates): run once.
+(function () {
+  "use strict";
+  if (window.betrokkenTablesLoaded) return;
+  window.betrokkenTablesLoaded = true;
 // Sortable tables: buttons in the column headers, aria-sort tells screen readers the order.
 (function () {
   "use strict";
@@ -29,4 +34,32 @@
       });
     });
   });
+})();
+
+// Wide tables scroll inside their labelled region; a visible line says so, and where
+// (only while the table is wider than its box, e.g. on a phone).
+(function () {
+  "use strict";
+  document.querySelectorAll(".table-scroll").forEach(function (box, i) {
+    const cue = document.createElement("p");
+    cue.className = "scroll-cue";
+    cue.id = box.id ? box.id + "-cue" : "scroll-cue-" + (i + 1);
+    cue.textContent = "De tabel is breder dan het scherm: schuif hem opzij voor de andere kolommen →";
+    box.parentNode.insertBefore(cue, box);
+    function update() {
+      const wide = box.scrollWidth > box.clientWidth + 1;
+      const atEnd = box.scrollLeft + box.clientWidth >= box.scrollWidth - 1;
+      cue.dataset.visible = wide ? "1" : "0";
+      cue.textContent = !wide ? "" : atEnd
+        ? "← Schuif terug voor de eerste kolommen."
+        : "De tabel is breder dan het scherm: schuif hem opzij voor de andere kolommen →";
+      if (wide) box.setAttribute("aria-describedby", cue.id);
+      else box.removeAttribute("aria-describedby");
+    }
+    box.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    update();
+  });
+})();
+
 })();

@@ -1,0 +1,42 @@
+"""The eight profiles in one minute and the cards' Dutch (issue 12, item 6)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from betrokken.web.app import create_app
+from betrokken.web.profile_text import is_plural
+
+
+@pytest.fixture(scope="module")
+def client(built_db) -> TestClient:
+    return TestClient(create_app(built_db))
+
+
+def test_overview_has_names_sizes_one_sentence_and_a_labelled_chart(client):
+    html = client.get("/profielen/in-een-minuut").text
+    profiles = client.get("/api/profiles").json()["profiles"]
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", html, re.S)
+    assert len(rows) == len(profiles) == 8
+    for p, row in zip(profiles, rows, strict=True):
+        assert p["name"] in row and re.search(r"<td>\d+%</td>", row)
+        sentence = re.findall(r"<td>([^<]+)</td></tr>", row)[0]
+        assert sentence.endswith(".") and 5 <= len(sentence.split()) <= 25
+    labels = re.findall(r'<text class="plot-label"[^>]*>([^<]+)</text>', html)
+    assert sorted(labels) == sorted(p["name"] for p in profiles)
+    assert 'href="/profielen/in-een-minuut"' in client.get("/").text
+
+
+def test_cards_use_correct_dutch(client):
+    html = client.get("/profielen").text
+    for name in re.findall(r"<h2>.*?\d\. ([^<]+)</h2>", html):
+        if is_plural(name):
+            assert not re.search(re.escape(name) + r" \([^)]*\) heeft", html), name
+    assert "rapportcijfer" not in html
+    assert not re.search(r"weinig betrokken: \d+ % stemde", html)
+    assert "op een schaal van 0 tot 10" in html and "alle volwassenen:" in html
+    assert "praktisch opgeleid" not in html  # the CBS tables say 'laag opgeleid'
+    assert len(re.findall(r'<text class="plot-label"', html)) == 8
