@@ -173,8 +173,9 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(downloads.router)
     app.include_router(pages.router)
     app.include_router(api_docs.router)
-    app.include_router(quiz.router)
-    app.include_router(reach.router)
+    for module in (quiz, reach):  # their API and page routers, flat (one route per method)
+        app.include_router(module.api_router)
+        app.include_router(module.page_router)
     install_error_handlers(app)
     # the last added runs first: headers on every answer, HEAD, URL limit, the page
     # cache, then the body limit and gzip for whatever the cache does not hold

@@ -17,10 +17,11 @@ from fastapi.responses import Response
 
 from betrokken.errors import BetrokkenError
 from betrokken.web import limits
+from betrokken.web.errors import ERROR_RESPONSES
 
 __all__ = ["BASEMAP", "router"]
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], responses={**ERROR_RESPONSES})
 
 BASEMAP = os.environ.get("BETROKKEN_BASEMAP", "pdok")
 """'pdok' (try PDOK's tiles first, the default) or 'eigen' (only our own outlines: for
@@ -51,7 +52,10 @@ def basemap_geojson(cur) -> bytes:
     return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
 
 
-@router.get("/basemap", summary="Achtergrondkaart zonder internet: gemeentegrenzen en namen")
+@router.get("/basemap", summary="Achtergrondkaart zonder internet: gemeentegrenzen en namen",
+            response_class=Response,
+            responses={200: {"description": "GeoJSON", "content": {"application/geo+json": {}}},
+                       503: {"description": "Deze database heeft geen gebiedsgrenzen."}})
 def get_basemap(request: Request) -> Response:
     dashboard = request.app.state.dashboard
     if not dashboard.catalogue.has_geometries:

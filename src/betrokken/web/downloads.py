@@ -122,7 +122,14 @@ def table_response(
     )
 
 
-@router.get("/areas/{code}.{fmt}", summary="Samenstelling van één gebied als CSV of Excel")
+def _content(*formats: str) -> dict:
+    """OpenAPI: the media types a download answers with (status 200)."""
+    return {200: {"description": "Het bestand", "content": {
+        MEDIA_TYPES[f].split(";")[0]: {} for f in formats}}}
+
+
+@router.get("/areas/{code}.{fmt}", summary="Samenstelling van één gebied als CSV of Excel",
+            response_class=Response, responses=_content("csv", "csv-excel", "xlsx"))
 def download_area(code: str, fmt: TableFormat, request: Request) -> Response:
     cat = request.app.state.dashboard.catalogue
     detail = queries.area_detail(cat, queries.canonical_code(code))
@@ -136,7 +143,8 @@ def download_area(code: str, fmt: TableFormat, request: Request) -> Response:
     )
 
 
-@router.get("/areas/{code}/children.gpkg", summary="GeoPackage van de gebieden (voor QGIS)")
+@router.get("/areas/{code}/children.gpkg", summary="GeoPackage van de gebieden (voor QGIS)",
+            response_class=Response, responses=_content("gpkg"))
 def download_geopackage(
     code: str, level: Annotated[Level, Query()], request: Request, cur: Cursor
 ) -> Response:
@@ -151,7 +159,8 @@ def download_geopackage(
     )
 
 
-@router.get("/areas/{code}/children.{fmt}", summary="Tabel van de gebieden binnen een gebied")
+@router.get("/areas/{code}/children.{fmt}", summary="Tabel van de gebieden binnen een gebied",
+            response_class=Response, responses=_content("csv", "csv-excel", "xlsx"))
 def download_children(
     code: str, fmt: TableFormat, level: Annotated[Level, Query()], request: Request
 ) -> Response:
@@ -190,7 +199,8 @@ def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
 @router.post(
     "/compose.{fmt}",
     summary="Eigen gebied: samenstelling en tabel per postcode",
-    responses=UPLOAD_RESPONSES,
+    response_class=Response,
+    responses={**UPLOAD_RESPONSES, **_content("csv", "csv-excel", "xlsx", "gpkg")},
 )
 def download_compose(
     fmt: ComposeFormat,

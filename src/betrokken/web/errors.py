@@ -94,6 +94,9 @@ def install_error_handlers(app: FastAPI) -> None:
         response = error_response(request, exc.status_code, message)
         for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
             response.headers[name] = value
+        if exc.status_code == 405:  # every method of every route on this path, not the first
+            response.headers["Allow"] = _allowed_methods(request) or response.headers.get(
+                "Allow", "")
         return response
 
     @app.exception_handler(Exception)
@@ -101,6 +104,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             request, 500, "Er ging iets mis in het dashboard zelf (geen fout in uw invoer)."
         )
+
+
+def _allowed_methods(request: Request) -> str:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 _HTTP_MESSAGES_NL = {

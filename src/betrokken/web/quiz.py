@@ -17,8 +17,10 @@ from fastapi.responses import Response
 
 from betrokken.model.artifact import load_model
 from betrokken.model.quiz import check_answers, quiz_items, quiz_posterior
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
-api_router = APIRouter(prefix="/api", tags=["quiz"])
+api_router = APIRouter(prefix="/api", tags=["quiz"],
+                       responses={**ERROR_RESPONSES, **UPLOAD_RESPONSES})
 page_router = APIRouter(include_in_schema=False)
 
 _QUIZ_ERRORS = {422: {"description": "Onbekende vraag of ongeldig antwoord (JSON: fout, tip)"}}

@@ -22,8 +22,10 @@ from betrokken.model.artifact import load_model
 from betrokken.web import limits
 from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
-api_router = APIRouter(prefix="/api", tags=["bereikcheck"])
+api_router = APIRouter(prefix="/api", tags=["bereikcheck"],
+                       responses={**ERROR_RESPONSES, **UPLOAD_RESPONSES})
 page_router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 

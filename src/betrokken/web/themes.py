@@ -14,8 +14,10 @@ from betrokken.reports.area_report import area_report, composed_area, national_a
 from betrokken.reports.themes import theme_dossiers
 from betrokken.web import limits, queries
 from betrokken.web.api import AreaCode, Cursor
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
-router = APIRouter(prefix="/api", tags=["thema's en rapporten"])
+router = APIRouter(prefix="/api", tags=["thema's en rapporten"],
+                   responses={**ERROR_RESPONSES})
 ERRORS = {400: {"description": "Ongeldige gebiedscode of postcodelijst (Nederlandse melding)"},
           404: {"description": "Gebied of postcode bestaat niet in deze database"},
           422: {"description": "Ongeldige invoer (Nederlandse melding)"}}
@@ -61,18 +63,21 @@ async def get_report(code: AreaCode, request: Request, cur: Cursor) -> Response:
         "Content-Disposition": f'inline; filename="gebiedsrapport-{area["code"]}.pdf"'})
 
 
-@router.post("/compose/themes", responses=ERRORS, summary="Themadossiers van een eigen gebied")
+@router.post("/compose/themes", responses={**ERRORS, **UPLOAD_RESPONSES},
+             summary="Themadossiers van een eigen gebied")
 def post_themes(postcodes: Postcodes, request: Request, cur: Cursor) -> dict[str, Any]:
     return theme_dossiers(cur, request.app.state.dashboard.catalogue,
                           _composed(request, postcodes))
 
 
-@router.post("/compose/approach", responses=ERRORS, summary="Aanpak voor een eigen gebied")
+@router.post("/compose/approach", responses={**ERRORS, **UPLOAD_RESPONSES},
+             summary="Aanpak voor een eigen gebied")
 def post_approach(postcodes: Postcodes, request: Request) -> dict[str, Any]:
     return approach(_composed(request, postcodes), request.app.state.dashboard.catalogue)
 
 
-@router.post("/compose/report.pdf", responses={**PDF, **ERRORS}, response_class=Response,
+@router.post("/compose/report.pdf", responses={**PDF, **ERRORS, **UPLOAD_RESPONSES},
+             response_class=Response,
              summary="Gebiedsrapport (PDF) van een eigen gebied")
 async def post_report(postcodes: Postcodes, request: Request, cur: Cursor) -> Response:
     area = _composed(request, postcodes)
