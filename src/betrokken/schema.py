@@ -104,6 +104,11 @@ AREA_FLAG_COLUMNS: tuple[str, ...] = (
 
 INTERVAL_LEVEL = 0.90
 
+LOW_TRUST_THRESHOLD = 0.5
+"""Trust axis (0-1) below its midpoint = low trust (profile cards and the direct model)."""
+HIGH_ENGAGEMENT_QUANTILE = 2 / 3
+"""High political engagement = the national (weighted) top third of the engagement axis."""
+
 INDEX_COLUMNS: tuple[str, ...] = (  # columns of `area_indices`, point and 90 % interval
     "engagement_index",
     "engagement_index_lo",

@@ -55,7 +55,7 @@ __all__ = [
 AREA_MODELS_FILE = "area_models.npz"
 AREA_MODELS_META = "area_models.json"
 INDIVIDUAL: tuple[str, ...] = ("age", "sex", "education", "migration")
-LOW_TRUST_THRESHOLD = 0.5
+LOW_TRUST_THRESHOLD = schema.LOW_TRUST_THRESHOLD
 """Trust axis (0-1) below the scale midpoint = low trust (as in the profile cards)."""
 REGULARISATION_C = 1.0
 """Inverse L2 penalty, as in the membership model."""

@@ -28,6 +28,14 @@ from betrokken.version import code_version
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
+EMPTY_CELL_PSEUDO_COUNT = 0.5
+"""Respondent-equivalents given to an empty survey cell of the IPF seed."""
+SHARE_BOOTSTRAP_DRAWS = 1000
+"""Resamples of respondents for the national profile shares' intervals."""
+SEED_OFFSET_SHARES = 3
+SEED_OFFSET_MEMBERSHIP = 7
+"""Offsets from the one fit seed, so each random step has its own stream."""
+
 
 @dataclass(frozen=True)
 class FitSettings:
@@ -74,7 +82,7 @@ MEMBERSHIP_SPECS: dict[str, dict] = {
 
 
 def national_cells(
-    frame: pd.DataFrame, weights: np.ndarray, *, pseudo: float = 0.5
+    frame: pd.DataFrame, weights: np.ndarray, *, pseudo: float = EMPTY_CELL_PSEUDO_COUNT
 ) -> pd.DataFrame:
     """Weighted joint age x sex x education x migration (sums to 1), the IPF seed.
 
@@ -173,10 +181,12 @@ def fit_and_save(
     )
 
     thresholds = {
-        "low_trust": 0.5,
-        "high_engagement": float(_weighted_quantile(scores["engagement"].to_numpy(), w, 2 / 3)),
+        "low_trust": schema.LOW_TRUST_THRESHOLD,
+        "high_engagement": float(_weighted_quantile(scores["engagement"].to_numpy(), w,
+                                                    schema.HIGH_ENGAGEMENT_QUANTILE)),
     }
-    share_boot = seg.share_bootstrap(post, w, n_boot=1000, seed=seed + 3)
+    share_boot = seg.share_bootstrap(post, w, n_boot=SHARE_BOOTSTRAP_DRAWS,
+                                     seed=seed + SEED_OFFSET_SHARES)
     cards = cards_mod.build_cards(
         frame,
         w,
@@ -205,11 +215,13 @@ def fit_and_save(
         mframe, post[rows], w[rows]
     )
     boot_coef, boot_int = mem.bootstrap_coefficients(
-        mframe, post[rows], w[rows], n_boot=settings.membership_boot, seed=seed + 7, **spec
+        mframe, post[rows], w[rows], n_boot=settings.membership_boot,
+        seed=seed + SEED_OFFSET_MEMBERSHIP, **spec
     )
     _log(console, f"lidmaatschapsmodel '{chosen}' + {settings.membership_boot} bootstraps")
 
-    k8 = ktable[ktable["k"] == 8].iloc[0].to_dict() if 8 in set(ktable["k"]) else segm.stats
+    k8 = (ktable[ktable["k"] == seg.N_PROFILES].iloc[0].to_dict()
+          if seg.N_PROFILES in set(ktable["k"]) else segm.stats)
     meta = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": code_version(),
@@ -232,7 +244,8 @@ def fit_and_save(
             "final": {k: round(float(v), 4) for k, v in segm.stats.items()},
             "final_fit_seconds": round(final_seconds, 2),
             "bootstrap": {k: v for k, v in boot.items() if k != "shares"},
-            "share_interval": "1000 resamples of respondents, classes held fixed",
+            "share_interval": f"{SHARE_BOOTSTRAP_DRAWS} resamples of respondents, classes held "
+            "fixed",
             "refit_share_p05": refit_spread[0].round(4),
             "refit_share_p95": refit_spread[1].round(4),
             "assignment_hash": seg.assignment_hash(post),
