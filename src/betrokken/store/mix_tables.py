@@ -1,8 +1,10 @@
 """Write the profile mix, the area indices, the profile cards and the draws into DuckDB.
 
 Suppressed areas are written with NULL shares (they come that way from
-``compute_profile_mix``); this module re-checks it, so no suppressed estimate can reach
-the database whatever happened upstream.
+``compute_profile_mix``); this module applies the suppression flags of ``area_indices``
+again to every table it writes (mix, indices, draws, index draws, contrasts, local
+indicators), so an estimate of a suppressed area cannot reach the database even if a
+stage upstream forgot it.
 """
 
 from __future__ import annotations
@@ -179,6 +181,8 @@ def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
     con.unregister("_pr")
     draws = getattr(mix, "draws", None)
     if draws is not None and not draws.empty:
+        key = pd.MultiIndex.from_frame(draws[["level", "area_code"]])
+        draws = draws[~key.isin(pd.MultiIndex.from_frame(suppressed_codes))]
         lists = [np.asarray(d, dtype=np.float32) for d in draws["draws"]]
         con.register("_dr", draws.assign(draws=lists))
         con.execute(
