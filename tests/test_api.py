@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
 
 from betrokken.store.database import connect
 from betrokken.web import limits
+from betrokken.web.api import AREA_CODE_PATTERN
 from betrokken.web.app import create_app
 
 UTRECHT = "GM0344"
@@ -475,3 +477,41 @@ def test_openapi_documents_every_endpoint(client):
     ):
         assert path in paths, path
     assert client.get("/docs").status_code == 200
+
+
+def test_area_reliability_label_follows_the_stated_rules(client, db, has_mix):
+    """'beperkt' below 2,000 residents or with inputs copied from the gemeente below
+    10,000; 'redelijk' with copied inputs or below 10,000; else 'goed' (never the width of
+    the model's interval). A gemeente's 'derived' inputs are its own (earlier year)."""
+    inputs = ("share_edu_laag", "share_migration_nl")
+    rows = db.execute(
+        "SELECT a.area_code, a.level, a.population, coalesce(a.derived_columns, '') "
+        "FROM areas a JOIN area_indices i USING (level, area_code, year) "
+        "WHERE a.is_current AND NOT i.suppressed AND a.population >= 50 "
+        "ORDER BY a.level, a.population"
+    ).fetchall()
+    rows = [r for r in rows if re.fullmatch(AREA_CODE_PATTERN, r[0])]  # as the API accepts
+    by_label: dict[str, list[str]] = {}
+    sample = rows[:: max(1, len(rows) // 150)] + [r for r in rows if r[0] in ("GM0096", UTRECHT)]
+    for code, level, population, derived_columns in sample:
+        derived = level != "gemeente" and any(c in derived_columns.split(",") for c in inputs)
+        expected = (
+            "beperkt" if population < 2000 or (derived and population < 10000)
+            else "redelijk" if derived or population < 10000 else "goed"
+        )
+        rel = client.get(f"/api/areas/{code}").json()["reliability"]
+        assert set(rel) == {"label", "reasons"} and rel["reasons"], rel
+        assert rel["label"] == expected, (code, level, population, derived_columns, rel)
+        by_label.setdefault(expected, []).append(code)
+    assert set(by_label) == {"goed", "redelijk", "beperkt"}
+    vlieland = client.get("/api/areas/GM0096").json()["reliability"]
+    assert vlieland["label"] == "beperkt" and "2.000 inwoners" in vlieland["reasons"][0]
+    assert client.get(f"/api/areas/{UTRECHT}").json()["reliability"]["label"] == "goed"
+    assert client.get(f"/api/areas/{suppressed_code(db)}").json()["reliability"] is None
+
+
+def suppressed_code(db) -> str:
+    return db.execute(
+        "SELECT i.area_code FROM area_indices i JOIN areas a USING (level, area_code, year) "
+        "WHERE a.is_current AND i.suppressed ORDER BY i.area_code LIMIT 1"
+    ).fetchone()[0]

@@ -459,3 +459,16 @@ def test_print_view_shows_every_column_without_controls(page):
     assert not page.locator("form.compare-form").is_visible()
     overflow = page.locator(".table-scroll").first.evaluate("e => getComputedStyle(e).overflowX")
     assert overflow == "visible"
+
+
+def test_start_page_national_map_colours_every_gemeente(page):
+    page.goto("/")
+    wait_for_map(page)
+    codes = page.evaluate("[...new Set(window.betrokkenMap.querySourceFeatures('gebieden')"
+                          ".map(f => f.properties.code))].length")
+    coloured = page.evaluate("window.betrokkenMap.querySourceFeatures('gebieden')"
+                             ".filter(f => f.properties.i_engagement_index !== undefined).length")
+    assert codes > 300 and coloured > 0
+    assert page.locator("#kaart-legenda li").count() == 7  # six classes and 'geen schatting'
+    check_axe(page, "start-kaart")
+    shot(page, "15-start-kaart")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pandas as pd
@@ -336,3 +337,67 @@ def test_map_can_colour_by_each_index(client):
     geo = client.get(f"/api/areas/{UTRECHT}/geojson", params={"level": "wijk"}).json()
     props = geo["features"][0]["properties"]
     assert {"i_low_trust_share", "i_local_engagement"} <= set(props)
+
+
+def test_start_page_maps_every_gemeente_by_engagement_index(client, db, profile_ids):
+    from betrokken.web.palette import quantile_breaks
+
+    html = client.get("/").text
+    assert_accessible_page(html)
+    section = re.search(r'<section id="kaart-sectie".*?</section>', html, re.S).group(0)
+    assert 'data-geojson="/api/areas/NL/geojson?level=gemeente"' in section
+    assert 'data-mode="i_engagement_index"' in section
+    assert '<script src="/static/js/map.js"></script>' in html and "<script>" not in html
+    values = [v for (v,) in db.execute(
+        "SELECT i.engagement_index FROM area_indices i JOIN areas a USING (level, area_code, year) "
+        "WHERE a.is_current AND a.level = 'gemeente' AND NOT i.suppressed "
+        "AND a.population >= 50 AND i.engagement_index IS NOT NULL").fetchall()]
+    breaks = json.loads(re.search(r"data-breaks='([^']*)'", section).group(1))
+    assert breaks == quantile_breaks(values) and len(breaks) == 5
+    # every class in the legend reads differently (narrow classes get a decimal)
+    classes = re.findall(r'aria-hidden="true"></span> ([^<]*\d%[^<]*)</li>', section)
+    ranges = [c.split(" tot ") for c in classes if " tot " in c]
+    assert len(classes) == 6 and len(ranges) == 5 and all(lo != hi for lo, hi in ranges)
+    geo = client.get("/api/areas/NL/geojson", params={"level": "gemeente"}).json()
+    n_gemeenten = db.execute(
+        "SELECT count(*) FROM areas WHERE is_current AND level = 'gemeente'").fetchone()[0]
+    assert len(geo["features"]) == n_gemeenten
+    assert sum("i_engagement_index" in f["properties"] for f in geo["features"]) == len(values)
+    # the search results page stays a list, without the map
+    assert 'id="kaart"' not in client.get("/zoeken", params={"q": "Utrecht"}).text
+
+
+def test_gemeente_page_lists_peers_of_the_same_urbanity_nearest_in_size(client, db):
+    own_pop, own_class = db.execute(
+        "SELECT population, urbanity FROM areas WHERE is_current AND area_code = ?", [UTRECHT]
+    ).fetchone()
+    expected = [c for (c,) in db.execute(
+        "SELECT area_code FROM areas WHERE is_current AND level = 'gemeente' AND urbanity = ? "
+        "AND area_code <> ? AND population > 0 "
+        "ORDER BY abs(ln(population) - ln(?)), area_name, area_code LIMIT 5",
+        [own_class, UTRECHT, own_pop]).fetchall()]
+    assert len(expected) == 5
+    html = client.get(f"/gebied/{UTRECHT}").text
+    assert_accessible_page(html)
+    section = re.search(r'<section id="vergelijkbaar".*?</section>', html, re.S).group(0)
+    assert re.findall(r'<a href="/gebied/([^"]+)">', section) == expected
+    assert re.findall(r'href="/vergelijken\?codes=([^"]+)"', section) == [
+        f"{UTRECHT},{c}" for c in expected]
+    assert html.index('id="vergelijkbaar"') < html.index('id="kerncijfers"')
+    compare = client.get(f"/vergelijken?codes={UTRECHT},{expected[0]}")
+    assert compare.status_code == 200
+    # only gemeenten have peers
+    assert 'id="vergelijkbaar"' not in client.get("/gebied/WK034403").text
+
+
+def test_area_page_shows_reliability_label_beside_the_composition(client):
+    for code, label in (("GM0096", "beperkt"), (UTRECHT, "goed"), ("WK034403", "redelijk")):
+        html = client.get(f"/gebied/{code}").text
+        api = client.get(f"/api/areas/{code}").json()["reliability"]
+        assert api["label"] == label
+        block = re.search(r'<div class="reliability" id="betrouwbaarheid">.*?</div>', html,
+                          re.S).group(0)
+        assert f"Betrouwbaarheid van deze schatting: {label}." in block
+        assert all(str(escape(r)) in block for r in api["reasons"])
+        assert html.index('id="samenstelling-kop"') < html.index('id="betrouwbaarheid"') \
+            < html.index('id="mix-tabel"')

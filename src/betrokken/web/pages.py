@@ -22,6 +22,7 @@ from betrokken.web.errors import status_for
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.palette import DIVERGING_RAMP, SHARE_RAMP, diverging_breaks, quantile_breaks
 from betrokken.web.profile_text import profile_texts
+from betrokken.web.reliability import RULES_NL as RELIABILITY_RULES_NL
 from betrokken.web.search import resolve_name, search_catalogue
 from betrokken.web.validation_summary import validation_sentences
 
@@ -46,6 +47,7 @@ def render(request: Request, template: str, page: str, **context) -> HTMLRespons
                             "index_modes": list(INDEX_MODES.items()),
                             "index_labels": INDEX_MODES,
                             "basemap": BASEMAP,
+                            "reliability_rules": RELIABILITY_RULES_NL,
                             "profile_texts": _profile_texts(_catalogue(request)), **context}
     )
 
@@ -84,7 +86,35 @@ def _map_profiles(cat: queries.Catalogue) -> list[dict]:
 
 @router.get("/", response_class=HTMLResponse)
 def start(request: Request, cur: Cursor):
-    return render(request, "start.html", "start", q=None, gemeenten=_gemeenten(cur))
+    return render(request, "start.html", "start", q=None, gemeenten=_gemeenten(cur),
+                  **_national_map_context(_catalogue(request)))
+
+
+NATIONAL_MAP_MODE = "i_engagement_index"
+"""The start page's overview map: every gemeente, coloured by the engagement index."""
+
+
+def _national_map_context(cat: queries.Catalogue) -> dict:
+    """Map and legend of all gemeenten by engagement index (quantile classes), or no map
+    when the database has no geometries or no indices."""
+    if not (cat.has_geometries and cat.has_mix and "gemeente" in cat.levels):
+        return {"show_national_map": False}
+    name = NATIONAL_MAP_MODE.removeprefix("i_")
+    values = [(a.get("indices") or {}).get(name)
+              for a in queries.children(cat, queries.NATIONAL_CODE, "gemeente")["areas"]
+              if not a["suppressed"]]
+    values = [v for v in values if v is not None]
+    if not values:
+        return {"show_national_map": False}
+    return {
+        "show_national_map": True,
+        "colour_mode": NATIONAL_MAP_MODE,
+        "colour_profile": None,
+        "map_profiles": _map_profiles(cat),
+        "breaks": quantile_breaks(values),
+        "geojson_url": f"/api/areas/{queries.NATIONAL_CODE}/geojson?level=gemeente",
+        "map_label": "Kaart van alle gemeenten, gekleurd naar betrokkenheid (index)",
+    }
 
 
 @router.get("/zoeken", response_class=HTMLResponse)
@@ -157,6 +187,7 @@ def area_page(
         "demographic_groups": DEMOGRAPHIC_GROUPS,
         "child_level": None,
         "show_map": False,
+        "peers": queries.peer_gemeenten(cat, code) if area["level"] == "gemeente" else [],
     }
     context.update(_map_context(request, cur, code, area, niveau, kleur))
     return render(request, "area.html", "gebied", **context)

@@ -29,6 +29,7 @@ from betrokken.areas.population import ADULT_AGE_WEIGHTS, adult_weight
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import table_exists
 from betrokken.web.palette import profile_colours
+from betrokken.web.reliability import reliability
 
 NATIONAL_CODE = "NL"
 """Pseudo area code for the whole country (the root of the area tree)."""
@@ -282,6 +283,8 @@ def area_detail(cat: Catalogue, code: str) -> dict:
         "contrasts": {} if suppressed else contrast_summary(cat, code),
         "local": local_rows(cat, code),
         "derived_inputs": derived_inputs(row),
+        "reliability": None if suppressed else reliability(
+            level, _int_or_none(row.get("population")), derived_inputs(row)),
     }
 
 
@@ -346,6 +349,7 @@ def national_detail(cat: Catalogue) -> dict:
         "contrasts": {},
         "local": local_rows(cat, NATIONAL_LOCAL_CODE),
         "derived_inputs": [],
+        "reliability": reliability("land", _int_or_none(population), []),
     }
 
 
@@ -614,6 +618,28 @@ def local_rows(cat: Catalogue, code: str) -> dict | None:
         "source": "Gezondheidsmonitor Volwassenen en Ouderen (GGD'en, CBS en RIVM), "
                   "CC BY 4.0; onder gemeenteniveau modelschattingen van het RIVM",
     }
+
+
+def peer_gemeenten(cat: Catalogue, code: str, n: int = 5) -> list[dict]:
+    """The ``n`` gemeenten most like this one in size and urbanity: the same CBS urbanity
+    class (``areas.urbanity``, 1 = very strongly urban .. 5 = not urban), nearest in log
+    population (so 20,000 is as near to 10,000 as 400,000 to 200,000). Empty for other
+    levels and for a gemeente without urbanity or population."""
+    row = area_row(cat, code)
+    if row["level"] != "gemeente" or row.get("urbanity") is None or not row.get("population"):
+        return []
+    own = math.log(row["population"])
+    candidates = [
+        (abs(math.log(r["population"]) - own), r["area_name"] or "", c)
+        for c, r in cat.areas.items()
+        if r["level"] == "gemeente" and c != code and r.get("population")
+        and r.get("urbanity") is not None and int(r["urbanity"]) == int(row["urbanity"])
+    ]
+    return [
+        {"code": c, "name": _name(cat, c), "population": _int_or_none(cat.areas[c]["population"]),
+         "compare_url": f"/vergelijken?codes={code},{c}"}
+        for _, _, c in sorted(candidates)[:n]
+    ]
 
 
 def derived_inputs(row: dict) -> list[str]:
