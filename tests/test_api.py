@@ -490,7 +490,7 @@ def test_area_reliability_label_follows_the_stated_rules(client, db, has_mix):
         "WHERE a.is_current AND NOT i.suppressed AND a.population >= 50 "
         "ORDER BY a.level, a.population"
     ).fetchall()
-    rows = [r for r in rows if re.fullmatch(AREA_CODE_PATTERN, r[0])]  # as the API accepts
+    assert all(re.fullmatch(AREA_CODE_PATTERN, r[0]) for r in rows)  # every code is valid
     by_label: dict[str, list[str]] = {}
     sample = rows[:: max(1, len(rows) // 150)] + [r for r in rows if r[0] in ("GM0096", UTRECHT)]
     for code, level, population, derived_columns in sample:
@@ -515,3 +515,14 @@ def suppressed_code(db) -> str:
         "SELECT i.area_code FROM area_indices i JOIN areas a USING (level, area_code, year) "
         "WHERE a.is_current AND i.suppressed ORDER BY i.area_code LIMIT 1"
     ).fetchone()[0]
+
+
+def test_wijk_codes_with_letters_are_valid_area_codes(client, db):
+    """Amsterdam's wijk codes end in letters (WK0363EP): the API must accept them."""
+    codes = [r[0] for r in db.execute(
+        "SELECT area_code FROM areas WHERE is_current AND level = 'wijk' "
+        "AND regexp_matches(area_code, '[A-Z]$') LIMIT 3").fetchall()]
+    assert codes, "the real data has wijk codes with letters"
+    for code in codes:
+        assert client.get(f"/api/areas/{code}").status_code == 200
+        assert client.get(f"/api/areas/{code.lower()}").status_code == 200

@@ -27,7 +27,10 @@ GZIP_MIN_BYTES = 2048  # as GZipMiddleware: smaller answers are not worth compre
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
 AREA_CODE_PATTERN = (
-    r"^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{6}|[Bb][Uu][0-9]{8}|[1-9][0-9]{3}|[Nn][Ll])$"
+    # CBS wijk/buurt codes are the gemeente code plus two (four) characters, which are
+    # letters in some gemeenten (Amsterdam: WK0363EP), so those parts are alphanumeric.
+    r"^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2}|[Bb][Uu][0-9]{4}[0-9A-Za-z]{4}"
+    r"|[1-9][0-9]{3}|[Nn][Ll])$"
 )
 AreaCode = Annotated[
     str,
