@@ -119,6 +119,27 @@ class PostcodeComposer:
             index_draws=index_draws,
         )
 
+    def _indices(self, used: np.ndarray, weight: np.ndarray, point: np.ndarray,
+                 draws: np.ndarray) -> dict:
+        """The postcodes' published indices (direct models, local data), combined like the
+        mix: adult-weighted, draw by draw. A database from before these indices existed
+        gets the mix-weighted profile rates instead."""
+        if self.index_points is None or self.index_draws is None:
+            return {
+                "engagement_index": _interval_of(point @ self.p_engaged, draws @ self.p_engaged),
+                "low_trust_share": _interval_of(point @ self.p_low_trust,
+                                                draws @ self.p_low_trust),
+            }
+        out = {}
+        for j, name in enumerate(COMPOSED_INDICES):
+            values = self.index_points[used, j]
+            ok = np.isfinite(values)
+            if ok.any():
+                w = weight[ok] / weight[ok].sum()
+                out[name] = _interval_of(float(w @ values[ok]),
+                                         np.einsum("a,ab->b", w, self.index_draws[used[ok], j]))
+        return out
+
     def compose(self, pc4_codes: list[str]) -> dict:
         """Adult-weighted profile mix and indices of a set of PC4 areas, with 90 % intervals.
 
@@ -156,10 +177,6 @@ class PostcodeComposer:
         point = weight @ self.shares[used]
         draws = np.einsum("a,akb->bk", weight, self.draws[used])  # (B, K)
         lo, hi, _ = interval_around_point(point, draws)
-        eng, eng_draws = point @ self.p_engaged, draws @ self.p_engaged
-        trust, trust_draws = point @ self.p_low_trust, draws @ self.p_low_trust
-        e_lo, e_hi, _ = interval_around_point(np.array([eng]), eng_draws[:, None])
-        t_lo, t_hi, _ = interval_around_point(np.array([trust]), trust_draws[:, None])
         result["mix"] = [
             {
                 "profile_id": pid,
@@ -170,29 +187,7 @@ class PostcodeComposer:
             }
             for j, (pid, name) in enumerate(zip(self.profile_ids, self.profile_names, strict=True))
         ]
-        result["engagement_index"] = {
-            "value": float(eng),
-            "lo": float(e_lo[0]),
-            "hi": float(e_hi[0]),
-        }
-        result["low_trust_share"] = {
-            "value": float(trust),
-            "lo": float(t_lo[0]),
-            "hi": float(t_hi[0]),
-        }
-        if self.index_points is not None and self.index_draws is not None:
-            # The published indices (direct models, local data) of the postcodes, combined
-            # like the mix: adult-weighted, draw by draw.
-            for j, name in enumerate(COMPOSED_INDICES):
-                values = self.index_points[used, j]
-                ok = np.isfinite(values)
-                if not ok.any():
-                    continue
-                w = weight[ok] / weight[ok].sum()
-                value = float(w @ values[ok])
-                value_draws = np.einsum("a,ab->b", w, self.index_draws[used[ok], j])
-                v_lo, v_hi, _ = interval_around_point(np.array([value]), value_draws[:, None])
-                result[name] = {"value": value, "lo": float(v_lo[0]), "hi": float(v_hi[0])}
+        result.update(self._indices(used, weight, point, draws))
         result["n_boot"] = int(draws.shape[0])
         return result
 
@@ -226,6 +221,11 @@ def _index_arrays(con: duckdb.DuckDBPyConnection, row: dict[str, int]
         if code in row and measure in col:
             draws[row[code], col[measure]] = values
     return points, draws
+
+
+def _interval_of(value: float, value_draws: np.ndarray) -> dict:
+    lo, hi, _ = interval_around_point(np.array([value]), value_draws[:, None])
+    return {"value": float(value), "lo": float(lo[0]), "hi": float(hi[0])}
 
 
 def compose_postcodes(con: duckdb.DuckDBPyConnection, pc4_codes: list[str]) -> dict:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import Ridge
 
+from betrokken.areas.population import adult_weight_or_zero
 from betrokken.errors import SourceError
 from betrokken.mergers import successor_map
 from betrokken.sources.gezondheidsmonitor import INDICATORS
@@ -94,12 +95,6 @@ def _features(areas: pd.DataFrame) -> pd.DataFrame:
         pd.to_numeric(areas.get("address_density"), errors="coerce")
     )
     return feats
-
-
-def _adults(areas: pd.DataFrame) -> np.ndarray:
-    from betrokken.areas.population import adult_weight
-
-    return np.nan_to_num(adult_weight(areas), nan=0.0)
 
 
 def _binomial_se(p: np.ndarray, adults: np.ndarray) -> np.ndarray:
@@ -214,7 +209,7 @@ def map_local_indicators(gm: pd.DataFrame, areas: pd.DataFrame, crosswalk: pd.Da
         out = pd.concat([out, nl[["area_code", *INDICATORS]].assign(
             level="nl", method="direct", year=edition_year)], ignore_index=True)
     out["source_year"] = edition_year
-    adults = _adults(out.merge(current, on=["level", "area_code", "year"], how="left",
+    adults = adult_weight_or_zero(out.merge(current, on=["level", "area_code", "year"], how="left",
                                suffixes=("", "_area")))
     adults = np.where(out["level"].eq("nl"), 14_200_000.0, adults)
     for key in INDICATORS:

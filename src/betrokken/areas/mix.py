@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from betrokken.areas.population import adult_weight
+from betrokken.areas.population import adult_weight_or_zero as _adult_weight
 from betrokken.areas.poststratify import (
     MARGIN_COLUMNS,
     area_margins,
@@ -185,11 +185,6 @@ def _urbanity_index(areas: pd.DataFrame) -> np.ndarray:
     return urbanity.map(lookup).fillna(-1).to_numpy(int)
 
 
-def _adult_weight(areas: pd.DataFrame) -> np.ndarray:
-    """Adults (18+) per area (``areas.population.adult_weight``); 0 where unknown."""
-    return np.nan_to_num(adult_weight(areas), nan=0.0)
-
-
 def _aggregate_children(
     areas: pd.DataFrame,
     estimated: np.ndarray,
@@ -296,6 +291,12 @@ INDEX_NAMES: tuple[str, ...] = ("low_trust_share", "political_engagement")
 """Indices estimated per area beside the mix (the last columns of the estimate arrays)."""
 ENGAGEMENT_WEIGHTS: dict[str, float] = {"political_engagement": 0.5, "local_engagement": 0.5}
 """Fixed combination rule of the engagement index (argued in docs/method.md; never fitted)."""
+def engagement_index(political, local):
+    """The fixed rule (``ENGAGEMENT_WEIGHTS``): works on points and on draws alike."""
+    return (ENGAGEMENT_WEIGHTS["political_engagement"] * political
+            + ENGAGEMENT_WEIGHTS["local_engagement"] * local)
+
+
 LOCAL_SEED = 20200101
 """Seed of the draws that carry the local indicators' sampling error."""
 
@@ -482,11 +483,9 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
     t1 = time.perf_counter()
     n_draws = draws.shape[0]
     local_point, local_draws = local_component(areas, local, n_draws)
-    w_pol = ENGAGEMENT_WEIGHTS["political_engagement"]
-    w_loc = ENGAGEMENT_WEIGHTS["local_engagement"]
     political, political_draws = point[:, k + 1], draws[:, :, k + 1]
-    engagement = w_pol * political + w_loc * local_point
-    engagement_draws = w_pol * political_draws + w_loc * local_draws
+    engagement = engagement_index(political, local_point)
+    engagement_draws = engagement_index(political_draws, local_draws)
     estimates = {
         "mix": (point[:, :k], draws[:, :, :k]),
         "engagement_index": (engagement, engagement_draws),
@@ -610,11 +609,9 @@ def _national(areas, estimates, publish, local, ids) -> dict:
         out[name] = (float(weight @ value[gem]), value_draws[:, gem] @ weight)
     n_draws = mix_draws.shape[0]
     out["local_engagement"] = national_local(local, n_draws)
-    w_pol = ENGAGEMENT_WEIGHTS["political_engagement"]
-    w_loc = ENGAGEMENT_WEIGHTS["local_engagement"]
     out["engagement_index"] = (
-        w_pol * out["political_engagement"][0] + w_loc * out["local_engagement"][0],
-        w_pol * out["political_engagement"][1] + w_loc * out["local_engagement"][1],
+        engagement_index(out["political_engagement"][0], out["local_engagement"][0]),
+        engagement_index(out["political_engagement"][1], out["local_engagement"][1]),
     )
     rows = []
     for measure, (value, value_draws) in out.items():

@@ -14,7 +14,7 @@ import pandas as pd
 
 from betrokken.schema import ADULT_FRACTION_15_24
 
-__all__ = ["ADULT_AGE_WEIGHTS", "adult_weight"]
+__all__ = ["ADULT_AGE_WEIGHTS", "adult_weight", "adult_weight_or_zero"]
 
 ADULT_AGE_WEIGHTS: dict[str, float] = {
     "share_age_15_24": ADULT_FRACTION_15_24,
@@ -40,3 +40,8 @@ def adult_weight(areas: pd.DataFrame) -> np.ndarray:
         share = pd.to_numeric(areas[column], errors="coerce").to_numpy(float)
         adult_share = adult_share + fraction * np.clip(share, 0.0, 1.0)
     return population * adult_share
+
+
+def adult_weight_or_zero(areas: pd.DataFrame) -> np.ndarray:
+    """``adult_weight`` with unknown counts as 0: such an area weighs nothing in a sum."""
+    return np.nan_to_num(adult_weight(areas), nan=0.0)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from betrokken.errors import SourceError
+from betrokken.sources.odata import key_by_base
 
 __all__ = [
     "EDITIONS",
@@ -73,7 +74,8 @@ LEVEL_OF_KIND: dict[str, str] = {
     "Wijk": "wijk",
     "Buurt": "buurt",
 }
-CODE_PATTERN = re.compile(r"^(NL01|GM\d{4}|WK\d{6}|BU\d{8})$")
+CODE_PATTERN = re.compile(r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+"""Wijk and buurt codes end in letters in some gemeenten (Amsterdam since 2022)."""
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,7 @@ MIN_ROWS = 1000
 
 def _by_base(columns: list[str], base: str) -> str | None:
     """The column whose key is ``base`` or ``base_<n>`` (CBS renumbers the suffix)."""
-    for col in columns:
-        if col == base or re.fullmatch(rf"{re.escape(base)}_\d+", col):
-            return col
-    return None
+    return key_by_base(columns, base)
 
 
 def parse_gezondheidsmonitor(

@@ -95,45 +95,49 @@ def _flatten(prefix: str, value, out: list[tuple[str, str]]) -> None:
         out.append((prefix, json.dumps(value, default=_json_default)))
 
 
+def _hidden(frame: pd.DataFrame, suppressed_codes: pd.DataFrame) -> np.ndarray:
+    """Rows of ``frame`` that belong to a suppressed area (matched on level and code)."""
+    key = pd.MultiIndex.from_frame(frame[["level", "area_code"]])
+    return key.isin(pd.MultiIndex.from_frame(suppressed_codes))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame, columns: str) -> None:
+    """Append ``frame``'s ``columns`` to ``table`` (nothing when the frame is absent)."""
+    if frame is None or frame.empty:
+        return
+    con.register("_rows", frame)
+    con.execute(f"INSERT INTO {table} SELECT {columns} FROM _rows")
+    con.unregister("_rows")
+
+
+def _draw_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(draws=[np.asarray(d, dtype=np.float32) for d in frame["draws"]])
+
+
 def _write_national_and_contrasts(con, mix, suppressed_codes: pd.DataFrame) -> None:
-    """The NL estimates and the per-area contrasts (none for suppressed areas)."""
+    """The NL estimates, the index draws and the per-area contrasts (none for suppressed
+    areas)."""
     con.execute(_NATIONAL_DDL)
     con.execute(_CONTRASTS_DDL)
-    national = getattr(mix, "national", None)
-    if national is not None and not national.empty:
-        con.register("_na", national)
-        con.execute("INSERT INTO national_estimates SELECT measure, value, lo, hi FROM _na")
-        con.unregister("_na")
     con.execute(_INDEX_DRAWS_DDL)
+    _insert(con, "national_estimates", getattr(mix, "national", None), "measure, value, lo, hi")
     index_draws = getattr(mix, "index_draws", None)
     if index_draws is not None and not index_draws.empty:
-        key = pd.MultiIndex.from_frame(index_draws[["level", "area_code"]])
-        index_draws = index_draws[~key.isin(pd.MultiIndex.from_frame(suppressed_codes))]
-        lists = [np.asarray(d, dtype=np.float32) for d in index_draws["draws"]]
-        con.register("_id", index_draws.assign(draws=lists))
-        con.execute("INSERT INTO area_index_draws SELECT level, area_code, measure, draws FROM _id")
-        con.unregister("_id")
+        index_draws = _draw_lists(index_draws[~_hidden(index_draws, suppressed_codes)])
+        _insert(con, "area_index_draws", index_draws, "level, area_code, measure, draws")
     contrasts = getattr(mix, "contrasts", None)
     if contrasts is not None and not contrasts.empty:
-        key = pd.MultiIndex.from_frame(contrasts[["level", "area_code"]])
-        contrasts = contrasts[~key.isin(pd.MultiIndex.from_frame(suppressed_codes))]
-        con.register("_co", contrasts)
-        con.execute(
-            "INSERT INTO area_contrasts SELECT year, level, area_code, reference, measure, diff, "
-            "diff_lo, diff_hi, clear FROM _co"
-        )
-        con.unregister("_co")
+        _insert(con, "area_contrasts", contrasts[~_hidden(contrasts, suppressed_codes)],
+                "year, level, area_code, reference, measure, diff, diff_lo, diff_hi, clear")
 
 
 def write_local_indicators(con: duckdb.DuckDBPyConnection, local, suppressed_codes=None) -> int:
     """Gezondheidsmonitor indicators per area (wide, with ``_se``) and the match method."""
     frame = local.frame.copy()
     if suppressed_codes is not None and len(suppressed_codes):
-        key = pd.MultiIndex.from_frame(frame[["level", "area_code"]])
-        hidden = key.isin(pd.MultiIndex.from_frame(suppressed_codes))
         value_cols = [c for c in frame.columns
                       if c not in ("level", "area_code", "year", "source_year", "method")]
-        frame.loc[hidden, value_cols] = np.nan
+        frame.loc[_hidden(frame, suppressed_codes), value_cols] = np.nan
     con.register("_li", frame)
     con.execute("CREATE OR REPLACE TABLE local_indicators AS SELECT * FROM _li")
     con.unregister("_li")
@@ -141,16 +145,16 @@ def write_local_indicators(con: duckdb.DuckDBPyConnection, local, suppressed_cod
 
 
 def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
-    """Create profile_mix, area_indices, profiles, profile_mix_draws, mix_diagnostics.
+    """Create profile_mix, area_indices, profiles, profile_mix_draws, mix_diagnostics,
+    national_estimates, area_index_draws and area_contrasts.
 
     Returns the number of profile_mix rows written.
     """
     indices = mix.area_indices.copy()
     profile_mix = mix.profile_mix.copy()
     suppressed_codes = indices.loc[indices["suppressed"].astype(bool), ["level", "area_code"]]
-    key = pd.MultiIndex.from_frame(profile_mix[["level", "area_code"]])
-    hidden = key.isin(pd.MultiIndex.from_frame(suppressed_codes))
-    profile_mix.loc[hidden, ["share", "share_lo", "share_hi"]] = np.nan
+    profile_mix.loc[_hidden(profile_mix, suppressed_codes), ["share", "share_lo", "share_hi"]] = (
+        np.nan)
     indices.loc[indices["suppressed"].astype(bool), list(INDEX_COLUMNS)] = np.nan
     if "estimate_method" not in indices:
         indices["estimate_method"] = None
@@ -159,36 +163,19 @@ def write_mix_tables(con: duckdb.DuckDBPyConnection, mix, model) -> int:
         codes = ", ".join(indices.loc[missing_reason, "area_code"].astype(str).head(5))
         raise BetrokkenError(f"Onderdrukte gebieden zonder reden: {codes}.")
 
-    con.execute(_PROFILE_MIX_DDL)
-    con.execute(_AREA_INDICES_DDL)
-    con.execute(_PROFILES_DDL)
-    con.execute(_DRAWS_DDL)
-    con.execute(_DIAGNOSTICS_DDL)
-    con.register("_pm", profile_mix)
-    con.execute(
-        "INSERT INTO profile_mix SELECT year, level, area_code, profile_id, share, share_lo, "
-        "share_hi FROM _pm"
-    )
-    con.unregister("_pm")
-    con.register("_ai", indices)
-    con.execute(
-        "INSERT INTO area_indices SELECT year, level, area_code, population, suppressed, "
-        f"suppression_reason, {', '.join(INDEX_COLUMNS)}, estimate_method FROM _ai"
-    )
-    con.unregister("_ai")
-    con.register("_pr", _profiles_frame(model))
-    con.execute("INSERT INTO profiles SELECT * FROM _pr")
-    con.unregister("_pr")
+    for ddl in (_PROFILE_MIX_DDL, _AREA_INDICES_DDL, _PROFILES_DDL, _DRAWS_DDL,
+                _DIAGNOSTICS_DDL):
+        con.execute(ddl)
+    _insert(con, "profile_mix", profile_mix,
+            "year, level, area_code, profile_id, share, share_lo, share_hi")
+    _insert(con, "area_indices", indices,
+            "year, level, area_code, population, suppressed, suppression_reason, "
+            f"{', '.join(INDEX_COLUMNS)}, estimate_method")
+    _insert(con, "profiles", _profiles_frame(model), "*")
     draws = getattr(mix, "draws", None)
     if draws is not None and not draws.empty:
-        key = pd.MultiIndex.from_frame(draws[["level", "area_code"]])
-        draws = draws[~key.isin(pd.MultiIndex.from_frame(suppressed_codes))]
-        lists = [np.asarray(d, dtype=np.float32) for d in draws["draws"]]
-        con.register("_dr", draws.assign(draws=lists))
-        con.execute(
-            "INSERT INTO profile_mix_draws SELECT level, area_code, profile_id, draws FROM _dr"
-        )
-        con.unregister("_dr")
+        _insert(con, "profile_mix_draws", _draw_lists(draws[~_hidden(draws, suppressed_codes)]),
+                "level, area_code, profile_id, draws")
     _write_national_and_contrasts(con, mix, suppressed_codes)
     flat: list[tuple[str, str]] = []
     _flatten("", getattr(mix, "diagnostics", {}) or {}, flat)
