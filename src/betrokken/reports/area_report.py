@@ -54,7 +54,8 @@ def _mix_chart(mix: list[dict], path: Path) -> None:
     ax.scatter([v * 100 if v is not None else float("nan") for v in nl], names, marker="D",
                color="white", edgecolor="black", zorder=3, label="Nederland")
     ax.set_xlabel("% van de volwassenen")
-    ax.legend(loc="lower right", frameon=False)
+    # above the bars, so the legend's marker never sits on a profile's own NL marker
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
