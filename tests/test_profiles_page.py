@@ -40,3 +40,16 @@ def test_cards_use_correct_dutch(client):
     assert "op een schaal van 0 tot 10" in html and "alle volwassenen:" in html
     assert "praktisch opgeleid" not in html  # the CBS tables say 'laag opgeleid'
     assert len(re.findall(r'<text class="plot-label"', html)) == 8
+
+
+def test_profile_names_are_distinct_and_their_grammar_is_known():
+    """Issue 12: three 'Kritisch...', two '...middengroep' and two '...vertrouwers' were
+    confused by advisers. No two names may share a word, and each name is a plural noun
+    phrase except the one collective ('middengroep'), so the verb agrees."""
+    from betrokken.model.artifact import load_model
+
+    names = [p["name"] for p in load_model().profiles]
+    words = [w.lower() for name in names for w in name.split()]
+    assert len(names) == 8 and len(words) == len(set(words)), names
+    singular = [n for n in names if not is_plural(n)]
+    assert singular == ["Stille middengroep"]

@@ -69,13 +69,13 @@ AXES_DOC = {
 
 TRUST_GROUPS: tuple[tuple[str, int], ...] = (("laag", 3), ("midden", 3), ("hoog", 2))
 PROFILE_NAMES: dict[tuple[str, int], tuple[str, str]] = {
-    ("laag", 0): ("kritisch_op_afstand", "Kritisch op afstand"),
-    ("laag", 1): ("kritische_volgers", "Kritische volgers"),
-    ("laag", 2): ("kritisch_betrokken", "Kritisch betrokken"),
+    ("laag", 0): ("kritisch_op_afstand", "Teleurgestelde toeschouwers"),
+    ("laag", 1): ("kritische_volgers", "Voorzichtige twijfelaars"),
+    ("laag", 2): ("kritisch_betrokken", "Kritische kiezers"),
     ("midden", 0): ("stille_middengroep", "Stille middengroep"),
     ("midden", 1): ("gematigde_volgers", "Gematigde volgers"),
-    ("midden", 2): ("betrokken_middengroep", "Betrokken middengroep"),
-    ("hoog", 0): ("tevreden_vertrouwers", "Tevreden vertrouwers"),
+    ("midden", 2): ("betrokken_middengroep", "Nuchtere realisten"),
+    ("hoog", 0): ("tevreden_vertrouwers", "Tevreden optimisten"),
     ("hoog", 1): ("betrokken_vertrouwers", "Betrokken vertrouwers"),
 }
 

@@ -2,7 +2,7 @@
 
 The cards (names, portraits) are generated with the model artifact (``model/cards.py``)
 and are not refitted here; this module only repairs their Dutch for display: plural
-names take a plural verb ("Kritische volgers ... hebben"), the 0-10 trust score is not
+names take a plural verb ("Gematigde volgers ... hebben"), the 0-10 trust score is not
 called a school grade ("rapportcijfer"), "weinig betrokken: 84 % stemde" gets the
 national turnout beside it, and education is named as in the CBS tables.
 """
@@ -22,8 +22,11 @@ _LABELS = {"praktisch opgeleid": "laag opgeleid", "hbo- of wo-opgeleid": "hoog o
 
 
 def is_plural(name: str) -> bool:
-    """'Kritische volgers', 'Tevreden vertrouwers' are plural; 'Stille middengroep' is not."""
-    return name.strip().split()[-1].lower().endswith("ers")
+    """'Gematigde volgers', 'Tevreden optimisten' are plural; 'Stille middengroep' is not.
+
+    Dutch plural nouns end in -s or -en; the one collective name ends in neither.
+    """
+    return name.strip().split()[-1].lower().endswith(("s", "en"))
 
 
 def _pct(x: float) -> str:
