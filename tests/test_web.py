@@ -143,6 +143,8 @@ def test_target_group_page(client, profile_ids):
     assert 0 < rows <= limits.TOP_AREAS
     assert f"/api/areas/{UTRECHT}/geojson?level=pc4" in html
     assert client.get("/doelgroep?profiel=bestaat_niet").status_code == 400
+    # the count is of adults (18+) as computed; the page used to say "15 jaar en ouder"
+    assert "18 jaar en ouder" in html and "15 jaar en ouder" not in html
 
 
 def test_compare_page_by_name_and_errors(client, profile_ids):
