@@ -9,13 +9,8 @@ one GeoPackage layer ``cbs_pc4_2021`` in EPSG:28992). OData and PDOK come from
 
 from __future__ import annotations
 
-import functools
 import io
-import threading
-import zipfile
-from collections import Counter
 from dataclasses import replace
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,75 +25,8 @@ from betrokken.areas.harmonise import build_area_tables
 from betrokken.areas.quality import run_quality_checks
 from betrokken.errors import SourceError
 from betrokken.sources import download, mirror, odata, pc4_cbs, pdok, transfer
-from fixtures_http import FakeServices
+from fixtures_http import FakeServices, FileServer, cbs_layout, write_zip
 from helpers_data import local_area_tables
-
-BANDS = {"aantal_inwoners_0_tot_15_jaar": (0, 14), "aantal_inwoners_15_tot_25_jaar": (15, 24),
-         "aantal_inwoners_25_tot_45_jaar": (25, 44), "aantal_inwoners_45_tot_65_jaar": (45, 64),
-         "aantal_inwoners_65_jaar_en_ouder": (65, 200)}
-
-
-def cbs_layout(data_dir: Path) -> gpd.GeoDataFrame:
-    """The shared 2020 polygons + 2021 population and age files as CBS publishes PC4."""
-    cbs = data_dir / "cbs"
-    poly = gpd.read_file(cbs / "pc4_2020_boundaries_certegis.gpkg", layer="pc4")
-    places = pd.read_csv(cbs / "pc4_2021_population_places_certegis.csv",
-                         dtype={"postcode": str})
-    ages = pd.read_csv(cbs / "pc4_2021_population_by_age5_sex_certegis.csv",
-                       dtype={"postcode": str})
-    lower = ages["leeftijd"].str.extract(r"^(\d+)")[0].astype(int)
-    bands = pd.DataFrame({
-        name: ages["inwoners"].where(lower.between(lo, hi)).groupby(ages["postcode"]).sum(
-            min_count=1) for name, (lo, hi) in BANDS.items()})
-    secret_band = {name: ages["inwoners"].isna().where(lower.between(lo, hi), False).groupby(
-        ages["postcode"]).any() for name, (lo, hi) in BANDS.items()}
-    for name in BANDS:
-        bands[name] = bands[name].mask(secret_band[name])
-    table = places.set_index("postcode")[["inwoners", "inwoners_man", "inwoners_vrouw"]]
-    table.columns = ["aantal_inwoners", "aantal_mannen", "aantal_vrouwen"]
-    table = table.join(bands)
-    out = poly[["postcode", "geometry"]].merge(table, left_on="postcode", right_index=True,
-                                               how="left")
-    numbers = [c for c in out.columns if c not in ("postcode", "geometry")]
-    out[numbers] = out[numbers].fillna(-99997).astype("int64")  # CBS: geheim
-    out["postcode"] = out["postcode"].astype(int)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=poly.crs)
-
-
-def write_zip(frame: gpd.GeoDataFrame, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    gpkg = folder / "cbs_pc4_2021_vol.gpkg"
-    frame.to_file(gpkg, layer="cbs_pc4_2021", driver="GPKG")
-    target = folder / pc4_cbs.PC4_RELEASE
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.write(gpkg, gpkg.name)
-    gpkg.unlink()
-    return target
-
-
-class FileServer:
-    """Serves a folder over HTTP on 127.0.0.1 and counts the requests per path."""
-
-    def __init__(self, folder: Path):
-        self.requests: Counter[str] = Counter()
-        server = self
-
-        class Handler(SimpleHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # noqa: N802 - http.server API
-                server.requests[self.path] += 1
-                super().do_GET()
-
-        self.httpd = ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
