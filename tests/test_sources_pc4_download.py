@@ -9,7 +9,6 @@ one GeoPackage layer ``cbs_pc4_2021`` in EPSG:28992). OData and PDOK come from
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,15 +16,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from rich.console import Console
-from rich.progress import Progress
 
 from betrokken.areas import overlap
-from betrokken.areas.harmonise import build_area_tables
 from betrokken.areas.quality import run_quality_checks
 from betrokken.errors import SourceError
 from betrokken.sources import download, mirror, odata, pc4_cbs, pdok, transfer
-from fixtures_http import FakeServices, FileServer, cbs_layout, write_zip
+from fixtures_http import FakeServices, cbs_layout, write_zip
 from helpers_data import local_area_tables
 
 
@@ -35,19 +31,13 @@ def cbs_pc4(data_dir: Path) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def pc4_server(cbs_pc4, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cbs_postcode")
-    write_zip(cbs_pc4, folder)
-    server = FileServer(folder)
-    yield server
-    server.close()
+def pc4_server(pc4_zip_server):
+    return pc4_zip_server  # one per run (conftest.py)
 
 
 @pytest.fixture(scope="module")
-def services(data_dir: Path):
-    server = FakeServices(data_dir)
-    yield server
-    server.close()
+def services(fake_services: FakeServices):
+    return fake_services  # one per run (conftest.py)
 
 
 def test_default_url_is_the_cbs_download_location():
@@ -55,19 +45,13 @@ def test_default_url_is_the_cbs_download_location():
     assert pc4_cbs.PC4_RELEASE == "2024-cbs_pc4_2021_vol.zip"
 
 
-def test_download_build_has_pc4_from_the_cbs_file(services, pc4_server, monkeypatch,
-                                                   tmp_path, data_dir, cbs_pc4):
-    monkeypatch.setenv(odata.ODATA_ENV, f"{services.url}/ODataFeed/odata")
-    monkeypatch.setenv(pdok.PDOK_ENV, f"{services.url}/pdok/{{year}}")
-    monkeypatch.setenv(transfer.BACKOFF_ENV, "0.01")
-    monkeypatch.delenv(mirror.MIRROR_ENV, raising=False)
-    monkeypatch.setenv(pc4_cbs.PC4_URL_ENV, pc4_server.url)
-    monkeypatch.setenv("BETROKKEN_CACHE", str(tmp_path / "cache"))
-    progress = Progress(console=Console(file=io.StringIO()))
-    remote = build_area_tables(None, progress=progress)
+def test_download_build_has_pc4_from_the_cbs_file(download_build_2024, pc4_server, data_dir,
+                                                   cbs_pc4, monkeypatch):
+    remote = download_build_2024.tables
     zip_path = f"/{pc4_cbs.PC4_RELEASE}"
-    assert pc4_server.requests[zip_path] == 1
-    task = next(t for t in progress.tasks if pc4_cbs.PC4_RELEASE in t.description)
+    assert pc4_server.requests[zip_path] >= 1
+    task = next(t for t in download_build_2024.progress.tasks
+                if pc4_cbs.PC4_RELEASE in t.description)
     assert task.completed == task.total > 0
 
     checks = run_quality_checks(remote)
@@ -106,8 +90,10 @@ def test_download_build_has_pc4_from_the_cbs_file(services, pc4_server, monkeypa
     src = remote.sources.set_index("name")
     assert src.loc["pc4_cbs_kerncijfers", "path_or_url"] == f"{pc4_server.url}{zip_path}"
     # cached: a second fetch does not ask the server again
-    pc4_cbs.fetch_pc4_zip(tmp_path / "cache" / "data")
-    assert pc4_server.requests[zip_path] == 1
+    asked = pc4_server.requests[zip_path]
+    monkeypatch.setenv(pc4_cbs.PC4_URL_ENV, pc4_server.url)
+    pc4_cbs.fetch_pc4_zip(download_build_2024.cache / "data")
+    assert pc4_server.requests[zip_path] == asked
 
 
 def test_failed_pc4_download_leaves_the_level_out_with_a_note(services, monkeypatch,
