@@ -18,8 +18,11 @@ real services do where the download build depends on it:
 Tables: 85984NED (KWB 2024) has the gemeente and wijk rows of the real extract, three
 hand-made buurten, and every other buurt code of the real KWB 2022 region list without
 figures, so the table has its real size (about 18,000 regions: above the 10,000-record
-limit). 85318NED (KWB 2022) has the gemeente rows rebuilt from the real 2022 file and
-the real wijk and buurt codes without figures. ``FakeServices(data_dir, renumber=4)``
+limit). 85318NED (KWB 2022, real keys and region titles) has the gemeente rows rebuilt
+from the real 2022 file, wijken derived from the real 2024 wijken placed in the real
+2022 gemeenten (``_wijken_2022``), the 11 real 2022 buurten of WK034401 cut from that
+wijk (``_buurten_2022``), and every other region code without figures; PDOK 2022
+serves the matching wijken and buurten. ``FakeServices(data_dir, renumber=4)``
 serves a later release of 85984NED whose key numbers above 100 are shifted
 (``OppervlakteLand_127`` instead of ``_123``), as CBS does between releases.
 
