@@ -44,3 +44,70 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         "Installeer Chromium om ze te draaien: sudo apt-get install chromium (Debian/Ubuntu), "
         "of zet BETROKKEN_CHROMIUM op het pad van een Chromium-browser."
     )
+
+
+# --------------------------------------------------------------------------- download builds
+
+
+@pytest.fixture(scope="session")
+def fake_services(data_dir: Path):
+    """The faithful fake CBS/PDOK services (``tests/fixtures_http.py``), once per run."""
+    from fixtures_http import FakeServices
+
+    server = FakeServices(data_dir)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def pc4_zip_server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """CBS's PC4 ZIP (built from the shared PC4 files in CBS's layout) on 127.0.0.1."""
+    from fixtures_http import FileServer, cbs_layout, write_zip
+
+    folder = tmp_path_factory.mktemp("cbs_postcode")
+    write_zip(cbs_layout(data_dir), folder)
+    server = FileServer(folder)
+    yield server
+    server.close()
+
+
+def _download_build(year: int, services, pc4_server, tmp_path_factory):
+    """``build_area_tables(None, year=year)`` against the fakes: official services only
+    (no mirror), PC4 from the ZIP; returns a namespace with the tables, the cache and
+    the progress bars it drew."""
+    import io
+    from types import SimpleNamespace
+    from urllib.parse import urlparse
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from betrokken.areas.harmonise import build_area_tables
+    from betrokken.sources import mirror, odata, pc4_cbs, pdok, transfer
+
+    cache = tmp_path_factory.mktemp(f"download_{year}")
+    patch = pytest.MonkeyPatch()
+    patch.setenv(odata.ODATA_ENV, services.url + urlparse(odata.DEFAULT_ODATA_URL).path)
+    patch.setenv(pdok.PDOK_ENV, f"{services.url}/pdok/{{year}}")
+    patch.setenv(pc4_cbs.PC4_URL_ENV, pc4_server.url)
+    patch.delenv(mirror.MIRROR_ENV, raising=False)
+    patch.setenv(transfer.BACKOFF_ENV, "0.01")
+    patch.setenv("BETROKKEN_CACHE", str(cache))
+    progress = Progress(console=Console(file=io.StringIO()))
+    try:
+        tables = build_area_tables(None, progress=progress, year=year)
+    finally:
+        patch.undo()
+    return SimpleNamespace(tables=tables, cache=cache, progress=progress, year=year)
+
+
+@pytest.fixture(scope="session")
+def download_build_2024(fake_services, pc4_zip_server, tmp_path_factory):
+    """A download build of KWB 2024 (the 2024 layout), once per run."""
+    return _download_build(2024, fake_services, pc4_zip_server, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def download_build_2022(fake_services, pc4_zip_server, tmp_path_factory):
+    """A download build of KWB 2022 (the 2022 layout, ``areas.kwb_year``), once per run."""
+    return _download_build(2022, fake_services, pc4_zip_server, tmp_path_factory)

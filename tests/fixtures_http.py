@@ -18,8 +18,11 @@ real services do where the download build depends on it:
 Tables: 85984NED (KWB 2024) has the gemeente and wijk rows of the real extract, three
 hand-made buurten, and every other buurt code of the real KWB 2022 region list without
 figures, so the table has its real size (about 18,000 regions: above the 10,000-record
-limit). 85318NED (KWB 2022) has the gemeente rows rebuilt from the real 2022 file and
-the real wijk and buurt codes without figures. ``FakeServices(data_dir, renumber=4)``
+limit). 85318NED (KWB 2022, real keys and region titles) has the gemeente rows rebuilt
+from the real 2022 file, wijken derived from the real 2024 wijken placed in the real
+2022 gemeenten (``_wijken_2022``), the 11 real 2022 buurten of WK034401 cut from that
+wijk (``_buurten_2022``), and every other region code without figures; PDOK 2022
+serves the matching wijken and buurten. ``FakeServices(data_dir, renumber=4)``
 serves a later release of 85984NED whose key numbers above 100 are shifted
 (``OppervlakteLand_127`` instead of ``_123``), as CBS does between releases.
 
@@ -30,17 +33,22 @@ of actions used one per request: ``"503"`` (server error), ``"slow"`` (answers a
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
 import time
+import zipfile
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
+import geopandas as gpd
 import pandas as pd
 import shapely
+
+from betrokken.sources import pc4_cbs
 
 API_MAX_RECORDS = 10_000
 FEED_PAGE_SIZE = 10_000
@@ -74,7 +82,7 @@ CATALOGUE = [
 ]
 WATER_CODES = {"gemeenten": ("GM0344", "GM0363", "GM0014"),
                "wijken": ("WK034401", "WK034402", "WK036300"),
-               "buurten": ("BU03440101",)}
+               "buurten": ("BU03440101", "BU03440111")}
 """Areas that get a water part (a ring around the land part) in the fake PDOK."""
 
 PAGE_SIZE = 1000
@@ -167,8 +175,11 @@ def _add_kwb_2024_topics(rows: list[dict], data_dir: Path) -> None:
         row.update(topics.get(row["WijkenEnBuurten"].strip(), {}))
 
 
-def _kwb_2022(data_dir: Path) -> tuple[list[dict], list[dict]]:
-    """85318NED gemeente rows rebuilt from the real 2022 attribute file, real keys."""
+def _kwb_2022(data_dir: Path) -> tuple[list[dict], list[dict], list[dict], dict]:
+    """85318NED as StatLine serves it (real keys): gemeente rows rebuilt from the real 2022
+    attribute file, wijken and one wijk's buurten derived (``_wijken_2022``,
+    ``_buurten_2022``), every other region code of the real list without figures; with
+    the region titles and the derived PDOK 2022 wijken and buurten."""
     cbs = data_dir / "cbs"
     props = pd.read_csv(cbs / "kwb_2022_85318NED_DataProperties.csv")
     props = [{"Key": k, "Type": t} for k, t in zip(props["Key"], props["Type"], strict=True)
@@ -200,8 +211,118 @@ def _kwb_2022(data_dir: Path) -> tuple[list[dict], list[dict]]:
         for key, (src, base) in counted.items():
             row[key] = _pct_to_count(g[src].iloc[[i]], base.iloc[[i]])[0]
         rows.append(row)
-    rows += [{"WijkenEnBuurten": key} for key in _region_list(data_dir)["Key"]]
-    return props, rows
+    wijk_rows, wijk_titles, wijk_features = _wijken_2022(data_dir, g)
+    buurt_rows, buurt_titles, buurt_features = _buurten_2022(data_dir, wijk_rows,
+                                                             wijk_features, g)
+    derived = {r["WijkenEnBuurten"].strip() for r in (*wijk_rows, *buurt_rows)}
+    rows += wijk_rows + buurt_rows
+    regions = _region_list(data_dir)
+    rows += [{"WijkenEnBuurten": key} for key in regions["Key"] if key.strip() not in derived]
+    titles = [{"Key": f"{c:<10}", "Title": n}
+              for c, n in zip(g["gemeentecode"], g["gemeentenaam"], strict=True)]
+    titles += wijk_titles + buurt_titles
+    titles += [{"Key": k, "Title": t} for k, t in zip(regions["Key"], regions["Title"],
+                                                      strict=True) if k.strip() not in derived]
+    features = {"wijken": _with_water(wijk_features, "wijkcode", "wijken"),
+                "buurten": _with_water(buurt_features, "buurtcode", "buurten")}
+    return props, rows, titles, features
+
+
+def _wijken_2022(data_dir: Path, g: pd.DataFrame) -> tuple[list[dict], list[dict], list[dict]]:
+    """85318NED wijk rows and PDOK 2022 wijken, derived from the real 2024 wijken.
+
+    No 2022 wijk file is offline. Each populated 2024 wijk is placed in the 2022 gemeente
+    that holds a point inside it (the real 2022 polygons); inside a gemeente that merged
+    later it gets a code of that 2022 gemeente (``WK0501nn`` for a wijk of Voorne aan Zee,
+    ``WK0457nn`` for Weesp), as the 2022 indeling had. Counts are the 2024 ones scaled so
+    the wijken of each gemeente add up to its real 2022 population; age counts from the
+    2024 shares. Household types and herkomst are not published per wijk here (NULL).
+    """
+    import geopandas as gpd
+
+    cbs = data_dir / "cbs"
+    w = gpd.read_file(cbs / "wijk_2024_kwb_basic_geoinzicht.geojson")
+    w = w[w["aantal_inwoners"].notna() & (w["gemeentecode"] != "GM0998")].reset_index(drop=True)
+    gm = gpd.read_file(cbs / "gemeente_2022_kwb_geoinzicht.geojson")
+    gm = gm[gm["gemeentecode"] != "GM0998"]
+    points = gpd.GeoDataFrame({"i": range(len(w))}, crs=w.crs, geometry=shapely.point_on_surface(
+        shapely.make_valid(w.geometry.to_numpy()))).to_crs("EPSG:28992")
+    joined = gpd.sjoin_nearest(points, gm[["gemeentecode", "geometry"]].to_crs("EPSG:28992"),
+                               how="left").drop_duplicates("i").set_index("i")
+    w["gm22"] = joined["gemeentecode"].reindex(w.index).to_numpy()
+    w = w.sort_values(["gm22", "wijkcode"]).reset_index(drop=True)
+    moved = w["gm22"] != w["gemeentecode"]
+    number = w[moved].groupby("gm22").cumcount()
+    w["code"] = w["wijkcode"]
+    w.loc[moved, "code"] = "WK" + w.loc[moved, "gm22"].str[2:] + number.map("{:02d}".format)
+    pop22 = g.set_index("gemeentecode")["aantal_inwoners"]
+    factor = pop22.reindex(w["gm22"]).to_numpy() / w.groupby("gm22")["aantal_inwoners"].transform(
+        "sum").to_numpy()
+    rows, titles, features = [], [], []
+    ages = ("0_15", "15_25", "25_45", "45_65", "65plus")
+    for i, r in w.iterrows():
+        pop = round(r["aantal_inwoners"] * factor[i])
+        row = {"WijkenEnBuurten": f"{r['code']:<10}", "AantalInwoners_5": pop,
+               "Mannen_6": round(r["mannen"] * factor[i]),
+               "Vrouwen_7": round(r["vrouwen"] * factor[i]),
+               "HuishoudensTotaal_28": (None if pd.isna(r["huishoudens"])
+                                        else round(r["huishoudens"] * factor[i]))}
+        for n, age in enumerate(ages):
+            row[f"{KWB_2022_AGE_KEYS[n]}"] = (None if pd.isna(r[age])
+                                             else round(r[age] / 100 * pop))
+        rows.append(row)
+        titles.append({"Key": f"{r['code']:<10}", "Title": r["wijknaam"]})
+        features.append({"type": "Feature", "properties": {"wijkcode": r["code"],
+                                                           "gemeentecode": r["gm22"]},
+                         "geometry": shapely.geometry.mapping(r["geometry"])})
+    return rows, titles, features
+
+
+KWB_2022_AGE_KEYS = ("k_0Tot15Jaar_8", "k_15Tot25Jaar_9", "k_25Tot45Jaar_10",
+                     "k_45Tot65Jaar_11", "k_65JaarOfOuder_12")
+BUURT_2022_WIJK = "WK034401"
+"""The wijk whose real 2022 buurt codes get figures and polygons in the fake."""
+
+
+def _buurten_2022(data_dir: Path, wijk_rows: list[dict], wijk_features: list[dict],
+                  g: pd.DataFrame) -> tuple[list[dict], list[dict], list[dict]]:
+    """The real 2022 buurten of ``BUURT_2022_WIJK`` (codes and names from the region list),
+    derived from their wijk: the wijk polygon cut into strips, the wijk's counts split
+    evenly, household types from the gemeente's shares. The last buurt is small (40
+    residents) and secret (NULL figures), as CBS publishes such buurten."""
+    regions = _region_list(data_dir)
+    mine = regions[regions["Key"].str.startswith("BU" + BUURT_2022_WIJK[2:])]
+    wijk = next(r for r in wijk_rows if r["WijkenEnBuurten"].strip() == BUURT_2022_WIJK)
+    shape = shapely.geometry.shape(next(f for f in wijk_features
+                                        if f["properties"]["wijkcode"] == BUURT_2022_WIJK)[
+                                            "geometry"])
+    x0, y0, x1, y1 = shape.bounds
+    n = len(mine)
+    gm = g.set_index("gemeentecode").loc["GM" + BUURT_2022_WIJK[2:6]]
+    rows, titles, features = [], [], []
+    for k, (key, title) in enumerate(zip(mine["Key"], mine["Title"], strict=True)):
+        code = key.strip()
+        if k == n - 1:
+            row = {"AantalInwoners_5": 40}
+        else:
+            pop = round((wijk["AantalInwoners_5"] - 40) / (n - 1))
+            share = pop / wijk["AantalInwoners_5"]
+            row = {"AantalInwoners_5": pop}
+            for key2 in ("Mannen_6", "Vrouwen_7", *KWB_2022_AGE_KEYS, "HuishoudensTotaal_28"):
+                row[key2] = round(wijk[key2] * share)
+            hh = row["HuishoudensTotaal_28"]
+            for key2, src in (("Eenpersoonshuishoudens_29", "pct_eenpersoonshhd"),
+                              ("HuishoudensZonderKinderen_30", "pct_hhd_zonder_kind"),
+                              ("HuishoudensMetKinderen_31", "pct_hhd_met_kind")):
+                row[key2] = round(gm[src] / 100 * hh)
+        row["WijkenEnBuurten"] = key
+        rows.append(row)
+        titles.append({"Key": key, "Title": title})
+        strip = shapely.box(x0 + (x1 - x0) * k / n, y0, x0 + (x1 - x0) * (k + 1) / n, y1)
+        features.append({"type": "Feature",
+                         "properties": {"buurtcode": code, "wijkcode": BUURT_2022_WIJK},
+                         "geometry": shapely.geometry.mapping(shape.intersection(strip))})
+    return rows, titles, features
 
 
 def _with_water(features: list[dict], code: str, collection: str) -> list[dict]:
@@ -292,7 +413,8 @@ class FakeServices:
         self.rows = [{_renumbered(k, renumber): v for k, v in r.items()} for r in rows]
         self.keys_2024 = [_renumbered(k, renumber) for k in KWB_2024_KEYS.values()]
         self.titles = _region_titles(self.data_dir)
-        self.props_2022, self.rows_2022 = _kwb_2022(self.data_dir)
+        self.props_2022, self.rows_2022, self.titles_2022, features_2022 = _kwb_2022(
+            self.data_dir)
         cbs = self.data_dir / "cbs"
         self.features = {
             ("2024", "buurten"): _buurt_features(),
@@ -302,6 +424,8 @@ class FakeServices:
                 cbs / "gemeente_2022_kwb_geoinzicht.geojson", "gemeentecode", "gemeenten"),
             ("2024", "wijken"): _geojson_features(
                 cbs / "wijk_2024_kwb_basic_geoinzicht.geojson", "wijkcode", "wijken"),
+            ("2022", "wijken"): features_2022["wijken"],
+            ("2022", "buurten"): features_2022["buurten"],
         }
         self.gezondheidsmonitor = _gezondheidsmonitor_2020(self.data_dir)
         self.requests: Counter[str] = Counter()
@@ -361,9 +485,8 @@ class FakeServices:
     def odata_tables(self) -> dict[str, tuple[list[dict], list[dict], list[dict]]]:
         props_2024 = [{"Key": "WijkenEnBuurten", "Type": "GeoDetail"}]
         props_2024 += [{"Key": key, "Type": "Topic"} for key in self.keys_2024]
-        titles_2022 = [{"Key": r["WijkenEnBuurten"], "Title": ""} for r in self.rows_2022]
         return {"85984NED": (props_2024, self.titles, self.rows),
-                "85318NED": (self.props_2022, titles_2022, self.rows_2022),
+                "85318NED": (self.props_2022, self.titles_2022, self.rows_2022),
                 "50090NED": self.gezondheidsmonitor}
 
     def answer(self, path: str, query: dict, range_header: str | None = None
@@ -446,3 +569,74 @@ class FakeServices:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# --------------------------------------------------------------------------- PC4 ZIP
+
+
+BANDS = {"aantal_inwoners_0_tot_15_jaar": (0, 14), "aantal_inwoners_15_tot_25_jaar": (15, 24),
+         "aantal_inwoners_25_tot_45_jaar": (25, 44), "aantal_inwoners_45_tot_65_jaar": (45, 64),
+         "aantal_inwoners_65_jaar_en_ouder": (65, 200)}
+
+
+def cbs_layout(data_dir: Path) -> gpd.GeoDataFrame:
+    """The shared 2020 polygons + 2021 population and age files as CBS publishes PC4."""
+    cbs = data_dir / "cbs"
+    poly = gpd.read_file(cbs / "pc4_2020_boundaries_certegis.gpkg", layer="pc4")
+    places = pd.read_csv(cbs / "pc4_2021_population_places_certegis.csv",
+                         dtype={"postcode": str})
+    ages = pd.read_csv(cbs / "pc4_2021_population_by_age5_sex_certegis.csv",
+                       dtype={"postcode": str})
+    lower = ages["leeftijd"].str.extract(r"^(\d+)")[0].astype(int)
+    bands = pd.DataFrame({
+        name: ages["inwoners"].where(lower.between(lo, hi)).groupby(ages["postcode"]).sum(
+            min_count=1) for name, (lo, hi) in BANDS.items()})
+    secret_band = {name: ages["inwoners"].isna().where(lower.between(lo, hi), False).groupby(
+        ages["postcode"]).any() for name, (lo, hi) in BANDS.items()}
+    for name in BANDS:
+        bands[name] = bands[name].mask(secret_band[name])
+    table = places.set_index("postcode")[["inwoners", "inwoners_man", "inwoners_vrouw"]]
+    table.columns = ["aantal_inwoners", "aantal_mannen", "aantal_vrouwen"]
+    table = table.join(bands)
+    out = poly[["postcode", "geometry"]].merge(table, left_on="postcode", right_index=True,
+                                               how="left")
+    numbers = [c for c in out.columns if c not in ("postcode", "geometry")]
+    out[numbers] = out[numbers].fillna(-99997).astype("int64")  # CBS: geheim
+    out["postcode"] = out["postcode"].astype(int)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=poly.crs)
+
+
+def write_zip(frame: gpd.GeoDataFrame, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    gpkg = folder / "cbs_pc4_2021_vol.gpkg"
+    frame.to_file(gpkg, layer="cbs_pc4_2021", driver="GPKG")
+    target = folder / pc4_cbs.PC4_RELEASE
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(gpkg, gpkg.name)
+    gpkg.unlink()
+    return target
+
+
+class FileServer:
+    """Serves a folder over HTTP on 127.0.0.1 and counts the requests per path."""
+
+    def __init__(self, folder: Path):
+        self.requests: Counter[str] = Counter()
+        server = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802 - http.server API
+                server.requests[self.path] += 1
+                super().do_GET()
+
+        self.httpd = ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

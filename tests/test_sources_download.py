@@ -29,10 +29,8 @@ from helpers_data import local_area_tables
 
 
 @pytest.fixture(scope="module")
-def services(data_dir: Path):
-    server = FakeServices(data_dir)
-    yield server
-    server.close()
+def services(fake_services: FakeServices):
+    return fake_services  # one fake per run (conftest.py)
 
 
 @pytest.fixture()
@@ -141,20 +139,20 @@ def test_no_mirror_names_the_source(online: Path, monkeypatch):
         mirror.fetch_source(WIJK_2024, online / "x")
 
 
-def test_official_services_without_mirror(online: Path, monkeypatch, data_dir: Path,
-                                          services: FakeServices):
+def test_official_services_without_mirror(download_build_2024, data_dir: Path):
     """No mirror: gemeente and wijk come from OData 85984NED/85318NED and PDOK alone."""
-    monkeypatch.delenv(mirror.MIRROR_ENV)
-    before = sum(n for p, n in services.requests.items() if p.startswith("/mirror"))
-    remote = build_area_tables(None)
-    assert sum(n for p, n in services.requests.items() if p.startswith("/mirror")) == before
+    remote = download_build_2024.tables
+    assert not remote.sources["path_or_url"].str.contains("/mirror").any()
     checks = run_quality_checks(remote)
     assert any("niet gebouwd" in c["message"] for c in checks)
     cur = remote.areas[remote.areas["is_current"]]
-    assert cur.groupby("level").size().to_dict() == {"buurt": 3, "gemeente": 342, "wijk": 3393}
+    counts = cur.groupby("level").size().to_dict()
+    assert {k: counts[k] for k in ("buurt", "gemeente", "wijk")} == {
+        "buurt": 3, "gemeente": 342, "wijk": 3393}
     local = local_area_tables(data_dir).areas
     key = ["level", "area_code"]
     both = cur.merge(local[local["is_current"]], on=key, suffixes=("", "_local"))
+    both = both[both["level"].isin(["gemeente", "wijk"])]  # PC4: test_download_years
     assert len(both) == 342 + 3393
     assert (both["population"] == both["population_local"]).all()
     for column in ("share_age_25_44", "share_man", "share_edu_hoog", "share_hh_single",
@@ -169,4 +167,5 @@ def test_official_services_without_mirror(online: Path, monkeypatch, data_dir: P
     assert gm.loc["GM1992", "share_edu_laag"] == pytest.approx(
         local.set_index(["level", "area_code", "year"]).loc[("gemeente", "GM1992", 2024),
                                                              "share_edu_laag"], abs=1e-3)
-    assert remote.sources["path_or_url"].str.contains("/ODataFeed/odata/|/pdok/").all()
+    assert remote.sources["path_or_url"].str.contains(
+        "/ODataFeed/odata/|/pdok/|cbs_pc4").all()

@@ -9,96 +9,20 @@ one GeoPackage layer ``cbs_pc4_2021`` in EPSG:28992). OData and PDOK come from
 
 from __future__ import annotations
 
-import functools
-import io
-import threading
-import zipfile
-from collections import Counter
 from dataclasses import replace
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from rich.console import Console
-from rich.progress import Progress
 
 from betrokken.areas import overlap
-from betrokken.areas.harmonise import build_area_tables
 from betrokken.areas.quality import run_quality_checks
 from betrokken.errors import SourceError
 from betrokken.sources import download, mirror, odata, pc4_cbs, pdok, transfer
-from fixtures_http import FakeServices
+from fixtures_http import FakeServices, cbs_layout, write_zip
 from helpers_data import local_area_tables
-
-BANDS = {"aantal_inwoners_0_tot_15_jaar": (0, 14), "aantal_inwoners_15_tot_25_jaar": (15, 24),
-         "aantal_inwoners_25_tot_45_jaar": (25, 44), "aantal_inwoners_45_tot_65_jaar": (45, 64),
-         "aantal_inwoners_65_jaar_en_ouder": (65, 200)}
-
-
-def cbs_layout(data_dir: Path) -> gpd.GeoDataFrame:
-    """The shared 2020 polygons + 2021 population and age files as CBS publishes PC4."""
-    cbs = data_dir / "cbs"
-    poly = gpd.read_file(cbs / "pc4_2020_boundaries_certegis.gpkg", layer="pc4")
-    places = pd.read_csv(cbs / "pc4_2021_population_places_certegis.csv",
-                         dtype={"postcode": str})
-    ages = pd.read_csv(cbs / "pc4_2021_population_by_age5_sex_certegis.csv",
-                       dtype={"postcode": str})
-    lower = ages["leeftijd"].str.extract(r"^(\d+)")[0].astype(int)
-    bands = pd.DataFrame({
-        name: ages["inwoners"].where(lower.between(lo, hi)).groupby(ages["postcode"]).sum(
-            min_count=1) for name, (lo, hi) in BANDS.items()})
-    secret_band = {name: ages["inwoners"].isna().where(lower.between(lo, hi), False).groupby(
-        ages["postcode"]).any() for name, (lo, hi) in BANDS.items()}
-    for name in BANDS:
-        bands[name] = bands[name].mask(secret_band[name])
-    table = places.set_index("postcode")[["inwoners", "inwoners_man", "inwoners_vrouw"]]
-    table.columns = ["aantal_inwoners", "aantal_mannen", "aantal_vrouwen"]
-    table = table.join(bands)
-    out = poly[["postcode", "geometry"]].merge(table, left_on="postcode", right_index=True,
-                                               how="left")
-    numbers = [c for c in out.columns if c not in ("postcode", "geometry")]
-    out[numbers] = out[numbers].fillna(-99997).astype("int64")  # CBS: geheim
-    out["postcode"] = out["postcode"].astype(int)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=poly.crs)
-
-
-def write_zip(frame: gpd.GeoDataFrame, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    gpkg = folder / "cbs_pc4_2021_vol.gpkg"
-    frame.to_file(gpkg, layer="cbs_pc4_2021", driver="GPKG")
-    target = folder / pc4_cbs.PC4_RELEASE
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.write(gpkg, gpkg.name)
-    gpkg.unlink()
-    return target
-
-
-class FileServer:
-    """Serves a folder over HTTP on 127.0.0.1 and counts the requests per path."""
-
-    def __init__(self, folder: Path):
-        self.requests: Counter[str] = Counter()
-        server = self
-
-        class Handler(SimpleHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # noqa: N802 - http.server API
-                server.requests[self.path] += 1
-                super().do_GET()
-
-        self.httpd = ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -107,19 +31,13 @@ def cbs_pc4(data_dir: Path) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def pc4_server(cbs_pc4, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cbs_postcode")
-    write_zip(cbs_pc4, folder)
-    server = FileServer(folder)
-    yield server
-    server.close()
+def pc4_server(pc4_zip_server):
+    return pc4_zip_server  # one per run (conftest.py)
 
 
 @pytest.fixture(scope="module")
-def services(data_dir: Path):
-    server = FakeServices(data_dir)
-    yield server
-    server.close()
+def services(fake_services: FakeServices):
+    return fake_services  # one per run (conftest.py)
 
 
 def test_default_url_is_the_cbs_download_location():
@@ -127,19 +45,13 @@ def test_default_url_is_the_cbs_download_location():
     assert pc4_cbs.PC4_RELEASE == "2024-cbs_pc4_2021_vol.zip"
 
 
-def test_download_build_has_pc4_from_the_cbs_file(services, pc4_server, monkeypatch,
-                                                   tmp_path, data_dir, cbs_pc4):
-    monkeypatch.setenv(odata.ODATA_ENV, f"{services.url}/ODataFeed/odata")
-    monkeypatch.setenv(pdok.PDOK_ENV, f"{services.url}/pdok/{{year}}")
-    monkeypatch.setenv(transfer.BACKOFF_ENV, "0.01")
-    monkeypatch.delenv(mirror.MIRROR_ENV, raising=False)
-    monkeypatch.setenv(pc4_cbs.PC4_URL_ENV, pc4_server.url)
-    monkeypatch.setenv("BETROKKEN_CACHE", str(tmp_path / "cache"))
-    progress = Progress(console=Console(file=io.StringIO()))
-    remote = build_area_tables(None, progress=progress)
+def test_download_build_has_pc4_from_the_cbs_file(download_build_2024, pc4_server, data_dir,
+                                                   cbs_pc4, monkeypatch):
+    remote = download_build_2024.tables
     zip_path = f"/{pc4_cbs.PC4_RELEASE}"
-    assert pc4_server.requests[zip_path] == 1
-    task = next(t for t in progress.tasks if pc4_cbs.PC4_RELEASE in t.description)
+    assert pc4_server.requests[zip_path] >= 1
+    task = next(t for t in download_build_2024.progress.tasks
+                if pc4_cbs.PC4_RELEASE in t.description)
     assert task.completed == task.total > 0
 
     checks = run_quality_checks(remote)
@@ -178,8 +90,10 @@ def test_download_build_has_pc4_from_the_cbs_file(services, pc4_server, monkeypa
     src = remote.sources.set_index("name")
     assert src.loc["pc4_cbs_kerncijfers", "path_or_url"] == f"{pc4_server.url}{zip_path}"
     # cached: a second fetch does not ask the server again
-    pc4_cbs.fetch_pc4_zip(tmp_path / "cache" / "data")
-    assert pc4_server.requests[zip_path] == 1
+    asked = pc4_server.requests[zip_path]
+    monkeypatch.setenv(pc4_cbs.PC4_URL_ENV, pc4_server.url)
+    pc4_cbs.fetch_pc4_zip(download_build_2024.cache / "data")
+    assert pc4_server.requests[zip_path] == asked
 
 
 def test_failed_pc4_download_leaves_the_level_out_with_a_note(services, monkeypatch,

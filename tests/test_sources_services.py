@@ -26,10 +26,8 @@ FEED = "/ODataFeed/odata/85984NED"
 
 
 @pytest.fixture(scope="module")
-def services(data_dir: Path):
-    server = FakeServices(data_dir)
-    yield server
-    server.close()
+def services(fake_services: FakeServices):
+    return fake_services  # one fake per run (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +132,13 @@ def test_interrupted_pdok_download_resumes(services, monkeypatch, tmp_path):
     point_at(services, monkeypatch, tmp_path)
     path = "/pdok/2024/collections/wijken/items"
     services.faults[(path, 2000)] = ["503"] * (transfer.RETRIES + 1)
+    first, second = services.pages[(path, 0)], services.pages[(path, 1000)]
     with pytest.raises(SourceError, match=r"(?s)fout 503.*hervat"):
         pdok.fetch_pdok_geojson(2024, "wijken", tmp_path)
-    assert services.pages[(path, 0)] == 1 and services.pages[(path, 1000)] == 1
+    assert services.pages[(path, 0)] == first + 1 and services.pages[(path, 1000)] == second + 1
     assert len(list((tmp_path / "pdok").glob("*.pages/page-*.json"))) == 2
     out = pdok.fetch_pdok_geojson(2024, "wijken", tmp_path)
-    assert services.pages[(path, 0)] == 1 and services.pages[(path, 1000)] == 1
+    assert services.pages[(path, 0)] == first + 1 and services.pages[(path, 1000)] == second + 1
     frame = pdok.fetch_pdok_features(2024, "wijken", tmp_path)
     land = [f for f in services.features[("2024", "wijken")]
             if f["properties"]["water"] == "NEE"]

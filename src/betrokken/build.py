@@ -59,7 +59,6 @@ def build_database(
     directory is first checked against its manifest (see ``sources.manifest``) unless
     ``accept_changed_data``.
     """
-    from betrokken.areas.changes import area_changes, previous_areas, summary
     from betrokken.areas.harmonise import build_area_tables
     from betrokken.areas.quality import run_quality_checks
     from betrokken.store.database import atomic_build
@@ -77,10 +76,7 @@ def build_database(
         monitor = _read_monitor(data_dir)  # a local file is checked before the long steps
         tables = build_area_tables(data_dir, progress=progress, year=year)
         report.timings["areas"] = time.perf_counter() - t0
-        before = previous_areas(db_path)
-        if before is not None:
-            current = tables.areas[tables.areas["is_current"]]
-            report.area_changes = summary(area_changes(before, current, tables.code_changes))
+        report.area_changes = area_change_report(db_path, tables)
 
         t0 = time.perf_counter()
         report.quality = run_quality_checks(tables)
@@ -113,6 +109,19 @@ def build_database(
             write_build_info(con, data_dir=data_dir, report=report)
         report.timings["store"] = time.perf_counter() - t0
     return report
+
+
+def area_change_report(db_path: Path, tables) -> list[str]:
+    """The build report's lines on areas added, merged, renamed since the database at
+    ``db_path`` (empty when there is none); merged gemeente codes are reconciled with
+    ``tables.code_changes`` (the rule in ``areas.codes``)."""
+    from betrokken.areas.changes import area_changes, previous_areas, summary
+
+    before = previous_areas(db_path)
+    if before is None:
+        return []
+    current = tables.areas[tables.areas["is_current"]]
+    return summary(area_changes(before, current, tables.code_changes))
 
 
 def _read_monitor(data_dir):

@@ -46,15 +46,21 @@ def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame, *,
             raise SourceError("Buurtgrenzen van PDOK missen kolom 'buurtcode'.")
         inputs.append((buurt_geometries, BUURT_2024_POLYGONS, "buurt", 2024, "buurtcode"))
     for table, source, level, year, code in inputs:
-        frame = gpd.GeoDataFrame(table, geometry="geometry")
-        if frame.crs is None:
-            raise SourceError(f"Geodata '{source.filename}' heeft geen coördinatenstelsel.")
-        frame = frame.to_crs(RD_NEW)
-        wanted = set(areas.loc[(areas["level"] == level) & (areas["year"] == year),
-                               "area_code"])
-        frame = frame[frame[code].isin(wanted)]
-        parts.append(gpd.GeoDataFrame({
-            "level": level, "area_code": frame[code].to_numpy(), "year": year,
-        }, geometry=shapely.make_valid(frame.geometry.to_numpy()), crs=RD_NEW))
+        parts.append(level_polygons(table, areas, level, year, code, label=source.filename))
     geoms = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(geoms, geometry="geometry", crs=RD_NEW)
+
+
+def level_polygons(table: pd.DataFrame, areas: pd.DataFrame, level: str, year: int,
+                   code: str, *, label: str = "") -> gpd.GeoDataFrame:
+    """The polygons of the ``(level, year)`` area rows, in RD New, repaired."""
+    frame = gpd.GeoDataFrame(table, geometry="geometry")
+    if code not in frame.columns:
+        raise SourceError(f"Grenzen van {label or level} missen kolom '{code}'.")
+    if frame.crs is None:
+        raise SourceError(f"Geodata '{label or level}' heeft geen coördinatenstelsel.")
+    frame = frame.to_crs(RD_NEW)
+    wanted = set(areas.loc[(areas["level"] == level) & (areas["year"] == year), "area_code"])
+    frame = frame[frame[code].isin(wanted)]
+    return gpd.GeoDataFrame({"level": level, "area_code": frame[code].to_numpy(), "year": year},
+                            geometry=shapely.make_valid(frame.geometry.to_numpy()), crs=RD_NEW)

@@ -110,6 +110,8 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
 
         data_dir, extras, origin_of = download_sources(progress=progress,
                                                        year=year or DEFAULT_YEAR)
+    if extras.get("kwb") is not None:  # a download build of another year
+        return _year_area_tables(extras, origin_of)
     data_dir = Path(data_dir)
     raw = _read_all(data_dir, progress, all_required=not extras)
     task = progress.add_task("Gebieden harmoniseren", total=5) if progress else None
@@ -145,21 +147,11 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     elif extras.get("pc4") is not None:
         # Download build: CBS's own PC4 file, related to wijken by polygon overlap
         # (the licensed address crosswalk is not available here).
-        from betrokken.areas.overlap import as_crosswalk, fit_to_margins, overlap_relation
-        from betrokken.areas.pc4_kerncijfers import pc4_cbs_rows
         from betrokken.sources.pc4_cbs import PC4_CBS
 
-        pc4_geometries = extras["pc4"]
-        empty = pc4_geometries.geometry.isna() | pc4_geometries.geometry.is_empty
-        pc4_geometries = pc4_geometries[~empty]  # a postcode without area cannot be drawn
-        wijk_population = wijk.set_index("area_code")["population"]
-        relation = overlap_relation(pc4_geometries, raw[WIJK_2024_POLYGONS.name],
-                                    wijk_population)
-        relation["residents_fitted"] = fit_to_margins(
-            relation, pc4_geometries.set_index("postcode")["aantal_inwoners"],
-            wijk_population)
-        crosswalk = as_crosswalk(relation)
-        levels.append(pc4_cbs_rows(pc4_geometries, wijk, gemeente, crosswalk))
+        pc4, pc4_geometries, crosswalk = _pc4_by_overlap(
+            extras["pc4"], raw[WIJK_2024_POLYGONS.name], wijk, gemeente)
+        levels.append(pc4)
         used.append(PC4_CBS)
     step()
     buurt = None
@@ -200,6 +192,80 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     return AreaTables(areas=areas, geometries=geometries, crosswalk=crosswalk,
                       sources=sources, code_changes=changes, urbanity_model=density_model,
                       notes=notes)
+
+
+def _year_area_tables(extras: dict, origin_of: dict[str, str]) -> AreaTables:
+    """A download build of one KWB year: every level from that year's KWB table and
+    PDOK boundaries, PC4 from the CBS file by polygon overlap (``areas.kwb_year``).
+    No earlier year is read, so there are no historic rows and no code changes."""
+    from betrokken.areas.geometries import level_polygons
+    from betrokken.areas.kwb_year import year_levels
+
+    plan = extras["plan"]
+    year = plan.year
+    gemeente, wijk, buurt = year_levels(extras["kwb"], year)
+    levels = [gemeente, wijk, buurt]
+    wijk_polygons = extras["wijk_geometries"]
+    crosswalk = pd.DataFrame(columns=["pc4", "gemeente_code", "wijk_code", "n_addresses"])
+    pc4_geometries = None
+    if extras.get("pc4") is not None:
+        pc4, pc4_geometries, crosswalk = _pc4_by_overlap(extras["pc4"], wijk_polygons,
+                                                         wijk, gemeente)
+        levels.append(pc4)
+    areas = pd.concat([conform(f) for f in levels], ignore_index=True)
+    parts = [level_polygons(extras[f"{level}_geometries"], areas, level, year, code)
+             for level, code in (("gemeente", "gemeentecode"), ("wijk", "wijkcode"),
+                                 ("buurt", "buurtcode"))]
+    if pc4_geometries is not None:
+        parts.append(level_polygons(pc4_geometries, areas, "pc4", CURRENT_YEAR["pc4"],
+                                    "postcode"))
+    geometries = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                                  crs=parts[0].crs)
+    sources = _year_sources(origin_of, plan)
+    notes = [f"Downloadbuild {year}: gemeente, wijk en buurt uit CBS-tabel {plan.kwb_table}, "
+             f"grenzen van PDOK {plan.pdok_year}; geen eerdere jaren (geen historische rijen)."]
+    if pc4_geometries is not None:
+        notes.append("PC4: CBS Kerncijfers per postcode; relatie met wijk/gemeente uit "
+                     "overlap van de grenzen, niet uit adressen.")
+    if extras.get("pc4_error"):
+        notes.append(f"PC4-niveau ontbreekt: {extras['pc4_error']}")
+    return AreaTables(areas=areas, geometries=geometries, crosswalk=crosswalk,
+                      sources=sources, notes=notes)
+
+
+def _year_sources(origin_of: dict[str, str], plan) -> pd.DataFrame:
+    """The ``sources`` rows of a build by year: KWB table, PDOK boundaries, PC4 file."""
+    from betrokken.sources.pc4_cbs import PC4_CBS
+
+    rows = []
+    for name, url in origin_of.items():
+        if name == PC4_CBS.name:
+            rows.append(PC4_CBS.as_record(url))
+            continue
+        level = name.removeprefix(f"kwb_{plan.year}").strip("_").removesuffix("_grenzen")
+        description = (f"CBS Kerncijfers wijken en buurten {plan.year} ({plan.kwb_table})"
+                       if not level else
+                       f"PDOK wijken- en buurtenkaart {plan.pdok_year}: {level} (land)")
+        rows.append({"name": name, "description": description, "year": plan.year,
+                     "licence": "CC-BY 4.0 (Bron: CBS)",
+                     "origin": "CBS StatLine" if not level else "PDOK OGC API",
+                     "path_or_url": url})
+    return pd.DataFrame(rows)
+
+
+def _pc4_by_overlap(pc4_file, wijk_polygons, wijk: pd.DataFrame, gemeente: pd.DataFrame):
+    """PC4 rows from CBS's own PC4 file, related to the wijken by polygon overlap."""
+    from betrokken.areas.overlap import as_crosswalk, fit_to_margins, overlap_relation
+    from betrokken.areas.pc4_kerncijfers import pc4_cbs_rows
+
+    empty = pc4_file.geometry.isna() | pc4_file.geometry.is_empty
+    pc4_geometries = pc4_file[~empty]  # a postcode without area cannot be drawn
+    wijk_population = wijk.set_index("area_code")["population"]
+    relation = overlap_relation(pc4_geometries, wijk_polygons, wijk_population)
+    relation["residents_fitted"] = fit_to_margins(
+        relation, pc4_geometries.set_index("postcode")["aantal_inwoners"], wijk_population)
+    crosswalk = as_crosswalk(relation)
+    return pc4_cbs_rows(pc4_geometries, wijk, gemeente, crosswalk), pc4_geometries, crosswalk
 
 
 # --------------------------------------------------------------------------- reading

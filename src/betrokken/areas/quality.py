@@ -23,6 +23,7 @@ EXPECTED_AREAS: dict[tuple[str, int], tuple[int, int]] = {
     ("gemeente", 2022): (345, 345),
     ("gemeente", 2020): (355, 355),
     ("wijk", 2024): (3393, 3393),
+    ("wijk", 2022): (3000, 3400),
     ("wijk", 2019): (3000, 3300),
     ("pc4", 2021): (4000, 4100),
 }
@@ -73,11 +74,15 @@ def _check(name: str, ok: bool, message: str, *, hard: bool = True) -> dict:
 def check_area_counts(areas: pd.DataFrame) -> list[dict]:
     """Number of areas per level and year against the CBS indeling of that year."""
     counts = areas.groupby(["level", "year"]).size()
+    cur = areas[areas["is_current"] & areas["level"].isin(["gemeente", "wijk"])]
+    required = set(zip(cur["level"], cur["year"], strict=True)) or {("gemeente", 2024),
+                                                                     ("wijk", 2024)}
+    if ("gemeente", 2024) in required:  # a 2024 build always reads the 2022 gemeenten
+        required |= {("gemeente", 2022), ("wijk", 2024)}
     out = []
     for (level, year), (lo, hi) in EXPECTED_AREAS.items():
         n = int(counts.get((level, year), 0))
-        if n == 0 and (level, year) not in (("gemeente", 2024), ("gemeente", 2022),
-                                             ("wijk", 2024)):
+        if n == 0 and (level, year) not in required:
             out.append(_check(f"aantal_{level}_{year}", True,
                               f"Niveau {level} ({year}) niet gebouwd: bronbestanden ontbreken "
                               "(download zonder mirror).", hard=False))
@@ -136,10 +141,10 @@ def check_wijk_population(areas: pd.DataFrame) -> dict:
     if len(bad) or rel.isna().any():
         code = bad.index[0] if len(bad) else rel[rel.isna()].index[0]
         return _check("bevolking_wijk_gemeente", False,
-                      f"gemeente {code} veld 'population': de wijken (2024) tellen op tot "
+                      f"gemeente {code} veld 'population': de wijken tellen op tot "
                       f"{wk.get(code, 0):.0f}, de gemeente heeft {gm[code]:.0f} inwoners.")
     return _check("bevolking_wijk_gemeente", True,
-                  f"Wijken 2024 tellen per gemeente op tot de gemeente (max. afwijking "
+                  f"Wijken tellen per gemeente op tot de gemeente (max. afwijking "
                   f"{rel.max():.2%}).")
 
 

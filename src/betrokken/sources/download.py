@@ -203,14 +203,17 @@ def download_sources(*, progress=None, cache: Path | None = None, year: int = DE
     if year not in SUPPORTED_BUILD_YEARS:
         build_year(year)  # names an unknown year first
         raise SourceError(
-            f"Een downloadbuild voor jaar {year} wordt nog niet ondersteund: de gebiedsstap "
-            f"leest als huidig jaar alleen {', '.join(map(str, SUPPORTED_BUILD_YEARS))}.",
+            f"Een downloadbuild voor jaar {year} wordt nog niet ondersteund: getest zijn "
+            f"de tabelindelingen van {', '.join(map(str, SUPPORTED_BUILD_YEARS))}.",
             hint="Zie docs/data.md, 'Refresh by year'.")
     plan = build_year(year)
     catalogue = check_kwb_table(year)
     cache = Path(cache) if cache is not None else default_cache_dir()
     data_dir = cache / "data"
     (data_dir / "cbs").mkdir(parents=True, exist_ok=True)
+    if year != DEFAULT_YEAR:
+        extras, origins = download_year(plan, data_dir, catalogue, progress=progress)
+        return data_dir, extras, origins
     origins: dict[str, str] = {}
     table = fetch_kwb(year, data_dir, progress=progress)
     write_kwb_2024_population_file(table, data_dir)
@@ -233,6 +236,32 @@ def download_sources(*, progress=None, cache: Path | None = None, year: int = DE
     origins[f"kwb_{year}_buurt_grenzen"] = f"{pdok_url(plan.pdok_year)}/collections/buurten"
     extras.update({"buurt": buurt, "buurt_geometries": geoms})
     return data_dir, extras, origins
+
+
+def download_year(plan, data_dir: Path, catalogue: dict, *, progress=None
+                  ) -> tuple[dict, dict[str, str]]:
+    """Everything of KWB ``plan.year`` from the official services alone (no mirror).
+
+    One KWB table (gemeente, wijk and buurt rows, ``areas.kwb_year``), the PDOK
+    boundaries of the same year (land parts) and the newest CBS PC4 file. Returns
+    (extras, origins); ``extras['kwb']`` marks a build by year for the area stage.
+    """
+    from betrokken.areas.kwb_year import OPTIONAL_YEAR_KEYS, YEAR_KEYS
+
+    year = plan.year
+    table = fetch_odata_table(plan.kwb_table, YEAR_KEYS, data_dir,
+                              optional=OPTIONAL_YEAR_KEYS, progress=progress)
+    origins = {f"kwb_{year}": f"{odata_url()}/{plan.kwb_table}"}
+    extras: dict = {"catalogue": catalogue, "plan": plan, "kwb": table}
+    for level, collection, code in (("gemeente", "gemeenten", "gemeentecode"),
+                                    ("wijk", "wijken", "wijkcode"),
+                                    ("buurt", "buurten", "buurtcode")):
+        extras[f"{level}_geometries"] = fetch_pdok_features(
+            plan.pdok_year, collection, data_dir, progress=progress, columns=[code])
+        origins[f"kwb_{year}_{level}_grenzen"] = (f"{pdok_url(plan.pdok_year)}/collections/"
+                                                  f"{collection}")
+    extras.update(fetch_official_pc4(data_dir, origins, progress=progress))
+    return extras, origins
 
 
 def fetch_official_pc4(data_dir: Path, origins: dict[str, str], *, progress=None) -> dict:
