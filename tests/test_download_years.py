@@ -184,3 +184,22 @@ def test_year_table_is_checked_against_the_catalogue_before_downloading(
     assert (plan.gezondheidsmonitor_year, plan.gezondheidsmonitor_table) == (2022, "50120NED")
     with pytest.raises(SourceError, match="nog niet ondersteund"):
         download.download_sources(cache=tmp_path, year=2023)
+
+
+def test_download_build_2022_publishes_estimates_without_migration_figures(download_build_2022):
+    """KWB 2022 (85318NED as served) has no migration background: the mix used to leave
+    every area unestimated (a build with 0 published shares and exit 0). Now the missing
+    margin is the national one, the build says so, and areas get estimates."""
+    from betrokken.areas.mix import compute_profile_mix
+    from betrokken.model.area_models import load_area_models
+    from betrokken.model.artifact import load_model
+
+    cur = current(download_build_2022.tables)
+    assert cur["share_migration_nl"].isna().all()  # the premise: no migration figures
+    mix = compute_profile_mix(download_build_2022.tables, load_model(),
+                              area_models=load_area_models(), n_boot=5)
+    assert mix.diagnostics["national_margins"] == ["migration"]
+    published = mix.profile_mix.dropna(subset=["share"])
+    for level in ("gemeente", "wijk", "pc4"):
+        assert published.loc[published["level"] == level, "area_code"].nunique() > 0.9 * (
+            cur["level"] == level).sum(), level

@@ -11,6 +11,7 @@ from betrokken.areas.poststratify import (
     MARGIN_COLUMNS,
     area_margins,
     cell_frame,
+    fill_absent_margins,
     ipf,
     seed_array,
 )
@@ -86,6 +87,29 @@ def test_ipf_leaves_areas_with_missing_margins_unfitted(seed, hand_margins):
     assert result.converged.tolist() == [True, False, True]
     assert np.isnan(result.cells[1]).all()
     assert np.isfinite(result.cells[[0, 2]]).all()
+
+
+def test_a_margin_the_source_lacks_everywhere_is_raked_to_the_national_margin(seed, hand_margins):
+    """A 2022 KWB layout has no migration background at all: every area used to be dropped
+    (a download build of 2022 published no estimate). Now the margin is the seed's own,
+    the other margins are still met, and a margin missing for one area only stays missing."""
+    margins = {k: v.copy() for k, v in hand_margins.items()}
+    margins["migration"][:] = np.nan
+    filled, names = fill_absent_margins(margins, seed)
+    assert names == ["migration"]
+    national = seed.sum(axis=(0, 1, 2)) / seed.sum()
+    assert np.allclose(filled["migration"], national[None, :], atol=1e-15)
+    result = ipf(seed, filled)
+    assert result.converged.all()
+    fitted = _margins_of(result.cells)
+    for axis, var in enumerate(CELL_VARIABLES):
+        assert np.abs(fitted[axis] - filled[var]).max() < IPF_PROMISE
+    assert np.isnan(margins["migration"]).all()  # the caller's margins are not changed
+
+    partly = {k: v.copy() for k, v in hand_margins.items()}
+    partly["migration"][1] = np.nan
+    same, names = fill_absent_margins(partly, seed)
+    assert names == [] and np.isnan(same["migration"][1]).all()
 
 
 def test_ipf_reports_non_convergence_when_iterations_run_out(seed, hand_margins):

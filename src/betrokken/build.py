@@ -28,6 +28,8 @@ class BuildReport:
     area_changes: list[str] = field(default_factory=list)
     """Areas added, merged, renamed since the previous database (``areas.changes``)."""
     manifest_files: int | None = None
+    national_margins: list[str] = field(default_factory=list)
+    """Cell variables the source lacks for every area, raked to the national margin."""
 
 
 def make_progress(console: Console | None = None, *, disable: bool = False) -> Progress:
@@ -90,6 +92,8 @@ def build_database(
         t0 = time.perf_counter()
         mix, model = _profile_mix(tables, local, progress=progress, n_boot=n_boot)
         report.model_version = getattr(model, "version", None)
+        if mix is not None:
+            report.national_margins = list(mix.diagnostics.get("national_margins", []))
         report.timings["profile_mix"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -18,6 +18,7 @@ from rich.table import Table
 from betrokken.cli_dutch import install as _install_dutch
 from betrokken.config import data_dir_from, db_path_from
 from betrokken.errors import BetrokkenError
+from betrokken.schema import CELL_VARIABLE_WORDS
 
 _install_dutch()
 
@@ -116,6 +117,10 @@ def build(
             console.print(line, markup=False)
     for line in local_report_lines(report.local):
         console.print(line, markup=False)
+    for var in report.national_margins:
+        console.print(f"[yellow]LET OP[/] De bron heeft voor geen enkel gebied cijfers over "
+                      f"{CELL_VARIABLE_WORDS.get(var, var)}; de schatting gebruikt daarvoor de "
+                      f"landelijke verdeling.")
     counts = ", ".join(f"{lvl}: {n}" for lvl, n in report.level_counts.items())
     console.print(f"[bold green]Database gebouwd:[/] {report.db_path} ({counts})")
 

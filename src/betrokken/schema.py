@@ -42,6 +42,10 @@ CELL_VARIABLES: dict[str, tuple[str, ...]] = {
     "education": EDUCATION_LEVELS,
     "migration": MIGRATION_BACKGROUNDS,
 }
+CELL_VARIABLE_WORDS: dict[str, str] = {
+    "age": "leeftijd", "sex": "geslacht", "education": "opleiding", "migration": "herkomst",
+}
+"""The cell variables in the Dutch of the build report."""
 
 # --- Table `areas`: one row per area and year (harmonised marginals as shares).
 AREA_ID_COLUMNS: tuple[str, ...] = (

@@ -137,7 +137,9 @@ def _adjust_from_parent(children: pd.DataFrame, own: pd.DataFrame, parent_values
     resid_sd: dict[str, float] = {}
     feats_child = _features(children)
     feats_parent = _features(parents).set_axis(parents["area_code"].to_numpy())
-    fill = feats_child.mean()
+    # a feature the source lacks entirely (e.g. migration in an older KWB layout) is a
+    # constant: it adds nothing to the adjustment instead of breaking it
+    fill = feats_child.mean().fillna(0.0)
     x_child = feats_child.fillna(fill).to_numpy(float)
     x_parent = feats_parent.fillna(fill).to_numpy(float)
     mu, sd = x_child.mean(axis=0), x_child.std(axis=0) + 1e-9

@@ -42,6 +42,7 @@ from betrokken.areas.poststratify import (
     MARGIN_COLUMNS,
     area_margins,
     cell_frame,
+    fill_absent_margins,
     ipf,
     seed_array,
 )
@@ -445,8 +446,9 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
             progress.advance(task)
 
     # 1. Joint distribution of every area by IPF (all areas at once).
-    margins = area_margins(areas)
-    fit = ipf(seed_array(model.national_cells), margins)
+    seed = seed_array(model.national_cells)
+    margins, national_margins = fill_absent_margins(area_margins(areas), seed)
+    fit = ipf(seed, margins)
     reasons = _suppression_reasons(areas, margins)
     estimated = fit.converged.copy()
     reasons[~estimated & reasons.isna().to_numpy()] = REASON_NOT_CONVERGED
@@ -469,7 +471,7 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
     # 3. Coherence: parents are the adult-weighted aggregate of their children.
     t1 = time.perf_counter()
     k = len(model.profile_ids)
-    diagnostics: dict[str, Any] = {"route": route}
+    diagnostics: dict[str, Any] = {"route": route, "national_margins": national_margins}
     _aggregate_children(areas, estimated, point, draws, method, reasons, diagnostics)
     crosswalk = getattr(tables, "crosswalk", None)
     if crosswalk is not None and not crosswalk.empty:

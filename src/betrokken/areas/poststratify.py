@@ -146,6 +146,29 @@ def area_margins(areas: pd.DataFrame) -> dict[str, np.ndarray]:
     return margins
 
 
+def fill_absent_margins(
+    margins: dict[str, np.ndarray], seed: np.ndarray
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Margins that the source lacks for *every* area get the seed's national margin.
+
+    An older KWB layout (2022 download builds) has no migration background at all; without
+    this every area would be dropped. Raking to the national margin keeps the model's
+    national distribution for that variable (given the other margins), and the variables
+    filled are returned so the build can say so. A margin missing for *some* areas only
+    (secret or unpublished) stays missing: those areas are not estimated.
+    """
+    filled: list[str] = []
+    out = dict(margins)
+    for axis, var in enumerate(CELL_VARIABLES):
+        values = margins[var]
+        if values.shape[0] and not np.isfinite(values).any():
+            other = tuple(a for a in range(len(CELL_SHAPE)) if a != axis)
+            national = seed.sum(axis=other) / seed.sum()
+            out[var] = np.broadcast_to(national, values.shape).copy()
+            filled.append(var)
+    return out, filled
+
+
 def ipf(
     seed: np.ndarray,
     margins: dict[str, np.ndarray],

@@ -125,10 +125,14 @@ def check_share_groups(areas: pd.DataFrame) -> list[dict]:
                 f"{label} ({', '.join(columns)}) tellen op tot {total[big].iloc[0]:.3f} in "
                 f"plaats van 1 ({int(big.sum())} gebieden).",
             ))
-        else:
+        elif dev.notna().any():
             out.append(_check(f"som_{label}", True,
                               f"Aandelen {label} tellen overal op tot 1 "
                               f"(max. afwijking {dev.max():.3f}, afronding CBS)."))
+        else:  # e.g. migration background in an older KWB layout: say so, not 'nan'
+            out.append(_check(f"som_{label}", True,
+                              f"Aandelen {label} ontbreken in deze bron; het model rekent "
+                              f"daar met de landelijke verdeling."))
     return out
 
 

@@ -127,6 +127,9 @@ def write_build_info(con: duckdb.DuckDBPyConnection, *, data_dir: Path | None, r
     if local:
         values["local_indicators"] = json.dumps(
             {"edition": local.get("edition"), "methods": local.get("methods")})
+    national = getattr(report, "national_margins", None)
+    if national:
+        values["national_margins"] = ",".join(national)
     for key, value in values.items():
         _put(con, key, value)
 
