@@ -396,6 +396,81 @@ def bereikcheck(
         console.print(f"[bold green]Geschreven:[/] {xlsx}")
 
 
+@app.command("import")
+@friendly_errors
+def import_survey(
+    bestand: Path = typer.Argument(
+        ..., help="Eigen enquête: Burgerpeiling (.sav) of profielquiz-antwoorden (.csv/.xlsx)."
+    ),
+    gebied: str = typer.Option(..., "--gebied", help="Gemeentecode (GM0344) of wijkcode(s)."),
+    uit: Path | None = typer.Option(
+        None, "--uit", help="Schrijf de aggregaten naar een .xlsx- of .csv-bestand."
+    ),
+    db: Path | None = DbOption,
+) -> None:
+    """Eigen enquête naast het model: profielmix per gebied en per wijk (Fay–Herriot).
+
+    Het bestand wordt alleen gelezen, nooit bewaard; alleen aggregaten van minstens
+    50 respondenten komen in de uitvoer.
+    """
+    from betrokken.areas import reach
+    from betrokken.model.artifact import load_model
+    from betrokken.store.database import connect
+    from betrokken.survey import own
+
+    if uit is not None and uit.suffix.lower() not in (".xlsx", ".csv"):
+        raise BetrokkenError(f"'{uit.name}': kies een uitvoerbestand op .xlsx of .csv.")
+    respondents = own.read_own_survey(bestand)
+    model = load_model()
+    con = connect(db_path_from(db), read_only=True)
+    try:
+        target = reach.load_target(con, gebied, model.profile_ids)
+    finally:
+        con.close()
+    report = own.own_survey_report(respondents, target, model)
+    names = {p["id"]: p["name"] for p in model.profiles}
+    console.print(
+        f"[bold]{report['area_name']}[/]: {report['n_respondents']} respondenten, "
+        f"{report['n_with_quiz']} met antwoorden op de profielquiz."
+    )
+    mix = report["area_mix"]["mix"]
+    if not mix:
+        console.print(
+            f"Minder dan {report['min_respondents']} respondenten: geen profielmix getoond."
+        )
+    else:
+        table = Table(title="Profielmix: eigen enquête (gewogen naar leeftijd en geslacht) "
+                      "naast het model")
+        for col in ("profiel", "eigen enquête", "90%-marge", "model"):
+            table.add_column(col)
+        for r in mix:
+            table.add_row(names[r["profile_id"]], f"{r['own_survey']:.1%}",
+                          f"{r['own_survey_lo']:.1%}–{r['own_survey_hi']:.1%}",
+                          f"{r['model']:.1%}")
+        console.print(table)
+    wijken = report["wijken"]
+    if wijken.empty:
+        console.print(f"Geen wijk met minstens {report['min_respondents']} respondenten: "
+                      "geen samengestelde schatting per wijk.")
+    else:
+        table = Table(title="Per wijk: eigen enquête en model samengesteld (Fay–Herriot)")
+        for col in ("wijk", "respondenten", "weegt het zwaarst", "gewicht enquête",
+                    "grootste verschuiving"):
+            table.add_column(col)
+        for _unit, g in wijken.groupby("unit", sort=False):
+            shift = (g["composite"] - g["model"]).to_numpy()
+            k = int(abs(shift).argmax())
+            table.add_row(
+                str(g["unit_name"].iloc[0]), str(int(g["n_respondents"].iloc[0])),
+                str(g["dominant"].iloc[0]), f"{g['gamma'].mean():.0%}",
+                f"{names[g['profile_id'].iloc[k]]} {shift[k] * 100:+.1f} procentpunt",
+            )
+        console.print(table)
+    if uit is not None:
+        uit.write_bytes(own.report_file(report, model, uit.name))
+        console.print(f"[bold green]Geschreven:[/] {uit}")
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 
