@@ -28,11 +28,10 @@ respondents in areas whose model mix is published.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from pathlib import Path
 
 from betrokken import schema
 from betrokken.areas.postcodes import decode_postcode_file, pc4_from_token
@@ -118,14 +117,17 @@ def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
                 hint="Gebruik de waarden 0, 1 of 2 uit het sjabloon; leeg mag.",
             )
         out[item] = col
-    for column, parse in (("age_band", normalise_age_band), ("sex", normalise_sex)):
+    for column, dutch, parse in (("age_band", "leeftijd", normalise_age_band),
+                                 ("sex", "geslacht", normalise_sex)):
         values = []
         for i, v in enumerate(raw.get(column, pd.Series(None, raw.index)), start=2):
             try:
                 values.append(parse(v))
             except ValueError:
                 raise ReachError(
-                    f"'{name}', kolom '{column}', regel {i}: onbekende waarde {v!r}."
+                    f"'{name}', kolom '{dutch}', regel {i}: onbekende waarde {v!r}.",
+                    hint="Leeftijd: 15_24 (18–24), 25_44, 45_64 of 65plus; geslacht: man of "
+                    "vrouw; leeg mag.",
                 ) from None
         out[column] = values
     out["pc4"] = [pc4_from_token(v) for v in raw.get("pc4", pd.Series(None, raw.index))]
