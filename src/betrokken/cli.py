@@ -354,34 +354,30 @@ def export(
 @friendly_errors
 def bereikcheck(
     bestand: Path = typer.Argument(
-        ..., help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal])."
+        ...,
+        help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal]), of "
+        "antwoorden op de profielquiz (kolommen als in het sjabloon).",
     ),
     gebied: str = typer.Option(..., "--gebied", help="GM0344, WK034401[,…] of postcodes."),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Schrijf het resultaat als Excel."),
     db: Path | None = DbOption,
 ) -> None:
     """Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied."""
-    from betrokken.areas import reach
-    from betrokken.areas.postcodes import decode_postcode_file
     from betrokken.store.database import connect
-    from betrokken.web import limits
-    from betrokken.web.composition import _xlsx_text
-    from betrokken.web.reach import result_workbook, run_check
+    from betrokken.web.reach import read_participants, result_workbook, run_check
 
     if not bestand.is_file():
         raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet.")
-    data = bestand.read_bytes()
-    if not data.strip():
-        raise BetrokkenError(f"Het bestand '{bestand.name}' is leeg.")
-    text = (_xlsx_text(data, bestand.name) if bestand.suffix.lower() == ".xlsx"
-            else decode_postcode_file(data, bestand.name))
-    participants = reach.participants_from_text(
-        text, source=f"'{bestand.name}'", max_rows=limits.MAX_PARTICIPANT_ROWS)
+    participants, reached = read_participants(
+        bestand.read_bytes(), bestand.name, source=f"'{bestand.name}'", web=False
+    )
     con = connect(db_path_from(db), read_only=True)
     try:
-        result = run_check(con, gebied, participants)
+        result = run_check(con, gebied, participants, reached)
     finally:
         con.close()
+    if result["profile_basis"] == "bereikt":
+        console.print("Profiel: bereikt (uit de antwoorden op de profielquiz), niet verwacht.")
     table = Table(title=f"Bereikcheck {result['area_name']}")
     for col in ("dimensie", "groep", "deelnemers", "inwoners", "interval", "oordeel"):
         table.add_column(col)

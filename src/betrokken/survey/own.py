@@ -492,3 +492,52 @@ def report_file(report: dict, model, name: str) -> bytes:
          "per profiel: directe schatting en modelschatting gewogen naar hun precisie"),
     ]
     return xlsx_bytes(area, "Gebied", about, extra={"Wijken": wijken})
+
+
+def has_quiz_columns(data: bytes, name: str) -> bool:
+    """Whether a participant file's header names at least one quiz item."""
+    if not data.strip():
+        return False
+    if name.lower().endswith(".xlsx"):
+        _check_xlsx_size(data, name)
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        except Exception:  # openpyxl raises many kinds for a broken workbook
+            raise ReachError(f"'{name}' is geen leesbaar Excel-bestand.") from None
+        header = {str(c).strip().lower() for c in first if c is not None}
+    else:
+        text = decode_postcode_file(data, name)
+        line = text.lstrip("\ufeff").split("\n", 1)[0].lower()
+        header = {t.strip().strip('"') for t in line.replace("\t", ";").replace(",", ";")
+                  .split(";")}
+    return bool(header & set(QUIZ_ITEMS))
+
+
+def quiz_participants(
+    data: bytes, name: str, model
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Participants with quiz answers: the Bereikcheck frame and their reached profiles.
+
+    Returns ``(participants, pc4, probabilities)``: one row per participant (``pc4,
+    age_band, sex, count``), and the PC4 and (n, 8) posteriors of those who answered at
+    least one quiz item (the reached mix). Participants without a postcode cannot be
+    placed and are refused.
+    """
+    respondents = read_quiz_answers(data, name)
+    missing = respondents["pc4"].isna()
+    if missing.any():
+        raise ReachError(
+            f"'{name}', regel {int(missing.idxmax()) + 2}: postcode ontbreekt of is ongeldig.",
+            hint="De Bereikcheck heeft per deelnemer een postcode nodig (3511 of 3511AB).",
+        )
+    participants = respondents[["pc4", "age_band", "sex"]].assign(count=1.0)
+    items = [c for c in QUIZ_ITEMS if c in respondents]
+    answered = respondents[items].notna().any(axis=1).to_numpy()
+    if not answered.any():
+        raise ReachError(f"In '{name}' heeft niemand een quizvraag beantwoord.")
+    probs = profile_probabilities(respondents.loc[answered], model)
+    return (participants.reset_index(drop=True), respondents["pc4"].to_numpy()[answered],
+            probs)
