@@ -103,3 +103,14 @@ def test_cli_with_quiz_file(built_db, generated, tmp_path):
                                       str(built_db)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Profiel: bereikt" in result.output
+
+
+def test_quiz_page_shows_every_question_with_its_options(client):
+    items = client.get("/api/quiz").json()["items"]
+    page = unescape(client.get("/quiz").text)
+    for item in items:
+        assert item["text"] in page
+        for opt in item["options"]:
+            assert f'id="{item["id"]}-{opt["value"]}"' in page
+    done = unescape(client.post("/quiz", data={items[0]["id"]: "1"}).text)
+    assert f"1 van de {len(items)} vragen" in done

@@ -71,7 +71,7 @@ def _render(request: Request, **context):
         "quiz.html",
         {
             "page": "quiz",
-            "items": quiz_items(model),
+            "questions": quiz_items(model),  # not "items": base.html sets that name (nav)
             "cards": {p["id"]: p for p in model.profiles},
             "order": model.profile_ids,
             **context,
