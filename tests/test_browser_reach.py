@@ -25,7 +25,7 @@ from test_browser import (  # noqa: F401 - fixtures shared with the main browser
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_adviser_uploads_participants_reads_the_verdict_and_downloads(page, tmp_path):
+def test_adviser_uploads_participants_reads_the_verdict_and_downloads(page, tmp_path):  # noqa: F811
     skewed = "postcode;leeftijd;geslacht\n" + "3511;65plus;vrouw\n3584;65plus;man\n" * 75
     upload = tmp_path / "deelnemers.csv"
     upload.write_text(skewed, encoding="utf-8")
@@ -50,7 +50,7 @@ def test_adviser_uploads_participants_reads_the_verdict_and_downloads(page, tmp_
 
 
 @pytest.mark.parametrize("path", ["/quiz", "/bereikcheck", "/quiz/afdrukken"])
-def test_quiz_and_bereikcheck_pages_axe_clean_at_320_px(page, path):
+def test_quiz_and_bereikcheck_pages_axe_clean_at_320_px(page, path):  # noqa: F811
     page.set_viewport_size({"width": 320, "height": 700})
     page.goto(path)
     sizes = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
