@@ -114,3 +114,34 @@ def test_quiz_page_shows_every_question_with_its_options(client):
             assert f'id="{item["id"]}-{opt["value"]}"' in page
     done = unescape(client.post("/quiz", data={items[0]["id"]: "1"}).text)
     assert f"1 van de {len(items)} vragen" in done
+
+
+def test_printable_quiz_pdf_and_csv_template_from_page_and_cli(client, tmp_path):
+    import pypdf
+
+    items = client.get("/api/quiz").json()["items"]
+    assert 'href="/quiz/profielquiz.pdf"' in client.get("/quiz").text
+    r = client.get("/quiz/profielquiz.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages)
+    for item in items:
+        assert item["text"].split(":")[0][:30] in text.replace("\n", " ")
+    result = CliRunner().invoke(app, ["quiz", "--pdf", str(tmp_path / "q.pdf"), "--sjabloon",
+                                      str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "q.pdf").read_bytes().startswith(b"%PDF")
+    template = (tmp_path / "s.csv").read_bytes()
+    assert template == client.get("/quiz/sjabloon.csv").content
+    last = template.decode("utf-8-sig").strip().splitlines()[-1].split(";")
+    assert last[:4] == ["respondent", "leeftijd", "geslacht", "postcode"]
+    assert last[4:] == [i["id"] for i in items]
+
+
+def test_openapi_documents_the_4xx_answers(client):
+    spec = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/api/quiz", "post"), ("/api/bereikcheck", "post")):
+        responses = spec[path][method]["responses"]
+        assert {"404", "413", "422"} <= set(responses), (path, sorted(responses))
+        assert "Onbekende" in responses["422"]["description"] or \
+            "Onbruikbare" in responses["422"]["description"]
+    assert "answers" in spec["/api/bereikcheck"]["post"]["description"]

@@ -392,6 +392,35 @@ def bereikcheck(
         console.print(f"[bold green]Geschreven:[/] {xlsx}")
 
 
+@app.command()
+@friendly_errors
+def quiz(
+    pdf: Path | None = typer.Option(None, "--pdf", help="Schrijf de quiz als PDF (om te printen)."),
+    sjabloon: Path | None = typer.Option(
+        None, "--sjabloon",
+        help="Schrijf het CSV-sjabloon voor een eigen enquête of aanmeldformulier.",
+    ),
+) -> None:
+    """De profielquiz: de vragen, of als PDF en CSV-sjabloon voor uw eigen enquête."""
+    from betrokken.model.artifact import load_model
+    from betrokken.model.quiz import quiz_items
+    from betrokken.reports.quiz_print import quiz_pdf, quiz_template_csv
+
+    model = load_model()
+    if pdf is None and sjabloon is None:
+        for i, item in enumerate(quiz_items(model), start=1):
+            console.print(f"{i}. {item['text']}", markup=False)
+            for opt in item["options"]:
+                console.print(f"   {opt['value']} = {opt['label']}", markup=False)
+        return
+    if pdf is not None:
+        pdf.write_bytes(quiz_pdf(model))
+        console.print(f"[bold green]Geschreven:[/] {pdf}")
+    if sjabloon is not None:
+        sjabloon.write_bytes(quiz_template_csv(model))
+        console.print(f"[bold green]Geschreven:[/] {sjabloon}")
+
+
 @app.command("import")
 @friendly_errors
 def import_survey(

@@ -112,6 +112,11 @@ def _json_participants(rows: list) -> tuple[Any, Any]:
 @api_router.post(
     "/bereikcheck",
     summary="Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied",
+    description="Deelnemers (postcode, optioneel leeftijdsklasse en geslacht) of een "
+    "postcodelijst tegen de volwassenen van het doelgebied. Met `answers` (quizvraag → "
+    "waarde, zie `GET /api/quiz`) per deelnemer vergelijkt de dimensie 'profiel' het "
+    "bereikte profiel in plaats van het verwachte (`profile_basis`: bereikt/verwacht). "
+    "Niets wordt bewaard.",
     responses=_ERRORS,
 )
 async def post_bereikcheck(
@@ -122,7 +127,14 @@ async def post_bereikcheck(
             {
                 "area": "GM0344",
                 "participants": [{"postcode": "3511", "age_band": "65plus", "sex": "vrouw"}],
-            }
+            },
+            {"area": "GM0344", "postcodes": ["3511", "3512", "3584"]},
+            {
+                "area": "GM0344",
+                "participants": [
+                    {"postcode": "3511", "answers": {"trust_parliament": 2, "trust_eu": 1}}
+                ],
+            },
         ],
     ),
 ) -> dict[str, Any]:
