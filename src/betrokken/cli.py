@@ -359,34 +359,30 @@ def export(
 @friendly_errors
 def bereikcheck(
     bestand: Path = typer.Argument(
-        ..., help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal])."
+        ...,
+        help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal]), of "
+        "antwoorden op de profielquiz (kolommen als in het sjabloon).",
     ),
     gebied: str = typer.Option(..., "--gebied", help="GM0344, WK034401[,…] of postcodes."),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Schrijf het resultaat als Excel."),
     db: Path | None = DbOption,
 ) -> None:
     """Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied."""
-    from betrokken.areas import reach
-    from betrokken.areas.postcodes import decode_postcode_file
     from betrokken.store.database import connect
-    from betrokken.web import limits
-    from betrokken.web.composition import _xlsx_text
-    from betrokken.web.reach import result_workbook, run_check
+    from betrokken.web.reach import read_participants, result_workbook, run_check
 
     if not bestand.is_file():
         raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet.")
-    data = bestand.read_bytes()
-    if not data.strip():
-        raise BetrokkenError(f"Het bestand '{bestand.name}' is leeg.")
-    text = (_xlsx_text(data, bestand.name) if bestand.suffix.lower() == ".xlsx"
-            else decode_postcode_file(data, bestand.name))
-    participants = reach.participants_from_text(
-        text, source=f"'{bestand.name}'", max_rows=limits.MAX_PARTICIPANT_ROWS)
+    participants, reached = read_participants(
+        bestand.read_bytes(), bestand.name, source=f"'{bestand.name}'", web=False
+    )
     con = connect(db_path_from(db), read_only=True)
     try:
-        result = run_check(con, gebied, participants)
+        result = run_check(con, gebied, participants, reached)
     finally:
         con.close()
+    if result["profile_basis"] == "bereikt":
+        console.print("Profiel: bereikt (uit de antwoorden op de profielquiz), niet verwacht.")
     table = Table(title=f"Bereikcheck {result['area_name']}")
     for col in ("dimensie", "groep", "deelnemers", "inwoners", "interval", "oordeel"):
         table.add_column(col)
@@ -399,6 +395,110 @@ def bereikcheck(
     if xlsx is not None:
         xlsx.write_bytes(result_workbook(result))
         console.print(f"[bold green]Geschreven:[/] {xlsx}")
+
+
+@app.command()
+@friendly_errors
+def quiz(
+    pdf: Path | None = typer.Option(None, "--pdf", help="Schrijf de quiz als PDF (om te printen)."),
+    sjabloon: Path | None = typer.Option(
+        None, "--sjabloon",
+        help="Schrijf het CSV-sjabloon voor een eigen enquête of aanmeldformulier.",
+    ),
+) -> None:
+    """De profielquiz: de vragen, of als PDF en CSV-sjabloon voor uw eigen enquête."""
+    from betrokken.model.artifact import load_model
+    from betrokken.model.quiz import quiz_items
+    from betrokken.reports.quiz_print import quiz_pdf, quiz_template_csv
+
+    model = load_model()
+    if pdf is None and sjabloon is None:
+        for i, item in enumerate(quiz_items(model), start=1):
+            console.print(f"{i}. {item['text']}", markup=False)
+            for opt in item["options"]:
+                console.print(f"   {opt['value']} = {opt['label']}", markup=False)
+        return
+    if pdf is not None:
+        pdf.write_bytes(quiz_pdf(model))
+        console.print(f"[bold green]Geschreven:[/] {pdf}")
+    if sjabloon is not None:
+        sjabloon.write_bytes(quiz_template_csv(model))
+        console.print(f"[bold green]Geschreven:[/] {sjabloon}")
+
+
+@app.command("import")
+@friendly_errors
+def import_survey(
+    bestand: Path = typer.Argument(
+        ..., help="Eigen enquête: Burgerpeiling (.sav) of profielquiz-antwoorden (.csv/.xlsx)."
+    ),
+    gebied: str = typer.Option(..., "--gebied", help="Gemeentecode (GM0344) of wijkcode(s)."),
+    uit: Path | None = typer.Option(
+        None, "--uit", help="Schrijf de aggregaten naar een .xlsx- of .csv-bestand."
+    ),
+    db: Path | None = DbOption,
+) -> None:
+    """Eigen enquête naast het model: profielmix per gebied en per wijk (Fay–Herriot).
+
+    Het bestand wordt alleen gelezen, nooit bewaard; alleen aggregaten van minstens
+    50 respondenten komen in de uitvoer.
+    """
+    from betrokken.areas import reach
+    from betrokken.model.artifact import load_model
+    from betrokken.store.database import connect
+    from betrokken.survey import own
+
+    if uit is not None and uit.suffix.lower() not in (".xlsx", ".csv"):
+        raise BetrokkenError(f"'{uit.name}': kies een uitvoerbestand op .xlsx of .csv.")
+    respondents = own.read_own_survey(bestand)
+    model = load_model()
+    con = connect(db_path_from(db), read_only=True)
+    try:
+        target = reach.load_target(con, gebied, model.profile_ids)
+    finally:
+        con.close()
+    report = own.own_survey_report(respondents, target, model)
+    names = {p["id"]: p["name"] for p in model.profiles}
+    console.print(
+        f"[bold]{report['area_name']}[/]: {report['n_respondents']} respondenten, "
+        f"{report['n_with_quiz']} met antwoorden op de profielquiz."
+    )
+    mix = report["area_mix"]["mix"]
+    if not mix:
+        console.print(
+            f"Minder dan {report['min_respondents']} respondenten: geen profielmix getoond."
+        )
+    else:
+        table = Table(title="Profielmix: eigen enquête (gewogen naar leeftijd en geslacht) "
+                      "naast het model")
+        for col in ("profiel", "eigen enquête", "90%-marge", "model"):
+            table.add_column(col)
+        for r in mix:
+            table.add_row(names[r["profile_id"]], f"{r['own_survey']:.1%}",
+                          f"{r['own_survey_lo']:.1%}–{r['own_survey_hi']:.1%}",
+                          f"{r['model']:.1%}")
+        console.print(table)
+    wijken = report["wijken"]
+    if wijken.empty:
+        console.print(f"Geen wijk met minstens {report['min_respondents']} respondenten: "
+                      "geen samengestelde schatting per wijk.")
+    else:
+        table = Table(title="Per wijk: eigen enquête en model samengesteld (Fay–Herriot)")
+        for col in ("wijk", "respondenten", "weegt het zwaarst", "gewicht enquête",
+                    "grootste verschuiving"):
+            table.add_column(col)
+        for _unit, g in wijken.groupby("unit", sort=False):
+            shift = (g["composite"] - g["model"]).to_numpy()
+            k = int(abs(shift).argmax())
+            table.add_row(
+                str(g["unit_name"].iloc[0]), str(int(g["n_respondents"].iloc[0])),
+                str(g["dominant"].iloc[0]), f"{g['gamma'].mean():.0%}",
+                f"{names[g['profile_id'].iloc[k]]} {shift[k] * 100:+.1f} procentpunt",
+            )
+        console.print(table)
+    if uit is not None:
+        uit.write_bytes(own.report_file(report, model, uit.name))
+        console.print(f"[bold green]Geschreven:[/] {uit}")
 
 
 def main() -> None:  # pragma: no cover - entry point

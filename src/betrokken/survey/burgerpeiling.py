@@ -236,11 +236,13 @@ def _read(path: Path, *, metadata_only: bool = False):
         ) from None
 
 
-def read_burgerpeiling(path: Path) -> pd.DataFrame:
+def read_burgerpeiling(path: Path, *, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a municipality's Burgerpeiling responses into the harmonised frame.
 
     Rows without any answer (the VNG format file has one such placeholder row) are dropped;
-    a file without real respondents is an error.
+    a file without real respondents is an error. ``keep`` names extra variables copied
+    as they are when present (a municipality that added the Profielquiz items to its
+    Burgerpeiling: ``survey.own``).
     """
     raw, _ = _read(path)
     answers = raw.drop(columns=["respondent"], errors="ignore").replace(r"^\s*$", pd.NA, regex=True)
@@ -254,4 +256,7 @@ def read_burgerpeiling(path: Path) -> pd.DataFrame:
         lambda x: f"GM{int(x):04d}" if pd.notna(x) else None
     )
     frame["migration"] = pd.NA  # the Burgerpeiling format has no migration question
+    for name in keep:
+        if name in raw.columns:
+            frame[name] = pd.to_numeric(raw[name], errors="coerce").to_numpy()
     return frame

@@ -1,39 +1,73 @@
 """A municipality's own survey: respondents' profile probabilities and the local mix.
 
 Two inputs: a CSV/XLSX with the quiz items (ids and option values as in ``GET /api/quiz``),
-``leeftijd``, ``geslacht`` and ``postcode`` (PC4) per respondent; or a VNG Burgerpeiling
-``.sav`` (``survey.burgerpeiling``), which has none of the quiz items: its respondents get
-P(profile | age, sex, education) from the membership model, migration background summed
-out over the national cells (the Burgerpeiling does not ask it).
+``leeftijd``, ``geslacht`` and ``postcode`` (PC4) or ``wijk`` per respondent; or a VNG
+Burgerpeiling ``.sav`` (``survey.burgerpeiling``). A Burgerpeiling has none of the quiz
+items unless the municipality added them (as variables named like the quiz item ids, with
+the template's values 0/1/2): respondents with at least one quiz answer get the LCA
+posterior over their answers; respondents without any get P(profile | age, sex, education)
+from the membership model, migration background summed out over the national cells (the
+Burgerpeiling does not ask it).
 
 The local mix is the respondents' mean posterior, post-stratified to the target area's
-adults by age × sex (cells from ``areas.reach``). Per wijk with enough respondents the
-direct share and the model share are combined by precision, a Fay–Herriot-type composite
-``gamma * direct + (1 - gamma) * model`` with ``gamma = V_model / (V_model + V_direct)``:
-``V_direct`` from the Kish effective sample size, ``V_model`` from the published 90 %
-interval of the model share. Using the interval as the model variance (instead of a
-fitted between-area variance) is the simplification; the output names which source
-dominates. The file itself is never stored; only aggregates of at least
-``MIN_RESPONDENTS_PUBLISHED`` respondents in areas above ``schema.MIN_RESIDENTS_PUBLISHED``.
+adults by age × sex (cells from ``areas.reach``). Per wijk with at least
+``MIN_RESPONDENTS_PUBLISHED`` respondents the direct share (the mean posterior,
+post-stratified to that wijk's age × sex cells) and the model share (the published wijk
+mix) are combined per profile by the Fay–Herriot EBLUP (``areas.fay_herriot``): linking
+model ``direct ~ 1 + model share`` with REML between-wijk variance when there are at
+least ``MIN_WIJKEN_REGRESSION`` such wijken, else the model share as a fixed offset. The
+direct variances are smoothed: the within-wijk variance of the posterior, pooled over the
+file, divided by the wijk's Kish effective sample size. The eight composites of a wijk are
+clipped at 0 and rescaled to sum to 1; the output names which source dominates (the mean
+weight of the direct estimate above or below one half).
+
+The file itself is never stored; only aggregates of at least ``MIN_RESPONDENTS_PUBLISHED``
+respondents in areas whose model mix is published.
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from betrokken import schema
 from betrokken.areas.postcodes import decode_postcode_file, pc4_from_token
 from betrokken.areas.reach import ReachError, normalise_age_band, normalise_sex
 from betrokken.errors import BetrokkenError
 from betrokken.model.quiz import QUIZ_ITEMS
 
-__all__ = ["MIN_RESPONDENTS_PUBLISHED", "read_quiz_answers", "profile_probabilities", "local_mix"]
+__all__ = [
+    "MIN_RESPONDENTS_PUBLISHED",
+    "MIN_WIJKEN_REGRESSION",
+    "MAX_RESPONDENT_ROWS",
+    "read_quiz_answers",
+    "read_own_survey",
+    "respondent_probabilities",
+    "profile_probabilities",
+    "local_mix",
+    "wijk_composites",
+    "own_survey_report",
+]
 
-MIN_RESPONDENTS_PUBLISHED = 10
+MIN_RESPONDENTS_PUBLISHED = schema.MIN_RESIDENTS_PUBLISHED
+"""Fewest respondents behind any published aggregate (the area suppression threshold)."""
+MIN_WIJKEN_REGRESSION = 5
+"""Fewest wijken with enough respondents to fit ``direct ~ 1 + model`` (else: offset)."""
+MAX_RESPONDENT_ROWS = 50_000
+"""Most respondents read from one own-survey file."""
+MAX_UNPACKED_XLSX_BYTES = 32 * 1024 * 1024
 _Z90 = 1.6448536269514722
-_COLUMNS = {"leeftijd": "age_band", "geslacht": "sex", "postcode": "pc4", "wijk": "wijk_code"}
+_COLUMNS = {
+    "leeftijd": "age_band",
+    "leeftijdsklasse": "age_band",
+    "geslacht": "sex",
+    "postcode": "pc4",
+    "wijk": "wijk_code",
+    "wijkcode": "wijk_code",
+}
 
 
 def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
@@ -42,6 +76,7 @@ def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
         raise ReachError(f"Het bestand '{name}' is leeg.")
     try:
         if name.lower().endswith(".xlsx"):
+            _check_xlsx_size(data, name)
             raw = pd.read_excel(io.BytesIO(data), dtype=str)
         else:
             text = decode_postcode_file(data, name)
@@ -50,6 +85,10 @@ def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
         raise
     except Exception:  # pandas/openpyxl raise many kinds for a broken file
         raise ReachError(f"'{name}' is geen leesbare tabel (CSV of Excel).") from None
+    if len(raw) > MAX_RESPONDENT_ROWS:
+        raise ReachError(
+            f"Te veel regels in '{name}': {len(raw)}, het maximum is {MAX_RESPONDENT_ROWS}."
+        )
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     raw = raw.rename(columns=_COLUMNS)
     items = [c for c in QUIZ_ITEMS if c in raw.columns]
@@ -78,18 +117,98 @@ def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
                 hint="Gebruik de waarden 0, 1 of 2 uit het sjabloon; leeg mag.",
             )
         out[item] = col
-    for column, parse in (("age_band", normalise_age_band), ("sex", normalise_sex)):
+    for column, dutch, parse in (("age_band", "leeftijd", normalise_age_band),
+                                 ("sex", "geslacht", normalise_sex)):
         values = []
         for i, v in enumerate(raw.get(column, pd.Series(None, raw.index)), start=2):
             try:
                 values.append(parse(v))
             except ValueError:
                 raise ReachError(
-                    f"'{name}', kolom '{column}', regel {i}: onbekende waarde {v!r}."
+                    f"'{name}', kolom '{dutch}', regel {i}: onbekende waarde {v!r}.",
+                    hint="Leeftijd: 15_24 (18–24), 25_44, 45_64 of 65plus; geslacht: man of "
+                    "vrouw; leeg mag.",
                 ) from None
         out[column] = values
     out["pc4"] = [pc4_from_token(v) for v in raw.get("pc4", pd.Series(None, raw.index))]
-    return out
+    wijk = raw.get("wijk_code", pd.Series(None, raw.index))
+    out["wijk_code"] = [
+        str(v).strip().upper() if isinstance(v, str) and v.strip() else None for v in wijk
+    ]
+    return out.reset_index(drop=True)
+
+
+def _check_xlsx_size(data: bytes, name: str) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ReachError(f"'{name}' is geen leesbaar Excel-bestand.") from None
+    if unpacked > MAX_UNPACKED_XLSX_BYTES:
+        raise ReachError(
+            f"Het Excel-bestand '{name}' is uitgepakt groter dan "
+            f"{MAX_UNPACKED_XLSX_BYTES // (1024 * 1024)} MB.",
+            hint="Zet alleen de antwoorden in het eerste werkblad, of gebruik een .csv-bestand.",
+        )
+
+
+def read_own_survey(path: Path) -> pd.DataFrame:
+    """Respondents of a municipality's own file: a Burgerpeiling ``.sav`` or a quiz CSV/XLSX.
+
+    Columns: the quiz items (0/1/2 or NaN), ``age_band``, ``sex``, ``pc4``, ``wijk_code``
+    and, from a Burgerpeiling, ``education`` (``laag``/``midden``/``hoog`` or None).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReachError(f"Het bestand '{path}' bestaat niet.")
+    if path.suffix.lower() != ".sav":
+        return read_quiz_answers(path.read_bytes(), path.name)
+    from betrokken.survey.burgerpeiling import read_burgerpeiling
+
+    frame = read_burgerpeiling(path, keep=QUIZ_ITEMS)
+    if len(frame) > MAX_RESPONDENT_ROWS:
+        raise ReachError(
+            f"Te veel respondenten in '{path.name}': {len(frame)}, "
+            f"het maximum is {MAX_RESPONDENT_ROWS}."
+        )
+    out = pd.DataFrame(index=frame.index)
+    for item in QUIZ_ITEMS:
+        col = frame[item] if item in frame else pd.Series(np.nan, frame.index)
+        bad = col.notna() & ~col.isin([0, 1, 2])
+        if bad.any():
+            raise ReachError(
+                f"'{path.name}', variabele '{item}', respondent "
+                f"{frame['respondent_id'][bad].iloc[0]}: ongeldig antwoord {col[bad].iloc[0]!r}.",
+                hint="Gebruik de waarden 0, 1 of 2 uit het sjabloon; leeg mag.",
+            )
+        out[item] = col.astype(float)
+
+    def _text(series):
+        return [None if pd.isna(v) or str(v).strip() == "" else str(v) for v in series]
+
+    out["age_band"] = _text(frame["age"])
+    out["sex"] = _text(frame["sex"])
+    out["education"] = _text(frame["education"])
+    out["pc4"] = None
+    out["wijk_code"] = [None if v is None else v.strip().upper() for v in _text(frame["wijk_code"])]
+    return out.reset_index(drop=True)
+
+
+def respondent_probabilities(respondents: pd.DataFrame, model) -> np.ndarray:
+    """(n, 8): quiz posterior where a respondent answered a quiz item, else demographics."""
+    probs = profile_probabilities(respondents, model)
+    items = [c for c in QUIZ_ITEMS if c in respondents]
+    answered = (
+        respondents[items].notna().any(axis=1).to_numpy()
+        if items
+        else np.zeros(len(respondents), bool)
+    )
+    if (~answered).any() and {"age_band", "sex", "education"} <= set(respondents.columns):
+        rest = respondents.loc[~answered].rename(columns={"age_band": "age"})
+        probs[~answered] = demographic_probabilities(rest, model)
+    return probs
 
 
 def profile_probabilities(respondents: pd.DataFrame, model) -> np.ndarray:
@@ -119,44 +238,194 @@ def demographic_probabilities(frame: pd.DataFrame, model) -> np.ndarray:
     )
 
 
+def poststratification_weights(respondents: pd.DataFrame, cells: pd.DataFrame) -> np.ndarray:
+    """Weights that bring the respondents' age × sex cells to the adults in ``cells``.
+
+    ``cells`` has ``age_band, sex, adults``. A respondent without age band or sex keeps
+    weight 1; cells without respondents cannot be represented (their adults drop out and
+    the other cells are rescaled), the usual collapse of post-stratification.
+    """
+    pop = cells.groupby(["age_band", "sex"])["adults"].sum()
+    pop = pop / pop.sum()
+    key = list(zip(respondents["age_band"], respondents["sex"], strict=True))
+    known = [None not in k for k in key]
+    counts = pd.Series([k for k, ok in zip(key, known, strict=True) if ok]).value_counts()
+    present = pop[pop.index.isin(counts.index)]
+    present = present / present.sum() if present.sum() > 0 else present
+    n_known = int(sum(known))
+    weight = np.array(
+        [
+            present.get(k, 0.0) / counts[k] * n_known if ok else 1.0
+            for k, ok in zip(key, known, strict=True)
+        ],
+        float,
+    )
+    return weight
+
+
+def _weighted_mix(probs: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, float]:
+    n_eff = float(weight.sum() ** 2 / (weight**2).sum()) if weight.sum() > 0 else 0.0
+    return (probs * weight[:, None]).sum(0) / weight.sum(), n_eff
+
+
 def local_mix(probs: np.ndarray, respondents: pd.DataFrame, target, model) -> dict:
     """Own-survey profile mix weighted to the area's age × sex margins, beside the model's.
 
-    ``target`` is an ``areas.reach.TargetArea``. Respondents without age band or sex get
-    weight 1 within their known margin (cells are collapsed to what is known).
+    ``target`` is an ``areas.reach.TargetArea``. The mix is published only with at least
+    ``MIN_RESPONDENTS_PUBLISHED`` respondents; ``se`` is the standard error of the weighted
+    mean posterior (Kish effective sample size).
     """
     resp = respondents.reset_index(drop=True)
-    pop = target.cells.groupby(["age_band", "sex"])["adults"].sum()
-    pop = pop / pop.sum()
-    key = list(zip(resp["age_band"], resp["sex"], strict=True))
-    counts = pd.Series(key).value_counts()
-    weight = np.array(
-        [pop.get(k, np.nan) / counts[k] * len(resp) if None not in k else np.nan for k in key]
-    )
-    weight = np.where(np.isnan(weight), 1.0, weight)
-    n_eff = weight.sum() ** 2 / (weight**2).sum()
-    direct = (probs * weight[:, None]).sum(0) / weight.sum()
+    weight = poststratification_weights(resp, target.cells)
+    direct, n_eff = _weighted_mix(probs, weight)
+    spread = ((probs - direct) ** 2 * weight[:, None]).sum(0) / weight.sum()
+    se = np.sqrt(spread / max(n_eff, 1.0))
     units = target.units.set_index("unit")
     model_mix = target.unit_mix.reindex(units.index)
     ok = model_mix.notna().all(axis=1)
     area_model = (model_mix[ok].to_numpy() * units.loc[ok, "adults"].to_numpy()[:, None]).sum(0)
     area_model = area_model / units.loc[ok, "adults"].sum()
-    rows = []
-    for k, pid in enumerate(model.profile_ids):
-        rows.append(
-            {"profile_id": pid, "own_survey": float(direct[k]), "model": float(area_model[k])}
-        )
-    result = {
+    rows = [
+        {
+            "profile_id": pid,
+            "own_survey": float(direct[k]),
+            "own_survey_lo": float(max(direct[k] - _Z90 * se[k], 0.0)),
+            "own_survey_hi": float(min(direct[k] + _Z90 * se[k], 1.0)),
+            "model": float(area_model[k]),
+        }
+        for k, pid in enumerate(model.profile_ids)
+    ]
+    return {
         "n_respondents": int(len(resp)),
         "n_effective": float(n_eff),
         "mix": rows if len(resp) >= MIN_RESPONDENTS_PUBLISHED else [],
-        "wijken": [],
     }
-    return result
+
+
+def assign_units(respondents: pd.DataFrame, target) -> pd.Series:
+    """Each respondent's wijk in the target area: the ``wijk`` column, else via PC4.
+
+    A PC4 that straddles wijken goes to the wijk holding most of its addresses.
+    Respondents outside the target area (or with neither) get None.
+    """
+    units = set(target.units["unit"])
+    xw = target.pc4_units.sort_values("fraction", ascending=False).drop_duplicates("pc4")
+    by_pc4 = dict(zip(xw["pc4"], xw["unit"], strict=True))
+    out = []
+    wijk = respondents.get("wijk_code", pd.Series(None, respondents.index))
+    for w, pc4 in zip(wijk, respondents.get("pc4", pd.Series(None, respondents.index)),
+                      strict=True):
+        if isinstance(w, str) and w in units:
+            out.append(w)
+        elif pc4 is not None and by_pc4.get(pc4) in units:
+            out.append(by_pc4[pc4])
+        else:
+            out.append(None)
+    return pd.Series(out, index=respondents.index, dtype=object)
+
+
+def wijk_composites(probs: np.ndarray, respondents: pd.DataFrame, target, model) -> pd.DataFrame:
+    """Per wijk with enough respondents: direct, model and Fay–Herriot composite shares.
+
+    Long table: ``unit, unit_name, n_respondents, n_effective, profile_id, own_survey,
+    own_survey_se, model, composite, composite_se, gamma, dominant, linking`` (see the
+    module docstring). Empty when the target is not split into wijken or no wijk has
+    ``MIN_RESPONDENTS_PUBLISHED`` respondents.
+    """
+    from betrokken.areas.fay_herriot import fay_herriot
+
+    columns = ["unit", "unit_name", "n_respondents", "n_effective", "profile_id", "own_survey",
+               "own_survey_se", "model", "composite", "composite_se", "gamma", "dominant",
+               "linking"]
+    if target.unit_level != "wijk":
+        return pd.DataFrame(columns=columns)
+    resp = respondents.reset_index(drop=True)
+    unit = assign_units(resp, target).to_numpy()
+    names = dict(zip(target.units["unit"], target.units["name"], strict=True))
+    mix = target.unit_mix
+    eligible, direct, n_eff, spread_sum, weight_sum = [], [], [], 0.0, 0.0
+    for u in target.units["unit"]:
+        idx = np.flatnonzero(unit == u)
+        if len(idx) < MIN_RESPONDENTS_PUBLISHED or u not in mix.index or mix.loc[u].isna().any():
+            continue
+        cells = target.cells[target.cells["unit"] == u]
+        w = poststratification_weights(resp.iloc[idx], cells)
+        d, ne = _weighted_mix(probs[idx], w)
+        spread_sum = spread_sum + ((probs[idx] - d) ** 2 * w[:, None]).sum(0)
+        weight_sum += w.sum()
+        eligible.append((u, len(idx)))
+        direct.append(d)
+        n_eff.append(ne)
+    if not eligible:
+        return pd.DataFrame(columns=columns)
+    direct = np.array(direct)
+    n_eff = np.array(n_eff)
+    pooled = spread_sum / weight_sum  # (8,) within-wijk variance of the posterior
+    psi = np.maximum(pooled[None, :], 1e-6) / n_eff[:, None]
+    codes = [u for u, _ in eligible]
+    model_share = mix.loc[codes, list(model.profile_ids)].to_numpy(float)
+    m = len(codes)
+    linking = "regressie" if m >= MIN_WIJKEN_REGRESSION else "offset"
+    est = np.empty_like(direct)
+    mse = np.empty_like(direct)
+    gamma = np.empty_like(direct)
+    for k in range(direct.shape[1]):
+        if linking == "regressie":
+            X = np.column_stack([np.ones(m), model_share[:, k]])
+            fit = fay_herriot(direct[:, k], psi[:, k], X)
+        else:
+            fit = fay_herriot(direct[:, k], psi[:, k], offset=model_share[:, k])
+        est[:, k], mse[:, k], gamma[:, k] = fit.estimate, fit.mse, fit.gamma
+    est = np.clip(est, 0.0, None)
+    est = est / est.sum(axis=1, keepdims=True)
+    rows = []
+    for i, (u, n) in enumerate(eligible):
+        dominant = "eigen enquête" if gamma[i].mean() > 0.5 else "model"
+        for k, pid in enumerate(model.profile_ids):
+            rows.append(
+                {
+                    "unit": u,
+                    "unit_name": names.get(u, u),
+                    "n_respondents": n,
+                    "n_effective": float(n_eff[i]),
+                    "profile_id": pid,
+                    "own_survey": float(direct[i, k]),
+                    "own_survey_se": float(np.sqrt(psi[i, k])),
+                    "model": float(model_share[i, k]),
+                    "composite": float(est[i, k]),
+                    "composite_se": float(np.sqrt(mse[i, k])),
+                    "gamma": float(gamma[i, k]),
+                    "dominant": dominant,
+                    "linking": linking,
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def own_survey_report(respondents: pd.DataFrame, target, model) -> dict:
+    """Everything ``betrokken import`` shows: the area mix and the per-wijk composites."""
+    probs = respondent_probabilities(respondents, model)
+    items = [c for c in QUIZ_ITEMS if c in respondents]
+    n_quiz = int(respondents[items].notna().any(axis=1).sum()) if items else 0
+    units = assign_units(respondents, target)
+    return {
+        "area": target.code,
+        "area_name": target.name,
+        "n_respondents": int(len(respondents)),
+        "n_with_quiz": n_quiz,
+        "n_in_area": int(units.notna().sum()) if target.unit_level == "wijk" else None,
+        "area_mix": local_mix(probs, respondents, target, model),
+        "wijken": wijk_composites(probs, respondents, target, model),
+        "min_respondents": MIN_RESPONDENTS_PUBLISHED,
+    }
 
 
 def composite(direct: float, n_eff: float, model_share: float, lo: float, hi: float) -> dict:
-    """Precision-weighted (Fay–Herriot-type) combination of a direct and a model share."""
+    """One area, no between-area fit: combine a direct and a model share by precision.
+
+    ``gamma = V_model / (V_model + V_direct)``, with the model variance taken from its
+    published 90 % interval. For several wijken ``wijk_composites`` (Fay–Herriot) is used.
+    """
     v_direct = max(direct * (1 - direct), 1e-4) / max(n_eff, 1.0)
     v_model = max(((hi - lo) / (2 * _Z90)) ** 2, 1e-8)
     gamma = v_model / (v_model + v_direct)
@@ -165,3 +434,110 @@ def composite(direct: float, n_eff: float, model_share: float, lo: float, hi: fl
         "gamma": gamma,
         "dominant": "eigen enquête" if gamma > 0.5 else "model",
     }
+
+
+def report_frames(report: dict, model) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The report as two tables with Dutch column names: the area mix and the wijken."""
+    names = {p["id"]: p["name"] for p in model.profiles}
+    area = pd.DataFrame(report["area_mix"]["mix"])
+    if not area.empty:
+        area.insert(0, "gebied", report["area"])
+        area.insert(1, "profiel", area["profile_id"].map(names))
+        area["respondenten"] = report["area_mix"]["n_respondents"]
+        area = area.rename(columns={
+            "profile_id": "profiel_id",
+            "own_survey": "aandeel_eigen_enquete",
+            "own_survey_lo": "aandeel_eigen_enquete_lo",
+            "own_survey_hi": "aandeel_eigen_enquete_hi",
+            "model": "aandeel_model",
+        })
+    wijken = report["wijken"].copy()
+    if not wijken.empty:
+        wijken.insert(5, "profiel", wijken["profile_id"].map(names))
+        wijken = wijken.rename(columns={
+            "unit": "wijkcode",
+            "unit_name": "naam",
+            "n_respondents": "respondenten",
+            "n_effective": "effectieve_steekproef",
+            "profile_id": "profiel_id",
+            "own_survey": "aandeel_eigen_enquete",
+            "own_survey_se": "standaardfout_eigen_enquete",
+            "model": "aandeel_model",
+            "composite": "aandeel_samengesteld",
+            "composite_se": "standaardfout_samengesteld",
+            "gamma": "gewicht_eigen_enquete",
+            "dominant": "weegt_het_zwaarst",
+            "linking": "koppelmodel",
+        })
+    return area, wijken
+
+
+def report_file(report: dict, model, name: str) -> bytes:
+    """The aggregates as .xlsx (two sheets and a Toelichting) or as a CSV for Excel."""
+    from betrokken.store.spreadsheet import excel_csv_bytes, xlsx_bytes
+
+    area, wijken = report_frames(report, model)
+    if name.lower().endswith(".csv"):
+        both = pd.concat([area.assign(niveau="gebied"), wijken.assign(niveau="wijk")],
+                         ignore_index=True)
+        return excel_csv_bytes(both)
+    about = [
+        ("Wat", "Eigen enquête naast de modelschatting (betrokken import)",
+         "Alleen aggregaten van minstens "
+         f"{report['min_respondents']} respondenten; het bestand zelf is niet bewaard."),
+        ("Doelgebied", f"{report['area_name']} ({report['area']})", ""),
+        ("Respondenten", str(report["n_respondents"]),
+         f"waarvan {report['n_with_quiz']} met antwoorden op de profielquiz"),
+        ("Samengesteld", "Fay–Herriot (EBLUP, REML)",
+         "per profiel: directe schatting en modelschatting gewogen naar hun precisie"),
+    ]
+    return xlsx_bytes(area, "Gebied", about, extra={"Wijken": wijken})
+
+
+def has_quiz_columns(data: bytes, name: str) -> bool:
+    """Whether a participant file's header names at least one quiz item."""
+    if not data.strip():
+        return False
+    if name.lower().endswith(".xlsx"):
+        _check_xlsx_size(data, name)
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        except Exception:  # openpyxl raises many kinds for a broken workbook
+            raise ReachError(f"'{name}' is geen leesbaar Excel-bestand.") from None
+        header = {str(c).strip().lower() for c in first if c is not None}
+    else:
+        text = decode_postcode_file(data, name)
+        line = text.lstrip("\ufeff").split("\n", 1)[0].lower()
+        header = {t.strip().strip('"') for t in line.replace("\t", ";").replace(",", ";")
+                  .split(";")}
+    return bool(header & set(QUIZ_ITEMS))
+
+
+def quiz_participants(
+    data: bytes, name: str, model
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Participants with quiz answers: the Bereikcheck frame and their reached profiles.
+
+    Returns ``(participants, pc4, probabilities)``: one row per participant (``pc4,
+    age_band, sex, count``), and the PC4 and (n, 8) posteriors of those who answered at
+    least one quiz item (the reached mix). Participants without a postcode cannot be
+    placed and are refused.
+    """
+    respondents = read_quiz_answers(data, name)
+    missing = respondents["pc4"].isna()
+    if missing.any():
+        raise ReachError(
+            f"'{name}', regel {int(missing.idxmax()) + 2}: postcode ontbreekt of is ongeldig.",
+            hint="De Bereikcheck heeft per deelnemer een postcode nodig (3511 of 3511AB).",
+        )
+    participants = respondents[["pc4", "age_band", "sex"]].assign(count=1.0)
+    items = [c for c in QUIZ_ITEMS if c in respondents]
+    answered = respondents[items].notna().any(axis=1).to_numpy()
+    if not answered.any():
+        raise ReachError(f"In '{name}' heeft niemand een quizvraag beantwoord.")
+    probs = profile_probabilities(respondents.loc[answered], model)
+    return (participants.reset_index(drop=True), respondents["pc4"].to_numpy()[answered],
+            probs)

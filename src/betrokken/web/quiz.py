@@ -8,8 +8,6 @@ option values for a municipality's own survey or sign-up form.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
@@ -71,7 +69,7 @@ def _render(request: Request, **context):
         "quiz.html",
         {
             "page": "quiz",
-            "items": quiz_items(model),
+            "questions": quiz_items(model),  # not "items": base.html sets that name (nav)
             "cards": {p["id"]: p for p in model.profiles},
             "order": model.profile_ids,
             **context,
@@ -108,21 +106,25 @@ async def quiz_submit(request: Request):
 
 @page_router.get("/quiz/sjabloon.csv")
 def quiz_template() -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["item_id", "vraag", "waarde", "antwoord"])
-    for item in quiz_items(_model()):
-        for opt in item["options"]:
-            writer.writerow([item["id"], item["text"], opt["value"], opt["label"]])
-    writer.writerow([])
-    writer.writerow(["# Antwoordbestand: één regel per respondent, kolommen:"])
-    writer.writerow(
-        ["respondent", "leeftijd", "geslacht", "postcode", *[i["id"] for i in quiz_items(_model())]]
-    )
+    from betrokken.reports.quiz_print import quiz_template_csv
+
     return Response(
-        out.getvalue().encode("utf-8-sig"),
+        quiz_template_csv(_model()),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="profielquiz-sjabloon.csv"'},
+    )
+
+
+@page_router.get("/quiz/profielquiz.pdf")
+async def quiz_print_pdf() -> Response:
+    from fastapi.concurrency import run_in_threadpool
+
+    from betrokken.reports.quiz_print import quiz_pdf
+
+    return Response(
+        await run_in_threadpool(quiz_pdf, _model()),
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="profielquiz.pdf"'},
     )
 
 

@@ -12,6 +12,7 @@ import io
 from typing import Annotated, Any
 
 import duckdb
+import numpy as np
 from fastapi import APIRouter, Body, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -20,7 +21,6 @@ from betrokken.areas import reach
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
 from betrokken.web import limits
-from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
@@ -36,15 +36,87 @@ _ERRORS = {
 }
 
 
-def run_check(cur, area: str, participants) -> dict[str, Any]:
+def run_check(cur, area: str, participants, reached=None) -> dict[str, Any]:
+    """The check; ``reached`` is ``(pc4 codes, posteriors)`` of participants with quiz
+    answers (only those living in the target area count), or a (1, 8) array of summed
+    posteriors (the download, which carries only that aggregate)."""
     model = load_model()
     target = reach.load_target(cur, area, model.profile_ids)
-    return reach.bereikcheck(target, participants, model)
+    profiles = None
+    if isinstance(reached, tuple):
+        pc4, probs = reached
+        inside = np.isin(np.asarray(pc4, dtype=object), target.pc4_units["pc4"].to_numpy())
+        if inside.any():
+            profiles = probs[inside]
+    elif reached is not None:
+        profiles = np.asarray(reached, float).reshape(1, -1)
+    return reach.bereikcheck(target, participants, model, reached_profiles=profiles)
+
+
+def read_participants(data: bytes, name: str, *, source: str, web: bool = True):
+    """Participants from file bytes or pasted text: ``(frame, reached or None)``.
+
+    A header naming quiz items makes it a quiz answer file (``survey.own``): the reached
+    profile mix replaces the expected one. ``web=False`` (the CLI) lifts the upload size
+    limit; the row limit stays.
+    """
+    from betrokken.areas.postcodes import decode_postcode_file
+    from betrokken.survey import own
+    from betrokken.web.composition import _xlsx_text, upload_text
+
+    if web and len(data) > limits.MAX_UPLOAD_BYTES:
+        upload_text(data, name)  # raises the size message
+    if not data.strip():
+        raise reach.ReachError(
+            f"Het bestand '{name}' is leeg." if source.startswith("'")
+            else f"Er staan geen deelnemers in {source}."
+        )
+    if own.has_quiz_columns(data, name):
+        participants, pc4, probs = own.quiz_participants(data, name, load_model())
+        if len(participants) > limits.MAX_PARTICIPANT_ROWS:
+            raise reach.ReachError(
+                f"Te veel regels in {source}: {len(participants)}, "
+                f"het maximum is {limits.MAX_PARTICIPANT_ROWS}."
+            )
+        return participants, (pc4, probs)
+    if web:
+        text = upload_text(data, name)
+    elif name.lower().endswith(".xlsx"):
+        text = _xlsx_text(data, name)
+    else:
+        text = decode_postcode_file(data, name)
+    return (
+        reach.participants_from_text(text, source=source, max_rows=limits.MAX_PARTICIPANT_ROWS),
+        None,
+    )
+
+
+def _json_participants(rows: list) -> tuple[Any, Any]:
+    """API rows; a row may carry ``answers`` (quiz item -> option value)."""
+    from betrokken.model.quiz import check_answers, quiz_posterior
+
+    participants = reach.participants_frame(
+        rows, source="participants", max_rows=limits.MAX_PARTICIPANT_ROWS
+    )
+    with_answers = [
+        (i, r["answers"]) for i, r in enumerate(rows) if isinstance(r, dict) and r.get("answers")
+    ]
+    if not with_answers:
+        return participants, None
+    model = load_model()
+    probs = np.array([quiz_posterior(model, check_answers(model, a)) for _, a in with_answers])
+    pc4 = participants["pc4"].to_numpy()[[i for i, _ in with_answers]]
+    return participants, (pc4, probs)
 
 
 @api_router.post(
     "/bereikcheck",
     summary="Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied",
+    description="Deelnemers (postcode, optioneel leeftijdsklasse en geslacht) of een "
+    "postcodelijst tegen de volwassenen van het doelgebied. Met `answers` (quizvraag → "
+    "waarde, zie `GET /api/quiz`) per deelnemer vergelijkt de dimensie 'profiel' het "
+    "bereikte profiel in plaats van het verwachte (`profile_basis`: bereikt/verwacht). "
+    "Niets wordt bewaard.",
     responses=_ERRORS,
 )
 async def post_bereikcheck(
@@ -55,7 +127,14 @@ async def post_bereikcheck(
             {
                 "area": "GM0344",
                 "participants": [{"postcode": "3511", "age_band": "65plus", "sex": "vrouw"}],
-            }
+            },
+            {"area": "GM0344", "postcodes": ["3511", "3512", "3584"]},
+            {
+                "area": "GM0344",
+                "participants": [
+                    {"postcode": "3511", "answers": {"trust_parliament": 2, "trust_eu": 1}}
+                ],
+            },
         ],
     ),
 ) -> dict[str, Any]:
@@ -66,10 +145,8 @@ async def post_bereikcheck(
         rows = [{"postcode": p} for p in payload["postcodes"]]
     if not isinstance(rows, list):
         raise reach.ReachError("Geef 'participants' (lijst van objecten) of 'postcodes' (lijst).")
-    participants = reach.participants_frame(
-        rows, source="participants", max_rows=limits.MAX_PARTICIPANT_ROWS
-    )
-    return await run_in_threadpool(run_check, cur, str(payload["area"]), participants)
+    participants, reached = await run_in_threadpool(_json_participants, rows)
+    return await run_in_threadpool(run_check, cur, str(payload["area"]), participants, reached)
 
 
 def _render(request: Request, **context):
@@ -110,17 +187,21 @@ async def bereikcheck_result(
     bestand: Annotated[UploadFile | None, File()] = None,
 ):
     try:
-        text = deelnemers
-        source = "het tekstvak"
+        data, name, source = deelnemers.encode("utf-8"), "tekstvak.txt", "het tekstvak"
         if bestand is not None and bestand.filename:
-            text = await read_upload(bestand)
+            data = await bestand.read(limits.MAX_UPLOAD_BYTES + 1)
+            name = bestand.filename
             source = f"'{bestand.filename}'"
-        participants = await run_in_threadpool(
-            reach.participants_from_text, text, source=source, max_rows=limits.MAX_PARTICIPANT_ROWS
+        participants, reached = await run_in_threadpool(
+            read_participants, data, name, source=source
         )
-        result = await run_in_threadpool(run_check, cur, gebied, participants)
+        result = await run_in_threadpool(run_check, cur, gebied, participants, reached)
     except BetrokkenError as exc:
         return _render(request, result=None, area=gebied, text=deelnemers, error=exc)
+    reached_counts = ""
+    if result["profile_basis"] == "bereikt":
+        counts = [g["participants"] for g in result["groups"] if g["dimension"] == "profiel"]
+        reached_counts = ";".join(f"{c:g}" for c in counts)
     return _render(
         request,
         result=result,
@@ -128,7 +209,9 @@ async def bereikcheck_result(
         text=deelnemers,
         error=None,
         aggregate=_aggregate_text(participants),
-        labels=reach.DIMENSION_LABELS,
+        reached_counts=reached_counts,
+        labels={**reach.DIMENSION_LABELS, "profiel": "Profiel (bereikt, uit de quiz)"}
+        if reached_counts else reach.DIMENSION_LABELS,
     )
 
 
@@ -197,6 +280,7 @@ async def bereikcheck_xlsx(
     cur: Cursor,
     gebied: Annotated[str, Form(max_length=2000)],
     deelnemers: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
+    profielen: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     participants = await run_in_threadpool(
         reach.participants_from_text,
@@ -204,7 +288,15 @@ async def bereikcheck_xlsx(
         source="de deelnemers",
         max_rows=limits.MAX_PARTICIPANT_ROWS,
     )
-    result = await run_in_threadpool(run_check, cur, gebied, participants)
+    reached = None
+    if profielen.strip():
+        try:
+            reached = [float(v) for v in profielen.split(";")]
+        except ValueError:
+            raise reach.ReachError("Onleesbare profieltelling in het formulier.") from None
+        if len(reached) != len(load_model().profile_ids) or min(reached) < 0:
+            raise reach.ReachError("Onleesbare profieltelling in het formulier.")
+    result = await run_in_threadpool(run_check, cur, gebied, participants, reached)
     data = await run_in_threadpool(result_workbook, result)
     return Response(
         data,
