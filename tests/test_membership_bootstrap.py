@@ -151,6 +151,16 @@ def test_bootstrap_resamples_respondents(sample):
     assert np.abs(other - coef[:2]).max() > 1e-3
 
 
+def test_each_draw_is_a_weighted_refit_on_a_seeded_resample(sample):
+    X, y, w, _ = sample
+    Y = np.eye(N_PROFILES)[y]
+    coef, intercept = bootstrap_coefficients(X, Y, w, predictors=PREDICTORS, n_boot=1, seed=9)
+    idx = np.random.default_rng(9).integers(0, len(X), len(X))
+    by_hand = MembershipModel(PREDICTORS, C=1.0).fit(X.iloc[idx], Y[idx], w[idx])
+    np.testing.assert_allclose(coef[0], by_hand.coef_, atol=1e-8)
+    np.testing.assert_allclose(intercept[0], by_hand.intercept_, atol=1e-8)
+
+
 def test_bootstrap_passes_the_penalty_and_interactions(sample):
     X, y, w, _ = sample
     Y = np.eye(N_PROFILES)[y]

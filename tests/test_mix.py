@@ -460,6 +460,12 @@ def urbanity_mix():
         _area("pc4", "2004", None, gemeente="GM0005"),
         # its gemeente's urbanity is unknown, its own is not: its own is used
         _area("pc4", "2005", 2_000, gemeente="GM0006", urbanity=2, age=(0.1, 0.2, 0.3, 0.4)),
+        # education missing but not secret; missing with only a non-margin column secret
+        _area("pc4", "2007", 900, gemeente="GM0005", edu=(None, None, None)),
+        _area("pc4", "2008", 900, gemeente="GM0005", edu=(None, None, None),
+              secret="population_density"),
+        # secret listed, yet the margins are there: published
+        _area("pc4", "2009", 900, gemeente="GM0005", secret="share_edu_laag"),
     ]
     tables = SimpleNamespace(areas=pd.DataFrame(rows))
     return tables, compute_profile_mix(tables, HandModel())
@@ -487,7 +493,7 @@ def test_unknown_gemeente_urbanity_is_suppressed_not_class_1(urbanity_mix):
         assert ai.loc[code, "suppression_reason"] == REASON_NO_URBANITY
     assert _wide(mix).loc[["GM0006", "2002"]].isna().all().all()
     assert mix.diagnostics["suppression_reasons"][REASON_NO_URBANITY] == 2
-    assert mix.diagnostics["n_published"]["pc4"] == 3
+    assert mix.diagnostics["n_published"]["pc4"] == 4
     point, _ = _expected_point(tables.areas, "2005", urbanity=2)
     np.testing.assert_allclose(_wide(mix).loc["2005", HandModel().profile_ids], point, atol=1e-12)
 
@@ -512,7 +518,7 @@ def test_mix_and_interval_recomputed_from_the_cells_and_the_gemeente_urbanity(ur
     _, flat = _expected_point(tables.areas, "2001", urbanity=4)
     np.testing.assert_allclose(np.stack(stored.loc[HandModel().profile_ids].to_list()),
                                flat.reshape(-1, 8).T, atol=1e-6)
-    assert set(mix.draws["area_code"]) == {"2001", "2003", "2005"}
+    assert set(mix.draws["area_code"]) == {"2001", "2003", "2005", "2009"}
     assert mix.diagnostics["n_boot"] == 30
 
 
@@ -527,6 +533,23 @@ def test_fifty_residents_are_published_and_unknown_population_is_not(urbanity_mi
     assert ai.loc["2003", "estimate_method"] == "ipf"
     assert pd.isna(ai.loc["2004", "estimate_method"])
     assert ai.loc["GM0005", "estimate_method"] == "ipf"  # no wijken: its own margins
+    from betrokken.areas.mix import REASON_MISSING_MARGINS
+
+    assert ai.loc["2007", "suppression_reason"] == REASON_MISSING_MARGINS
+    assert ai.loc["2008", "suppression_reason"] == REASON_MISSING_MARGINS
+    assert not ai.loc["2009", "suppressed"]
+
+
+def test_suppression_without_a_secret_columns_column(urbanity_mix):
+    from betrokken.areas.mix import REASON_MISSING_MARGINS
+
+    tables, _ = urbanity_mix
+    areas = tables.areas.drop(columns="secret_columns").set_index(
+        pd.RangeIndex(100, 100 + len(tables.areas)))
+    ai = compute_profile_mix(SimpleNamespace(areas=areas), HandModel()).area_indices
+    ai = ai.set_index("area_code")
+    assert ai.loc["2007", "suppression_reason"] == REASON_MISSING_MARGINS
+    assert not ai.loc["2009", "suppressed"] and not ai.loc["2001", "suppressed"]
 
 
 def test_national_is_the_adult_weighted_mean_of_published_gemeenten(hand_mix, hand_tables):
