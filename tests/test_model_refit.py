@@ -43,6 +43,24 @@ def test_saved_parameters_reproduce_the_saved_assignments(model, data):
     assert seg.assignment_hash(post) == model.meta["segmentation"]["assignment_hash"]
 
 
+def test_cards_regenerate_exactly_from_the_artifact(model, data):
+    """``build_cards`` on the saved posteriors, weights and share-bootstrap seed gives the
+    committed cards, every number and sentence (names are read from the artifact)."""
+    from betrokken.model.cards import build_cards
+    from betrokken.model.fit import SEED_OFFSET_SHARES, SHARE_BOOTSTRAP_DRAWS
+
+    frame, _, weights = data
+    post = model.lca_posterior(seg.indicator_matrix(frame))
+    share_boot = seg.share_bootstrap(post, weights, n_boot=SHARE_BOOTSTRAP_DRAWS,
+                                     seed=model.meta["seed"] + SEED_OFFSET_SHARES)
+    cards = build_cards(frame, weights, post, seg.axis_scores(frame), ids=model.profile_ids,
+                        names=[p["name"] for p in model.profiles], share_boot=share_boot,
+                        thresholds=model.meta["segmentation"]["thresholds"])
+    assert [c["id"] for c in cards] == model.profile_ids
+    for card, saved in zip(cards, model.profiles, strict=True):
+        assert card == saved, card["id"]
+
+
 @pytest.mark.slow
 def test_refit_with_fixed_seed_reproduces_assignments(model, data):
     frame, _, weights = data

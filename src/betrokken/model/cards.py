@@ -133,112 +133,20 @@ def build_cards(
     """One card per profile (in profile order) from respondents' posteriors and weights."""
     w = np.asarray(weights, float)
     trust, eng = scores["trust"].to_numpy(float), scores["engagement"].to_numpy(float)
-    nat = {
-        "trust_mean": _wmean(trust, w),
-        "trust_sd": _wstd(trust, w),
-        "engagement_mean": _wmean(eng, w),
-        "engagement_sd": _wstd(eng, w),
-    }
-    nat_channels = {c: round(_wmean(frame[c].to_numpy(float), w), 2) for c in CHANNEL_ITEMS}
-    nat_cats = {
-        var: {
-            cat: float(
-                w[(frame[var] == cat).to_numpy()].sum() / w[frame[var].notna().to_numpy()].sum()
-            )
-            for cat in labels
-        }
-        for var, labels in CATEGORY_LABELS_NL.items()
-    }
-    low_trust = (trust < thresholds["low_trust"]).astype(float)
-    low_trust[np.isnan(trust)] = np.nan
-    high_eng = (eng >= thresholds["high_engagement"]).astype(float)
-    high_eng[np.isnan(eng)] = np.nan
-    f1 = frame[list((*CYNICISM_ITEMS, *EFFICACY_ITEMS, *POPULISM_ITEMS))]
-    neutral = ((f1 == 3).sum(axis=1) / f1.notna().sum(axis=1)).to_numpy(float)
-    both = frame[["cyn_dont_care", "conf_skilled"]]
-    contradict = ((both >= 4).all(axis=1)).to_numpy(dtype=float, copy=True)
-    contradict[both.isna().any(axis=1).to_numpy()] = np.nan
+    nat = _national_reference(frame, w, trust, eng)
+    flags = _respondent_flags(frame, trust, eng, thresholds)
     shares = (post * w[:, None]).sum(axis=0) / w.sum()
     lo, hi = np.quantile(share_boot, [0.05, 0.95], axis=0)
     cards = []
     for k, (pid, name) in enumerate(zip(ids, names, strict=True)):
         pw = post[:, k] * w
-        m = {
-            "trust": _wmean(trust, pw),
-            "engagement": _wmean(eng, pw),
-            "p_low_trust": _wmean(low_trust, pw),
-            "p_high_engagement": _wmean(high_eng, pw),
-            "turnout_2017": _wmean(frame["turnout_2017"].to_numpy(float), pw),
-            "knowledge_mean": _wmean(frame["knowledge"].to_numpy(float), pw),
-            "trust_government_mean": _wmean(frame["trust_government"].to_numpy(float), pw),
-            "trust_democracy_mean": _wmean(frame["trust_democracy"].to_numpy(float), pw),
-            "agree_politicians_dont_care": _wmean(
-                np.where(frame["cyn_dont_care"].isna(), np.nan, frame["cyn_dont_care"] >= 4), pw
-            ),
-            "agree_well_represented": _wmean(
-                np.where(frame["conf_represented"].isna(), np.nan, frame["conf_represented"] >= 4),
-                pw,
-            ),
-        }
-        m["f1_neutral_share"] = _wmean(neutral, pw)
-        m["contradictory_agree_share"] = _wmean(contradict, pw)
-        caveats = []
-        if m["f1_neutral_share"] >= NEUTRAL_CAVEAT:
-            caveats.append(
-                f"Leden kiezen bij {_pct(m['f1_neutral_share'])} van de stellingen 'neutraal': "
-                "lees dit profiel als 'geen uitgesproken mening', niet als gematigd."
-            )
-        if m["contradictory_agree_share"] >= CONTRADICTION_CAVEAT:
-            caveats.append(
-                f"{_pct(m['contradictory_agree_share'])} is het eens met twee tegengestelde "
-                "stellingen over politici: een deel van dit profiel kan een antwoordstijl "
-                "(overal mee instemmen) zijn."
-            )
+        m = _profile_means(frame, pw, trust, eng, flags)
         trust_z = (m["trust"] - nat["trust_mean"]) / nat["trust_sd"]
         eng_z = (m["engagement"] - nat["engagement_mean"]) / nat["engagement_sd"]
-        # rounded first, so that the stored evidence reproduces the ranking exactly
-        channels = {c: round(_wmean(frame[c].to_numpy(float), pw), 2) for c in CHANNEL_ITEMS}
-        top = sorted(CHANNEL_ITEMS, key=lambda c: -channels[c])[:3]
-        relative = [
-            c
-            for c in CHANNEL_ITEMS
-            if nat_channels[c] > 0 and channels[c] / nat_channels[c] >= CHANNEL_RATIO
-        ]
-        over = []
-        for var, labels in CATEGORY_LABELS_NL.items():
-            known = frame[var].notna().to_numpy()
-            for cat, label in labels.items():
-                inside = float(pw[(frame[var] == cat).to_numpy()].sum() / pw[known].sum())
-                ratio = inside / nat_cats[var][cat] if nat_cats[var][cat] > 0 else np.nan
-                if ratio >= OVER_INDEX_RATIO and inside >= OVER_INDEX_MIN_SHARE:
-                    over.append(
-                        {
-                            "variable": var,
-                            "category": cat,
-                            "label": label,
-                            "share_in_profile": round(inside, 4),
-                            "share_national": round(nat_cats[var][cat], 4),
-                            "ratio": round(ratio, 2),
-                        }
-                    )
-        over.sort(key=lambda o: -o["ratio"])
-        over = over[:4]
+        channels, top, relative = _channels(frame, pw, nat["channels"])
+        over = _over_index(frame, pw, nat["categories"])
         t_level, e_level = level(trust_z), level(eng_z)
         style = participation_style(eng_z)
-        tone = f"{TONE_TRUST[t_level]} {TONE_ENGAGEMENT[e_level]}"
-        who = ", ".join(f"{o['label']} (×{_dec(o['ratio'])})" for o in over[:3]) or (
-            "geen demografische groep die duidelijk oververtegenwoordigd is"
-        )
-        portrait = (
-            f"{name} ({_pct(shares[k])} van de volwassenen) heeft {LEVEL_NL[t_level]} vertrouwen "
-            f"in politiek en instituties (rapportcijfer voor de regering gemiddeld "
-            f"{_dec(m['trust_government_mean'])}; {_pct(m['agree_politicians_dont_care'])} vindt "
-            f"dat politici zich niet druk maken om mensen zoals hen) en is "
-            f"{ENGAGEMENT_NL[e_level]} betrokken: {_pct(m['turnout_2017'])} stemde in 2017, "
-            f"gemiddeld {_dec(m['knowledge_mean'])} van 12 kennisvragen goed. "
-            f"Relatief vaak: {who}. "
-            f"Nieuws vooral via {', '.join(CHANNEL_LABELS_NL[c] for c in top)}."
-        )
         evidence = {
             **{key: round(val, 4) for key, val in m.items()},
             "share": round(float(shares[k]), 4),
@@ -249,7 +157,7 @@ def build_cards(
             "national_trust_mean": round(nat["trust_mean"], 4),
             "national_engagement_mean": round(nat["engagement_mean"], 4),
             "channel_days": {c: round(v, 2) for c, v in channels.items()},
-            "national_channel_days": {c: round(v, 2) for c, v in nat_channels.items()},
+            "national_channel_days": {c: round(v, 2) for c, v in nat["channels"].items()},
             "over_index_ratios": {f"{o['variable']}={o['category']}": o["ratio"] for o in over},
         }
         cards.append(
@@ -276,23 +184,164 @@ def build_cards(
                     {
                         "id": c,
                         "label": CHANNEL_LABELS_NL[c],
-                        "ratio": round(channels[c] / nat_channels[c], 2),
+                        "ratio": round(channels[c] / nat["channels"][c], 2),
                     }
                     for c in relative
                 ],
-                "tone": tone,
-                "portrait": portrait,
-                "caveat": " ".join(caveats) or None,
+                "tone": f"{TONE_TRUST[t_level]} {TONE_ENGAGEMENT[e_level]}",
+                "portrait": _portrait(name, float(shares[k]), t_level, e_level, m, over, top),
+                "caveat": " ".join(_caveats(m)) or None,
                 "over_indexes": over,
                 "evidence": evidence,
             }
         )
-    # Rounded shares must still sum to 1 (the largest absorbs the rounding).
+    _absorb_rounding(cards)
+    return cards
+
+
+def _national_reference(frame: pd.DataFrame, w: np.ndarray, trust: np.ndarray,
+                        eng: np.ndarray) -> dict:
+    """National means and SDs of the axes, channel days and category shares (weighted)."""
+    return {
+        "trust_mean": _wmean(trust, w),
+        "trust_sd": _wstd(trust, w),
+        "engagement_mean": _wmean(eng, w),
+        "engagement_sd": _wstd(eng, w),
+        "channels": {c: round(_wmean(frame[c].to_numpy(float), w), 2) for c in CHANNEL_ITEMS},
+        "categories": {
+            var: {
+                cat: float(
+                    w[(frame[var] == cat).to_numpy()].sum()
+                    / w[frame[var].notna().to_numpy()].sum()
+                )
+                for cat in labels
+            }
+            for var, labels in CATEGORY_LABELS_NL.items()
+        },
+    }
+
+
+def _respondent_flags(frame: pd.DataFrame, trust: np.ndarray, eng: np.ndarray,
+                      thresholds: dict) -> dict[str, np.ndarray]:
+    """Per respondent (NaN where unknown): low trust, high engagement, the share of F1
+    statements answered 'neutraal', and agreeing with both contradicting statements."""
+    low_trust = (trust < thresholds["low_trust"]).astype(float)
+    low_trust[np.isnan(trust)] = np.nan
+    high_eng = (eng >= thresholds["high_engagement"]).astype(float)
+    high_eng[np.isnan(eng)] = np.nan
+    f1 = frame[list((*CYNICISM_ITEMS, *EFFICACY_ITEMS, *POPULISM_ITEMS))]
+    neutral = ((f1 == 3).sum(axis=1) / f1.notna().sum(axis=1)).to_numpy(float)
+    both = frame[["cyn_dont_care", "conf_skilled"]]
+    contradict = ((both >= 4).all(axis=1)).to_numpy(dtype=float, copy=True)
+    contradict[both.isna().any(axis=1).to_numpy()] = np.nan
+    return {"low_trust": low_trust, "high_engagement": high_eng, "neutral": neutral,
+            "contradict": contradict}
+
+
+def _profile_means(frame: pd.DataFrame, pw: np.ndarray, trust: np.ndarray, eng: np.ndarray,
+                   flags: dict[str, np.ndarray]) -> dict[str, float]:
+    """The profile's weighted means (``pw`` = survey weight x posterior): the card's numbers."""
+    m = {
+        "trust": _wmean(trust, pw),
+        "engagement": _wmean(eng, pw),
+        "p_low_trust": _wmean(flags["low_trust"], pw),
+        "p_high_engagement": _wmean(flags["high_engagement"], pw),
+        "turnout_2017": _wmean(frame["turnout_2017"].to_numpy(float), pw),
+        "knowledge_mean": _wmean(frame["knowledge"].to_numpy(float), pw),
+        "trust_government_mean": _wmean(frame["trust_government"].to_numpy(float), pw),
+        "trust_democracy_mean": _wmean(frame["trust_democracy"].to_numpy(float), pw),
+        "agree_politicians_dont_care": _wmean(
+            np.where(frame["cyn_dont_care"].isna(), np.nan, frame["cyn_dont_care"] >= 4), pw
+        ),
+        "agree_well_represented": _wmean(
+            np.where(frame["conf_represented"].isna(), np.nan, frame["conf_represented"] >= 4),
+            pw,
+        ),
+    }
+    m["f1_neutral_share"] = _wmean(flags["neutral"], pw)
+    m["contradictory_agree_share"] = _wmean(flags["contradict"], pw)
+    return m
+
+
+def _caveats(m: dict[str, float]) -> list[str]:
+    """Response-style warnings (``NEUTRAL_CAVEAT``, ``CONTRADICTION_CAVEAT``)."""
+    caveats = []
+    if m["f1_neutral_share"] >= NEUTRAL_CAVEAT:
+        caveats.append(
+            f"Leden kiezen bij {_pct(m['f1_neutral_share'])} van de stellingen 'neutraal': "
+            "lees dit profiel als 'geen uitgesproken mening', niet als gematigd."
+        )
+    if m["contradictory_agree_share"] >= CONTRADICTION_CAVEAT:
+        caveats.append(
+            f"{_pct(m['contradictory_agree_share'])} is het eens met twee tegengestelde "
+            "stellingen over politici: een deel van dit profiel kan een antwoordstijl "
+            "(overal mee instemmen) zijn."
+        )
+    return caveats
+
+
+def _channels(frame: pd.DataFrame, pw: np.ndarray, nat_channels: dict[str, float]
+              ) -> tuple[dict[str, float], list[str], list[str]]:
+    """Days per week per channel, the top three, and those used ``CHANNEL_RATIO`` x as often
+    as nationally."""
+    # rounded first, so that the stored evidence reproduces the ranking exactly
+    channels = {c: round(_wmean(frame[c].to_numpy(float), pw), 2) for c in CHANNEL_ITEMS}
+    top = sorted(CHANNEL_ITEMS, key=lambda c: -channels[c])[:3]
+    relative = [
+        c
+        for c in CHANNEL_ITEMS
+        if nat_channels[c] > 0 and channels[c] / nat_channels[c] >= CHANNEL_RATIO
+    ]
+    return channels, top, relative
+
+
+def _over_index(frame: pd.DataFrame, pw: np.ndarray, nat_cats: dict) -> list[dict]:
+    """At most four categories over-represented in the profile (``OVER_INDEX_*``)."""
+    over = []
+    for var, labels in CATEGORY_LABELS_NL.items():
+        known = frame[var].notna().to_numpy()
+        for cat, label in labels.items():
+            inside = float(pw[(frame[var] == cat).to_numpy()].sum() / pw[known].sum())
+            ratio = inside / nat_cats[var][cat] if nat_cats[var][cat] > 0 else np.nan
+            if ratio >= OVER_INDEX_RATIO and inside >= OVER_INDEX_MIN_SHARE:
+                over.append(
+                    {
+                        "variable": var,
+                        "category": cat,
+                        "label": label,
+                        "share_in_profile": round(inside, 4),
+                        "share_national": round(nat_cats[var][cat], 4),
+                        "ratio": round(ratio, 2),
+                    }
+                )
+    over.sort(key=lambda o: -o["ratio"])
+    return over[:4]
+
+
+def _portrait(name: str, share: float, t_level: str, e_level: str, m: dict[str, float],
+              over: list[dict], top: list[str]) -> str:
+    """The card's Dutch portrait paragraph, every number from ``m``."""
+    who = ", ".join(f"{o['label']} (×{_dec(o['ratio'])})" for o in over[:3]) or (
+        "geen demografische groep die duidelijk oververtegenwoordigd is"
+    )
+    return (
+        f"{name} ({_pct(share)} van de volwassenen) heeft {LEVEL_NL[t_level]} vertrouwen "
+        f"in politiek en instituties (rapportcijfer voor de regering gemiddeld "
+        f"{_dec(m['trust_government_mean'])}; {_pct(m['agree_politicians_dont_care'])} vindt "
+        f"dat politici zich niet druk maken om mensen zoals hen) en is "
+        f"{ENGAGEMENT_NL[e_level]} betrokken: {_pct(m['turnout_2017'])} stemde in 2017, "
+        f"gemiddeld {_dec(m['knowledge_mean'])} van 12 kennisvragen goed. "
+        f"Relatief vaak: {who}. "
+        f"Nieuws vooral via {', '.join(CHANNEL_LABELS_NL[c] for c in top)}."
+    )
+
+
+def _absorb_rounding(cards: list[dict]) -> None:
+    """Rounded shares must still sum to 1 (the largest absorbs the rounding), in place."""
     diff = round(1 - sum(c["share"] for c in cards), 4)
     biggest = max(cards, key=lambda c: c["share"])
     biggest["share"] = round(biggest["share"] + diff, 4)
     biggest["evidence"]["share"] = biggest["share"]
-    return cards
 
 
 def render_cards_markdown(profiles: list[dict], *, version: str = "") -> str:

@@ -142,17 +142,93 @@ def fit_and_save(
     quick: bool = False,
     console=None,
 ) -> Path:
-    """Fit everything from the survey in ``data_dir`` and write the artifact; returns its dir."""
+    """Fit everything from the survey in ``data_dir`` and write the artifact; returns its dir.
+
+    ``out=None`` replaces the committed artifact and regenerates the docs (the CLI asks for
+    that explicitly with ``--vervang-artefact``)."""
     started = time.perf_counter()
     settings = FitSettings.for_mode(quick)
     data_dir = Path(data_dir)
+    survey = _load_weighted_survey(data_dir, console)
+    lca = _fit_segmentation(survey, settings, seed, console)
+    membership = _fit_membership(survey, lca.post, data_dir, settings, seed, console)
+    meta = _fit_meta(survey, lca, membership, settings, seed=seed, quick=quick)
+    profile_model = ProfileModel(
+        version=f"vu2021-k8-{survey.sha[:8]}-s{seed}{'-quick' if quick else ''}",
+        profile_ids=lca.segm.ids,
+        profiles=lca.cards,
+        predictors=list(membership.spec["predictors"]),
+        interactions=[tuple(i) for i in membership.spec["interactions"]],
+        coef=membership.model.coef_,
+        intercept=membership.model.intercept_,
+        boot_coef=membership.boot_coef,
+        boot_intercept=membership.boot_intercept,
+        national_cells=national_cells(membership.frame, survey.w),
+        meta=meta,
+    )
+    # Lock the stored probabilities: the artifact keeps the saved cells' predictions as a check.
+    meta["check"] = {
+        "cells_proba_sha256": _proba_digest(profile_model),
+    }
+    meta["fit_seconds_total"] = round(time.perf_counter() - started, 1)
+    out_dir = _write_artifact(profile_model, out)
+    _log(console, f"klaar in {meta['fit_seconds_total']} s")
+    return out_dir
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """The survey with its raking weights (step 1 of the fit)."""
+
+    frame: pd.DataFrame
+    sha: str
+    targets: dict
+    w: np.ndarray
+    report: dict
+
+
+@dataclass(frozen=True)
+class _Segmentation:
+    """K selection, the product K=8 fit, its stability and the profile cards (step 2)."""
+
+    X: pd.DataFrame
+    ktable: pd.DataFrame
+    best_bic_k: int
+    segm: seg.Segmentation
+    post: np.ndarray
+    final_seconds: float
+    boot: dict
+    thresholds: dict
+    cards: list[dict]
+
+
+@dataclass(frozen=True)
+class _Membership:
+    """The chosen membership model, its CV table and bootstrap refits (step 3)."""
+
+    frame: pd.DataFrame
+    """The survey with ``gemeente_urbanity`` added (all respondents)."""
+    chosen: str
+    cv_table: dict
+    spec: dict
+    rows: np.ndarray
+    model: mem.MembershipModel
+    boot_coef: np.ndarray
+    boot_intercept: np.ndarray
+
+
+def _load_weighted_survey(data_dir: Path, console) -> _Survey:
     frame, sha = load_vu(data_dir)
     targets = national_targets(data_dir)
     weights_s = rake(frame, targets)
-    w = weights_s.to_numpy()
-    wreport = weight_report(frame, weights_s, targets)
-    _log(console, f"{len(frame)} respondenten, design effect {wreport['deff_kish']}")
+    report = weight_report(frame, weights_s, targets)
+    _log(console, f"{len(frame)} respondenten, design effect {report['deff_kish']}")
+    return _Survey(frame=frame, sha=sha, targets=targets, w=weights_s.to_numpy(), report=report)
 
+
+def _fit_segmentation(survey: _Survey, settings: FitSettings, seed: int, console
+                      ) -> _Segmentation:
+    frame, w = survey.frame, survey.w
     X = seg.indicator_matrix(frame)
     scores = seg.axis_scores(frame)
     ktable = seg.select_k(
@@ -197,12 +273,18 @@ def fit_and_save(
         share_boot=share_boot,
         thresholds=thresholds,
     )
-    refit_spread = np.quantile(boot["shares"], [0.05, 0.95], axis=0)
+    return _Segmentation(X=X, ktable=ktable, best_bic_k=best_bic_k, segm=segm, post=post,
+                         final_seconds=final_seconds, boot=boot, thresholds=thresholds,
+                         cards=cards)
 
-    # Membership model on the rows with all candidate predictors available.
-    from betrokken.model.membership import pc4_urbanity
 
-    frame = frame.assign(gemeente_urbanity=frame["pc4"].map(pc4_urbanity(data_dir)))
+def _fit_membership(survey: _Survey, post: np.ndarray, data_dir: Path, settings: FitSettings,
+                    seed: int, console) -> _Membership:
+    """Choose the specification by CV, fit it on the rows with all its predictors, bootstrap."""
+    w = survey.w
+    frame = survey.frame.assign(
+        gemeente_urbanity=survey.frame["pc4"].map(mem.pc4_urbanity(data_dir))
+    )
     chosen, cv_table = choose_membership(
         frame, post, w, folds=settings.cv_folds, seed=seed, console=console
     )
@@ -219,10 +301,18 @@ def fit_and_save(
         seed=seed + SEED_OFFSET_MEMBERSHIP, **spec
     )
     _log(console, f"lidmaatschapsmodel '{chosen}' + {settings.membership_boot} bootstraps")
+    return _Membership(frame=frame, chosen=chosen, cv_table=cv_table, spec=spec, rows=rows,
+                       model=model, boot_coef=boot_coef, boot_intercept=boot_int)
 
+
+def _fit_meta(survey: _Survey, lca: _Segmentation, membership: _Membership,
+              settings: FitSettings, *, seed: int, quick: bool) -> dict:
+    """Everything the artifact records about the fit (``meta``), for the report and checks."""
+    ktable, segm, X = lca.ktable, lca.segm, lca.X
+    refit_spread = np.quantile(lca.boot["shares"], [0.05, 0.95], axis=0)
     k8 = (ktable[ktable["k"] == seg.N_PROFILES].iloc[0].to_dict()
           if seg.N_PROFILES in set(ktable["k"]) else segm.stats)
-    meta = {
+    return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": code_version(),
         "seed": seed,
@@ -231,33 +321,33 @@ def fit_and_save(
         "data": {
             "survey": "VU Kiezerspanel 2021, wave 0",
             "file": str(vu_path(Path("<data>")).as_posix()),
-            "sha256": sha,
-            "n_respondents": int(len(frame)),
-            "n_membership": int(rows.sum()),
+            "sha256": survey.sha,
+            "n_respondents": int(len(survey.frame)),
+            "n_membership": int(membership.rows.sum()),
         },
-        "weights": wreport,
-        "targets": {k: v.round(6).to_dict() for k, v in targets.items()},
+        "weights": survey.report,
+        "targets": {k: v.round(6).to_dict() for k, v in survey.targets.items()},
         "segmentation": {
             "k_table": ktable.round(4).to_dict(orient="records"),
-            "best_bic_k": best_bic_k,
+            "best_bic_k": lca.best_bic_k,
             "k8_in_selection": {k: round(float(v), 4) for k, v in k8.items()},
             "final": {k: round(float(v), 4) for k, v in segm.stats.items()},
-            "final_fit_seconds": round(final_seconds, 2),
-            "bootstrap": {k: v for k, v in boot.items() if k != "shares"},
+            "final_fit_seconds": round(lca.final_seconds, 2),
+            "bootstrap": {k: v for k, v in lca.boot.items() if k != "shares"},
             "share_interval": f"{SHARE_BOOTSTRAP_DRAWS} resamples of respondents, classes held "
             "fixed",
             "refit_share_p05": refit_spread[0].round(4),
             "refit_share_p95": refit_spread[1].round(4),
-            "assignment_hash": seg.assignment_hash(post),
-            "n_assigned": int(len(post)),
+            "assignment_hash": seg.assignment_hash(lca.post),
+            "n_assigned": int(len(lca.post)),
             "axes": seg.AXES_DOC,
-            "thresholds": thresholds,
+            "thresholds": lca.thresholds,
         },
         "membership": {
-            "chosen": chosen,
-            "cv": cv_table,
-            "feature_names": model.feature_names_,
-            "C": model.C,
+            "chosen": membership.chosen,
+            "cv": membership.cv_table,
+            "feature_names": membership.model.feature_names_,
+            "C": membership.model.C,
             "soft_labels": "survey weight x LCA posterior (no modal assignment)",
         },
         "lca": {
@@ -267,25 +357,10 @@ def fit_and_save(
             "item_probs": segm.params.item_probs.round(8),
         },
     }
-    version = f"vu2021-k8-{sha[:8]}-s{seed}{'-quick' if quick else ''}"
-    profile_model = ProfileModel(
-        version=version,
-        profile_ids=segm.ids,
-        profiles=cards,
-        predictors=list(spec["predictors"]),
-        interactions=[tuple(i) for i in spec["interactions"]],
-        coef=model.coef_,
-        intercept=model.intercept_,
-        boot_coef=boot_coef,
-        boot_intercept=boot_int,
-        national_cells=national_cells(frame, w),
-        meta=meta,
-    )
-    # Lock the stored probabilities: the artifact keeps the saved cells' predictions as a check.
-    meta["check"] = {
-        "cells_proba_sha256": _proba_digest(profile_model),
-    }
-    meta["fit_seconds_total"] = round(time.perf_counter() - started, 1)
+
+
+def _write_artifact(profile_model: ProfileModel, out: Path | None) -> Path:
+    """Save the artifact and its fit report; ``out=None`` also regenerates the docs."""
     out_dir = ARTIFACT_DIR if out is None else Path(out)
     if out_dir.suffix == ".json":
         out_dir = out_dir.parent
@@ -294,7 +369,6 @@ def fit_and_save(
     (out_dir / "fit_report.md").write_text(report, encoding="utf-8")
     if out is None and (REPO_ROOT / "docs").is_dir():
         write_docs(profile_model, report, REPO_ROOT / "docs")
-    _log(console, f"klaar in {meta['fit_seconds_total']} s")
     return out_dir
 
 

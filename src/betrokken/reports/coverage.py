@@ -4,7 +4,10 @@ The committed area models (full-sample fit) are taken as the truth; surveys are 
 the real respondents' cells and weights; each simulated survey is analysed as the build
 does (refit, bootstrap refits on resampled respondents, poststratification over an area's
 cells, centred percentile interval). Three areas with different cell mixes: national-like,
-young and highly educated, old and low educated. Used by tests/test_interval_coverage.py
+young and highly educated, old and low educated. A fourth, composed area is the set of the
+three as postcodes of unequal adult populations (``COMPOSED_ADULTS``), combined by the
+dashboard's own ``areas.compose.PostcodeComposer`` draw by draw; its truth is the
+adult-weighted truth of the three. Used by tests/test_interval_coverage.py
 (small) and benchmarks/interval_coverage.py (large, reported in docs/method.md).
 """
 
@@ -19,6 +22,11 @@ from betrokken.areas.poststratify import cell_frame
 from betrokken.errors import BetrokkenError
 
 __all__ = ["simulate_index_coverage"]
+
+COMPOSED_ADULTS: tuple[float, ...] = (1200.0, 4000.0, 600.0)
+"""Adults of the three simulated areas when composed as one custom set of postcodes."""
+COMPOSED_CODES: tuple[str, ...] = ("9991", "9992", "9993")
+"""Made-up PC4 codes under which the three areas enter the composer."""
 
 
 def _areas(cells) -> np.ndarray:
@@ -61,10 +69,14 @@ def simulate_index_coverage(data_dir: Path, *, n_sim: int, n_boot: int, seed: in
         return {"low_trust": shares @ pt, "political": shares @ ((1 - pt) * pe[0] + pt * pe[1])}
 
     truth = indices(ct, it, ce, ie)
+    composed_weight = np.asarray(COMPOSED_ADULTS) / sum(COMPOSED_ADULTS)
+    composed_truth = {name: float(composed_weight @ value) for name, value in truth.items()}
     p_t_resp = _sigmoid(x_resp @ ct[:n_ind] + it)
     rng = np.random.default_rng(seed)
     hits: dict[str, list] = {name: [] for name in truth}
     widths: dict[str, list] = {name: [] for name in truth}
+    composed_hits: dict[str, list] = {name: [] for name in truth}
+    composed_widths: dict[str, list] = {name: [] for name in truth}
     for _ in range(n_sim):
         t = (rng.random(len(frame)) < p_t_resp).astype(float)
         e = (rng.random(len(frame)) < _sigmoid(x_resp @ ce[:n_ind] + ce[n_ind] * t + ie)
@@ -84,9 +96,47 @@ def simulate_index_coverage(data_dir: Path, *, n_sim: int, n_boot: int, seed: in
             lo, hi, _ = interval_around_point(values[0], values[1:])
             hits[name].extend(((lo <= truth[name]) & (truth[name] <= hi)).tolist())
             widths[name].extend((hi - lo).tolist())
+        composed = _compose(estimates)
+        for name, interval in composed.items():
+            composed_hits[name].append(interval["lo"] <= composed_truth[name] <= interval["hi"])
+            composed_widths[name].append(interval["hi"] - interval["lo"])
     return {
         "n_sim": n_sim,
         "n_boot": n_boot,
         "coverage": {name: float(np.mean(v)) for name, v in hits.items()},
         "mean_width": {name: float(np.mean(v)) for name, v in widths.items()},
+        "composed_coverage": {name: float(np.mean(v)) for name, v in composed_hits.items()},
+        "composed_mean_width": {name: float(np.mean(v)) for name, v in composed_widths.items()},
     }
+
+
+_COMPOSED_MEASURE = {"low_trust": "low_trust_share", "political": "political_engagement"}
+
+
+def _compose(estimates: dict[str, list]) -> dict[str, dict]:
+    """The three areas' estimates (row 0 point, rows 1.. draws) composed as one set of
+    postcodes by ``PostcodeComposer``: low trust and political engagement with intervals."""
+    from betrokken.areas.compose import COMPOSED_INDICES, PostcodeComposer
+
+    n_areas = len(COMPOSED_CODES)
+    values = {name: np.asarray(v) for name, v in estimates.items()}  # (B+1, 3)
+    n_draws = next(iter(values.values())).shape[0] - 1
+    points = np.full((n_areas, len(COMPOSED_INDICES)), np.nan)
+    draws = np.full((n_areas, len(COMPOSED_INDICES), n_draws), np.nan)
+    for name, measure in _COMPOSED_MEASURE.items():
+        j = COMPOSED_INDICES.index(measure)
+        points[:, j] = values[name][0]
+        draws[:, j] = values[name][1:].T
+    # The "mix" of this composer is the two indices themselves (two pseudo-profiles).
+    composer = PostcodeComposer(
+        codes=list(COMPOSED_CODES), names=[None] * n_areas,
+        population=np.asarray(COMPOSED_ADULTS), weight=np.asarray(COMPOSED_ADULTS),
+        suppressed=np.zeros(n_areas, bool), reasons=[None] * n_areas,
+        profile_ids=list(_COMPOSED_MEASURE), profile_names=list(_COMPOSED_MEASURE),
+        shares=points[:, [COMPOSED_INDICES.index(m) for m in _COMPOSED_MEASURE.values()]],
+        draws=draws[:, [COMPOSED_INDICES.index(m) for m in _COMPOSED_MEASURE.values()]],
+        p_engaged=np.zeros(2), p_low_trust=np.zeros(2),
+        index_points=points, index_draws=draws,
+    )
+    result = composer.compose(list(COMPOSED_CODES))
+    return {name: result[measure] for name, measure in _COMPOSED_MEASURE.items()}

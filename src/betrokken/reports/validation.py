@@ -30,6 +30,7 @@ from scipy import stats
 
 from betrokken.errors import BetrokkenError, SourceError
 from betrokken.mergers import MERGERS, SPLITS, successor_map
+from betrokken.schema import ADULT_FRACTION_15_24
 from betrokken.store.database import connect, table_exists
 
 __all__ = [
@@ -275,6 +276,44 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
     out_dir = Path(out_dir)
     img_dir = out_dir / "img"
     img_dir.mkdir(parents=True, exist_ok=True)
+    gemeente, pc4, diagnostics, build, draws = _read_database(db_path)
+    if gemeente.empty:
+        raise BetrokkenError("De database bevat geen gepubliceerde gemeenteschattingen.")
+    elections = load_elections(validation_dir, set(gemeente["area_code"]))
+    joined = {key: elections[key].frame.merge(gemeente, left_on="gemeente_code",
+                                              right_on="area_code")
+              for key in ("TK2021", "GR2022", "PS2019")}
+    within = within_gemeente_pc4(_read_csv(validation_dir / "gr2022_stembureau.csv"), pc4)
+    rows = _gemeente_comparisons(joined) + _within_comparisons(within)
+    per_gemeente = _per_gemeente_spearman(within)
+    _draw_plots(img_dir, joined, within)
+
+    headline = headline_results(joined, within, gemeente, draws)
+    path = out_dir / "validation.md"
+    path.write_text(_report(rows, elections, within, per_gemeente, diagnostics, build, db_path,
+                            out_dir, headline), encoding="utf-8")
+    if console is not None:
+        console.print(f"Validatie: {len(rows)} vergelijkingen, figuren in {img_dir}")
+    return path
+
+
+PREDICTORS: dict[str, list[tuple[str, str]]] = {
+    "engagement": [("model: engagement index", "engagement_index"),
+                   ("component: political engagement", "political_engagement"),
+                   ("component: local engagement", "local_engagement"),
+                   ("baseline: share 65+ of adults", "share_65plus_adults"),
+                   ("baseline: share highly educated", "share_edu_hoog"),
+                   ("baseline: share non-western migration", "share_migration_nietwest")],
+    "trust": [("model: low-trust share", "low_trust_share"),
+              ("baseline: share 65+ of adults", "share_65plus_adults"),
+              ("baseline: share low educated", "share_edu_laag"),
+              ("baseline: share non-western migration", "share_migration_nietwest")],
+}
+"""(label, column) compared with turnout (engagement) and the anti-establishment vote (trust)."""
+
+
+def _read_database(db_path: Path):
+    """Published gemeente and PC4 estimates, build diagnostics and info, index draws."""
     con = connect(db_path, read_only=True)
     try:
         gemeente = load_predictions(con, "gemeente")
@@ -288,56 +327,55 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
         draws = load_index_draws(con)
     finally:
         con.close()
-    if gemeente.empty:
-        raise BetrokkenError("De database bevat geen gepubliceerde gemeenteschattingen.")
-    known = set(gemeente["area_code"])
-    elections = load_elections(validation_dir, known)
+    return gemeente, pc4, diagnostics, build, draws
 
+
+def _gemeente_comparisons(joined: dict[str, pd.DataFrame]) -> list[dict]:
+    """Turnout of three elections and the TK2021 anti-establishment share, per gemeente."""
     rows: list[dict] = []
-    predictors = {
-        "engagement": [("model: engagement index", "engagement_index"),
-                       ("component: political engagement", "political_engagement"),
-                       ("component: local engagement", "local_engagement"),
-                       ("baseline: share 65+ of adults", "share_65plus_adults"),
-                       ("baseline: share highly educated", "share_edu_hoog"),
-                       ("baseline: share non-western migration", "share_migration_nietwest")],
-        "trust": [("model: low-trust share", "low_trust_share"),
-                  ("baseline: share 65+ of adults", "share_65plus_adults"),
-                  ("baseline: share low educated", "share_edu_laag"),
-                  ("baseline: share non-western migration", "share_migration_nietwest")],
-    }
-    joined: dict[str, pd.DataFrame] = {}
-    for key in ("TK2021", "GR2022", "PS2019"):
-        data = elections[key].frame.merge(gemeente, left_on="gemeente_code",
-                                          right_on="area_code")
-        joined[key] = data
-        for label, col in predictors["engagement"]:
+    for key, data in joined.items():
+        for label, col in PREDICTORS["engagement"]:
             rows.append({"comparison": f"{key} turnout (gemeente)", "predictor": label,
                          **correlation(data[col], data["turnout"])})
     tk = joined["TK2021"]
-    for label, col in predictors["trust"]:
+    for label, col in PREDICTORS["trust"]:
         rows.append({"comparison": "TK2021 anti-establishment vote share (gemeente)",
                      "predictor": label, **correlation(tk[col], tk["anti_share"])})
+    return rows
 
-    stembureau = _read_csv(validation_dir / "gr2022_stembureau.csv")
-    within = within_gemeente_pc4(stembureau, pc4)
+
+def _within_comparisons(within: pd.DataFrame) -> list[dict]:
+    """GR2022 polling stations by PC4, centred on the gemeente mean."""
+    rows: list[dict] = []
     n_groups = within["gemeente_code"].nunique()
-    for label, col in predictors["trust"]:
+    for label, col in PREDICTORS["trust"]:
         rows.append({"comparison": "GR2022 anti-establishment share, PC4 within gemeente",
                      "predictor": label,
                      **correlation(within[f"{col}_within"], within["anti_share_within"],
                                    n_groups=n_groups)})
-    for label, col in predictors["engagement"]:
+    for label, col in PREDICTORS["engagement"]:
         rows.append({"comparison": "GR2022 turnout, PC4 within gemeente (noisy)",
                      "predictor": label,
                      **correlation(within[f"{col}_within"], within["turnout_within"],
                                    n_groups=n_groups)})
+    return rows
+
+
+PER_GEMEENTE_MIN_PC4 = 5
+"""Matched PC4s a gemeente needs for its own within-gemeente Spearman rho."""
+
+
+def _per_gemeente_spearman(within: pd.DataFrame) -> np.ndarray:
+    """Spearman rho of low trust vs anti-establishment share inside each gemeente."""
     per_gemeente = []
     for _, g in within.groupby("gemeente_code"):
-        if len(g) >= 5:
+        if len(g) >= PER_GEMEENTE_MIN_PC4:
             per_gemeente.append(correlation(g["low_trust_share"], g["anti_share"])["spearman"])
-    per_gemeente = np.array([r for r in per_gemeente if np.isfinite(r)])
+    return np.array([r for r in per_gemeente if np.isfinite(r)])
 
+
+def _draw_plots(img_dir: Path, joined: dict[str, pd.DataFrame], within: pd.DataFrame) -> None:
+    tk = joined["TK2021"]
     _scatter(img_dir / "validation_turnout.png", [
         (f"{key}: engagement vs turnout", joined[key]["engagement_index"].to_numpy(float),
          joined[key]["turnout"].to_numpy(float), "engagement index (model)", "turnout")
@@ -358,14 +396,6 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
          within["anti_share_within"].to_numpy(float), "share 65+ − gemeente mean",
          "anti-establishment share − gemeente mean"),
     ])
-
-    headline = headline_results(joined, within, gemeente, draws)
-    path = out_dir / "validation.md"
-    path.write_text(_report(rows, elections, within, per_gemeente, diagnostics, build, db_path,
-                            out_dir, headline), encoding="utf-8")
-    if console is not None:
-        console.print(f"Validatie: {len(rows)} vergelijkingen, figuren in {img_dir}")
-    return path
 
 
 def _command(db_path: Path, out_dir: Path) -> str:
@@ -597,35 +627,7 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
                      f"{_fmt_r(r, 'pearson')} | {_fmt_r(r, 'spearman')} |")
     lines += ["", "Summary (generated; model vs best single-variable baseline, by |Pearson r|):",
               ""]
-    for comparison in dict.fromkeys(r["comparison"] for r in rows):
-        group = [r for r in rows if r["comparison"] == comparison]
-        model = next(r for r in group if r["predictor"].startswith("model"))
-        group = [r for r in group if not r["predictor"].startswith("component")]
-        baselines = [r for r in group if r["predictor"].startswith("baseline")
-                     and np.isfinite(r["pearson"])]
-        if not baselines or not np.isfinite(model["pearson"]):
-            continue
-        best = max(baselines, key=lambda r: abs(r["pearson"]))
-        verdict = ("the model correlates more strongly"
-                   if abs(model["pearson"]) > abs(best["pearson"])
-                   else "the baseline correlates at least as strongly")
-        m_lo, m_hi = sorted(abs(v) for v in model["pearson_ci"])
-        b_lo, b_hi = sorted(abs(v) for v in best["pearson_ci"])
-        if m_lo <= b_hi and b_lo <= m_hi:
-            verdict += " (the 95 % intervals overlap)"
-        lines.append(f"- {comparison}: model r = {model['pearson']:+.2f}, best baseline "
-                     f"({best['predictor'].removeprefix('baseline: ')}) r = "
-                     f"{best['pearson']:+.2f}: {verdict}.")
-    lines += [""]
-    if per_gemeente.size:
-        lines += [
-            f"Per gemeente (GR2022, gemeenten with ≥ 5 matched PC4s, n = {per_gemeente.size}):",
-            f"median Spearman ρ between PC4 low-trust share and anti-establishment share "
-            f"{np.median(per_gemeente):+.2f} (interquartile range "
-            f"{np.quantile(per_gemeente, 0.25):+.2f} to {np.quantile(per_gemeente, 0.75):+.2f}); "
-            f"positive in {(per_gemeente > 0).mean():.0%} of them.",
-            "",
-        ]
+    lines += _summary_lines(rows, per_gemeente)
     lines += [
         "![Engagement index vs turnout](img/validation_turnout.png)",
         "",
@@ -680,7 +682,8 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "- Poststratification: the survey's national joint distribution of age × sex ×",
         "  education × migration is raked (IPF) to each area's published marginals; the",
         "  area is assumed to have the national interaction structure (odds ratios). Adults",
-        "  only: CBS's 15–24 band is scaled by 0.7 (18–24 is 7 of its 10 years, uniform",
+        f"  only: CBS's 15–24 band is scaled by {ADULT_FRACTION_15_24} (18–24 is 7 of its 10 "
+        "years, uniform",
         "  within the band) to stand for the survey's 18–24; the sex margin is for all ages,",
         "  education for ages 15–75.",
         "- Gemeente estimates are the adult-population-weighted aggregate of their published",
@@ -690,6 +693,50 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "  local indicators' approximate sampling error; not the instability of the latent",
         "  classes themselves (see docs/method.md, stability).",
     ]
+    lines += _diagnostics_lines(diagnostics)
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _summary_lines(rows: list[dict], per_gemeente: np.ndarray) -> list[str]:
+    """Model vs best single-variable baseline per comparison; the per-gemeente spread."""
+    lines: list[str] = []
+    for comparison in dict.fromkeys(r["comparison"] for r in rows):
+        group = [r for r in rows if r["comparison"] == comparison]
+        model = next(r for r in group if r["predictor"].startswith("model"))
+        group = [r for r in group if not r["predictor"].startswith("component")]
+        baselines = [r for r in group if r["predictor"].startswith("baseline")
+                     and np.isfinite(r["pearson"])]
+        if not baselines or not np.isfinite(model["pearson"]):
+            continue
+        best = max(baselines, key=lambda r: abs(r["pearson"]))
+        verdict = ("the model correlates more strongly"
+                   if abs(model["pearson"]) > abs(best["pearson"])
+                   else "the baseline correlates at least as strongly")
+        m_lo, m_hi = sorted(abs(v) for v in model["pearson_ci"])
+        b_lo, b_hi = sorted(abs(v) for v in best["pearson_ci"])
+        if m_lo <= b_hi and b_lo <= m_hi:
+            verdict += " (the 95 % intervals overlap)"
+        lines.append(f"- {comparison}: model r = {model['pearson']:+.2f}, best baseline "
+                     f"({best['predictor'].removeprefix('baseline: ')}) r = "
+                     f"{best['pearson']:+.2f}: {verdict}.")
+    lines += [""]
+    if per_gemeente.size:
+        lines += [
+            f"Per gemeente (GR2022, gemeenten with ≥ {PER_GEMEENTE_MIN_PC4} matched PC4s, "
+            f"n = {per_gemeente.size}):",
+            f"median Spearman ρ between PC4 low-trust share and anti-establishment share "
+            f"{np.median(per_gemeente):+.2f} (interquartile range "
+            f"{np.quantile(per_gemeente, 0.25):+.2f} to {np.quantile(per_gemeente, 0.75):+.2f}); "
+            f"positive in {(per_gemeente > 0).mean():.0%} of them.",
+            "",
+        ]
+    return lines
+
+
+def _diagnostics_lines(diagnostics: dict) -> list[str]:
+    """The interesting keys of ``mix_diagnostics`` (coherence, IPF, bootstrap, intervals)."""
+    lines: list[str] = []
     if diagnostics:
         interesting = [k for k in diagnostics if k.startswith(("coherence", "ipf", "n_boot",
                                                                "percentile"))]
@@ -703,5 +750,4 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
                 "plain bootstrap percentile interval would not contain the point estimate.", "",
             ]
             lines += [f"- `{k}`: {_short(diagnostics[k])}" for k in sorted(interesting)]
-    lines.append("")
-    return "\n".join(lines)
+    return lines
