@@ -630,7 +630,7 @@ def _contrasts(areas, estimates, publish, national, ids) -> pd.DataFrame:
     difference from paired draws; ``clear`` when that interval excludes 0."""
     level = areas["level"].to_numpy()
     code_pos = pd.Series(np.arange(len(areas)), index=areas["area_code"].to_numpy())
-    gem_of = areas["gemeente_code"].map(code_pos).to_numpy(float)
+    gem_of = areas["gemeente_code"].map(code_pos).to_numpy(float, copy=True)
     gem_of[level == "gemeente"] = np.nan
     gem_ok = np.isfinite(gem_of)
     gem_idx = np.where(gem_ok, gem_of, 0).astype(int)
