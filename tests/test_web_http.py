@@ -172,6 +172,11 @@ def test_openapi_documents_errors_and_the_area_code_pattern(client):
             assert status in op["responses"], (method, path, status)
         if method == "post":
             assert "413" in op["responses"], path
+    levels = next(p for p in spec["paths"]["/api/areas/{code}/children"]["get"]["parameters"]
+                  if p["name"] == "level")["schema"]["enum"]
+    assert levels == client.app.state.dashboard.catalogue.levels  # only what this db holds
+    target = spec["paths"]["/api/target-groups/{profile_id}"]["get"]["parameters"][0]
+    assert target["schema"]["enum"] == client.app.state.dashboard.catalogue.profile_ids
     params = spec["paths"]["/api/areas/{code}"]["get"]["parameters"]
     code = next(p for p in params if p["name"] == "code")
     assert "GM" in code["schema"]["pattern"].replace("[Gg][Mm]", "GM")
