@@ -32,6 +32,15 @@ def built_db(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     return db
 
 
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory: pytest.TempPathFactory, built_db: Path) -> Path:
+    """``built_db`` cut down to three gemeenten (``helpers_data.SMALL_GEMEENTEN``): for
+    tests that send many requests (schemathesis) and need every table, not every area."""
+    from helpers_data import small_copy
+
+    return small_copy(built_db, tmp_path_factory.mktemp("small") / "small.duckdb")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say loudly when browser tests were skipped, and how to get Chromium."""
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]

@@ -89,3 +89,33 @@ def copy_of(other: str) -> Callable[[Path, Path], None]:
         dst.symlink_to(src.parent / other)
 
     return change
+
+
+SMALL_GEMEENTEN = ("GM0344", "GM0363", "GM0096")
+"""Utrecht, Amsterdam (wijk codes with letters) and Vlieland (small, suppressed parts)."""
+
+
+def small_copy(db: Path, target: Path, gemeenten: tuple[str, ...] = SMALL_GEMEENTEN) -> Path:
+    """A copy of a built database that keeps only ``gemeenten`` (their wijken and PC4s)
+    and the national rows: every table as the build wrote it, a few hundred areas."""
+    import shutil
+
+    import duckdb
+
+    shutil.copyfile(db, target)
+    con = duckdb.connect(str(target))
+    try:
+        con.execute("CREATE TEMP TABLE keep AS SELECT DISTINCT area_code FROM areas "
+                    "WHERE gemeente_code IN ? OR area_code IN ? UNION SELECT 'NL'",
+                    [list(gemeenten), list(gemeenten)])
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = "
+            "'area_code' AND table_schema = 'main'").fetchall()]
+        for table in tables:
+            con.execute(f'DELETE FROM "{table}" WHERE area_code NOT IN '
+                        "(SELECT area_code FROM keep)")
+        con.execute("DELETE FROM crosswalk_pc4 WHERE gemeente_code NOT IN ?", [list(gemeenten)])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return target

@@ -36,7 +36,9 @@ from betrokken.areas.postcodes import (
         ("", None),
         (True, None),
         (None, None),
-        (3511.0, None),
+        (3511.0, "3511"),  # JSON's 3511.0 is the integer 3511 (JSON Schema agrees)
+        (3511.5, None),
+        (999.0, None),
     ],
 )
 def test_token(token, pc4):

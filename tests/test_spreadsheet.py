@@ -133,3 +133,26 @@ def test_own_area_as_xlsx_and_geopackage_per_postcode(client, tmp_path):
     page = client.post("/eigen-gebied", data=data).text
     assert 'formaction="/download/compose.xlsx"' in page
     assert 'formaction="/download/compose.gpkg"' in page
+
+
+def test_area_page_links_csv_for_excel_and_xlsx_beside_the_downloads(client):
+    """Both download rows of the area page (its composition, the table of its wijken)
+    offer the machine CSV, the CSV for Dutch Excel and XLSX, and each link answers."""
+    import re
+
+    page = client.get(f"/gebied/{UTRECHT}").text
+    rows = re.findall(r'<p class="downloads">Download[^<]*(.*?)</p>', page, re.S)
+    links = [dict((name, href) for href, name in re.findall(r'<a href="([^"]+)">([^<]+)</a>',
+                                                              row)) for row in rows]
+    tables = [row for row in links if "CSV voor Excel" in row]
+    assert len(tables) == 2, links
+    for row in tables:
+        assert {"CSV", "CSV voor Excel", "Excel (XLSX)"} <= set(row)
+        excel = client.get(row["CSV voor Excel"].replace("&amp;", "&"))
+        assert excel.status_code == 200 and excel.content.startswith(b"\xef\xbb\xbf")
+        sheet = pd.read_csv(io.BytesIO(excel.content), sep=";", decimal=",",
+                            encoding="utf-8-sig")
+        assert "gebiedscode" in sheet.columns or len(sheet.columns) > 2
+        xlsx = client.get(row["Excel (XLSX)"].replace("&amp;", "&"))
+        assert xlsx.status_code == 200
+        assert "Toelichting" in openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames

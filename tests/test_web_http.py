@@ -3,6 +3,7 @@ OpenAPI, no server paths in /api/sources, Dutch answers for malformed bodies."""
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import httpx
@@ -113,6 +114,44 @@ def test_an_overlong_url_gets_a_dutch_414(client):
     assert "te lang" in response.json()["fout"]
 
 
+@pytest.fixture(scope="module")
+def served(built_db):
+    """The app served by uvicorn with the production settings (``UVICORN_OPTIONS``)."""
+    with live_server(create_app(built_db), **UVICORN_OPTIONS) as url:
+        yield url
+
+
+@pytest.mark.parametrize("length", [limits.MAX_URL_READ_BYTES + 1, 100_000, 1_000_000])
+def test_a_served_overlong_request_line_gets_a_dutch_414(served, length):
+    """uvicorn itself answered a URL above 64 kB with a plain English 400 (httptools) or
+    dropped the connection (h11); served with the production settings, the app answers.
+    (http.client, as httpx refuses to send a URL above 64 kB.)"""
+    host, port = served.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    answers = {}
+    try:
+        for path in ("/api/search", "/zoeken", "/api/search"):
+            query = "utrecht" if path in answers else "x" * length
+            connection.request("GET", f"{path}?q={query}")
+            response = connection.getresponse()
+            answers[path if path not in answers else "after"] = (
+                response.status, dict(response.getheaders()), response.read().decode())
+    finally:
+        connection.close()
+    status, headers, body = answers["/api/search"]
+    assert status == 414
+    assert headers["content-type"].startswith("application/json")
+    assert "te lang" in json.loads(body)["fout"] and "POST /api/compose" in body
+    status, headers, body = answers["/zoeken"]
+    assert status == 414
+    assert headers["content-type"].startswith("text/html")
+    assert "te lang" in body and 'lang="nl"' in body
+    for _, headers, _ in (answers["/api/search"], answers["/zoeken"]):
+        assert_security_headers(httpx.Response(200, headers=headers))
+        assert "server" not in {k.lower() for k in headers}
+    assert answers["after"][0] == 200  # the connection stays usable
+
+
 def test_deeply_nested_json_gets_a_dutch_answer(client):
     body = b"[" * 100_000 + b"]" * 100_000
     response = client.post("/api/compose", content=body,
@@ -133,6 +172,11 @@ def test_openapi_documents_errors_and_the_area_code_pattern(client):
             assert status in op["responses"], (method, path, status)
         if method == "post":
             assert "413" in op["responses"], path
+    levels = next(p for p in spec["paths"]["/api/areas/{code}/children"]["get"]["parameters"]
+                  if p["name"] == "level")["schema"]["enum"]
+    assert levels == client.app.state.dashboard.catalogue.levels  # only what this db holds
+    target = spec["paths"]["/api/target-groups/{profile_id}"]["get"]["parameters"][0]
+    assert target["schema"]["enum"] == client.app.state.dashboard.catalogue.profile_ids
     params = spec["paths"]["/api/areas/{code}"]["get"]["parameters"]
     code = next(p for p in params if p["name"] == "code")
     assert "GM" in code["schema"]["pattern"].replace("[Gg][Mm]", "GM")

@@ -44,9 +44,13 @@ class TooManyPostcodesError(PostcodeListError):
 
 
 def pc4_from_token(token: object) -> str | None:
-    """'3511', '3511AB', '3511 ab', 3511 -> '3511'; anything else (incl. '0123') -> None."""
+    """'3511', '3511AB', '3511 ab', 3511, 3511.0 -> '3511'; anything else (incl. '0123',
+    3511.5) -> None. JSON does not tell 3511.0 from 3511 (a spreadsheet export may write
+    either), so a whole float counts as the integer."""
     if isinstance(token, bool):
         return None
+    if isinstance(token, float) and token.is_integer():
+        token = int(token)
     if isinstance(token, int):
         token = str(token)
     if not isinstance(token, str):

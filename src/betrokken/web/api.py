@@ -19,6 +19,12 @@ from betrokken.web import limits, queries
 from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
+from betrokken.web.openapi_schema import (
+    AREA_CODE_PATTERN,
+    COMPARE_CODES_PATTERN,
+    POSTCODE_ITEMS_SCHEMA,
+    POSTCODE_LIST_PATTERN,
+)
 from betrokken.web.search import search_catalogue
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
@@ -26,12 +32,6 @@ GZIP_MIN_BYTES = 2048  # as GZipMiddleware: smaller answers are not worth compre
 
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
-AREA_CODE_PATTERN = (
-    # CBS wijk/buurt codes are the gemeente code plus two (four) characters, which are
-    # letters in some gemeenten (Amsterdam: WK0363EP), so those parts are alphanumeric.
-    r"^([Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2}|[Bb][Uu][0-9]{4}[0-9A-Za-z]{4}"
-    r"|[1-9][0-9]{3}|[Nn][Ll])$"
-)
 AreaCode = Annotated[
     str,
     Path(
@@ -128,6 +128,7 @@ def post_compose(
             description=f"JSON-lijst met postcodes (PC4 of PC6), hoogstens "
             f"{limits.MAX_COMPOSE_POSTCODES}.",
             examples=[["3511", "3512", "3513"]],
+            json_schema_extra=POSTCODE_ITEMS_SCHEMA,
         ),
     ],
 ) -> dict[str, Any]:
@@ -166,6 +167,7 @@ def get_compose_geojson(
             max_length=limits.MAX_QUERY_POSTCODE_CHARS,
             description="Komma-gescheiden postcodes (past in een URL; langere lijsten: "
             "POST /api/compose)",
+            json_schema_extra={"pattern": POSTCODE_LIST_PATTERN},
         ),
     ],
 ) -> Response:
@@ -182,7 +184,8 @@ def get_compare(
     request: Request,
     codes: Annotated[
         str,
-        Query(max_length=limits.MAX_COMPARE_QUERY_CHARS, description="Komma-gescheiden codes"),
+        Query(max_length=limits.MAX_COMPARE_QUERY_CHARS, description="Komma-gescheiden codes",
+              json_schema_extra={"pattern": COMPARE_CODES_PATTERN}),
     ],
 ) -> dict[str, Any]:
     items = parse_compare_codes(codes)
@@ -194,7 +197,9 @@ def get_compare(
 def get_target_group(
     profile_id: Annotated[str, Path(max_length=60)],
     request: Request,
-    scope: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = queries.NATIONAL_CODE,
+    scope: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS,
+                                json_schema_extra={"pattern": AREA_CODE_PATTERN})
+                     ] = queries.NATIONAL_CODE,
     level: Level = "gemeente",
 ) -> dict[str, Any]:
     cat = _catalogue(request)

@@ -26,7 +26,7 @@ from fastapi.templating import Jinja2Templates
 
 from betrokken.areas.compose import PostcodeComposer
 from betrokken.store.database import connect
-from betrokken.web import api, api_docs, downloads, limits, pages, queries
+from betrokken.web import api, api_docs, downloads, limits, openapi_schema, pages, queries
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
 from betrokken.web.formatting import FILTERS
@@ -177,6 +177,7 @@ def create_app(db_path: str | Path) -> FastAPI:
         app.include_router(module.api_router)
         app.include_router(module.page_router)
     install_error_handlers(app)
+    openapi_schema.install(app, dashboard.catalogue.levels, dashboard.catalogue.profile_ids)
     # the last added runs first: headers on every answer, HEAD, URL limit, the page
     # cache, then the body limit and gzip for whatever the cache does not hold
     app.add_middleware(GZipMiddleware, minimum_size=limits.GZIP_MIN_BYTES)

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import duckdb
 import pandas as pd
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import Response
 
 from betrokken.areas.postcodes import parse_postcode_text
@@ -25,12 +26,16 @@ from betrokken.store.spreadsheet import about_rows, dutch_frame, excel_csv_bytes
 from betrokken.web import limits, queries
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
+from betrokken.web.openapi_schema import AREA_CODE_PATTERN, POSTCODE_LIST_PATTERN
 
 router = APIRouter(prefix="/download", tags=["downloads"], responses=ERROR_RESPONSES)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
 Level = Literal["gemeente", "wijk", "buurt", "pc4"]
 TableFormat = Literal["csv", "csv-excel", "xlsx"]
 ComposeFormat = Literal["csv", "csv-excel", "xlsx", "gpkg"]
+AreaCode = Annotated[str, PathParameter(
+    max_length=limits.MAX_AREA_CODE_CHARS, pattern=AREA_CODE_PATTERN,
+    description="Gebiedscode: GM0344, WK034401, 3511 (PC4) of NL")]
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -130,7 +135,7 @@ def _content(*formats: str) -> dict:
 
 @router.get("/areas/{code}.{fmt}", summary="Samenstelling van één gebied als CSV of Excel",
             response_class=Response, responses=_content("csv", "csv-excel", "xlsx"))
-def download_area(code: str, fmt: TableFormat, request: Request) -> Response:
+def download_area(code: AreaCode, fmt: TableFormat, request: Request) -> Response:
     cat = request.app.state.dashboard.catalogue
     detail = queries.area_detail(cat, queries.canonical_code(code))
     if detail["suppressed"]:
@@ -146,7 +151,7 @@ def download_area(code: str, fmt: TableFormat, request: Request) -> Response:
 @router.get("/areas/{code}/children.gpkg", summary="GeoPackage van de gebieden (voor QGIS)",
             response_class=Response, responses=_content("gpkg"))
 def download_geopackage(
-    code: str, level: Annotated[Level, Query()], request: Request, cur: Cursor
+    code: AreaCode, level: Annotated[Level, Query()], request: Request, cur: Cursor
 ) -> Response:
     cat = request.app.state.dashboard.catalogue
     code = queries.canonical_code(code)
@@ -162,7 +167,7 @@ def download_geopackage(
 @router.get("/areas/{code}/children.{fmt}", summary="Tabel van de gebieden binnen een gebied",
             response_class=Response, responses=_content("csv", "csv-excel", "xlsx"))
 def download_children(
-    code: str, fmt: TableFormat, level: Annotated[Level, Query()], request: Request
+    code: AreaCode, fmt: TableFormat, level: Annotated[Level, Query()], request: Request
 ) -> Response:
     cat = request.app.state.dashboard.catalogue
     kids = queries.children(cat, queries.canonical_code(code), level)
@@ -206,7 +211,8 @@ def download_compose(
     fmt: ComposeFormat,
     request: Request,
     cur: Cursor,
-    postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
+    postcodes: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS,
+                                   json_schema_extra={"pattern": POSTCODE_LIST_PATTERN})],
 ) -> Response:
     """CSV: the composition. XLSX: the composition and a sheet per postcode. GPKG: the
     postcodes with their polygons and figures (what the page's map shows)."""

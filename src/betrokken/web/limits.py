@@ -15,6 +15,7 @@ __all__ = [
     "MAX_PARTICIPANT_ROWS",
     "MAX_REQUEST_BYTES",
     "MAX_URL_BYTES",
+    "MAX_URL_READ_BYTES",
     "MAX_QUERY_POSTCODE_CHARS",
     "MIN_COMPARE_AREAS",
     "MAX_COMPARE_AREAS",
@@ -83,7 +84,13 @@ MAX_REQUEST_BYTES = 1024 * 1024
 """Largest request body of any kind (form with pasted text plus a file, or JSON)."""
 
 MAX_URL_BYTES = 16 * 1024
-"""Longest path plus query string; longer lists of postcodes go in a POST body."""
+"""Longest path plus query string; longer lists of postcodes go in a POST body. A longer
+URL gets a Dutch 414 (``web.middleware.UrlLengthLimit``)."""
+
+MAX_URL_READ_BYTES = 32 * 1024
+"""How much of a request's URL the server keeps (``web.protocol``); the rest of a longer
+request line is read and dropped, so the app still sees a URL above ``MAX_URL_BYTES`` and
+answers 414. Must stay below 64 kB, the most ``httptools.parse_url`` can parse."""
 
 MAX_QUERY_POSTCODE_CHARS = 4096
 """Longest postcode list in a query string (500 codes as '3511AB,' fit). Well below

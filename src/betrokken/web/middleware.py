@@ -87,7 +87,12 @@ class HeadAsGet:
 
 
 class UrlLengthLimit:
-    """Refuse a path plus query string above ``max_bytes`` with a Dutch 414."""
+    """Refuse a path plus query string above ``max_bytes`` with a Dutch 414.
+
+    The answer has the shape of every error (``web.errors.error_response``): JSON under
+    ``/api``, a Dutch page for people. Served by uvicorn, URLs of any length get here
+    (``web.protocol`` keeps the first ``limits.MAX_URL_READ_BYTES`` of them).
+    """
 
     def __init__(self, app: Callable, max_bytes: int):
         self.app = app
@@ -99,12 +104,23 @@ class UrlLengthLimit:
                 scope.get("query_string") or b""
             )
             if length > self.max_bytes:
-                await send_json(send, 414, {
-                    "fout": f"Het adres (URL) is te lang: maximaal {self.max_bytes // 1024} kB.",
-                    "tip": "Stuur lange postcodelijsten met POST /api/compose.",
-                })
+                await self._refuse(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send) -> None:
+        from starlette.requests import Request
+
+        from betrokken.web.errors import error_response
+
+        request = Request(scope)
+        message = f"Het adres (URL) is te lang: maximaal {self.max_bytes // 1024} kB."
+        if scope["path"].startswith(("/api", "/download")):
+            hint = "Stuur lange postcodelijsten met POST /api/compose."
+        else:
+            hint = "Plak een lange postcodelijst in het formulier op /eigen-gebied."
+        response = error_response(request, 414, message, hint)
+        await response(scope, receive, send)
 
 
 async def send_json(send, status: int, body: dict) -> None:

@@ -49,7 +49,10 @@ def get_quiz() -> dict[str, Any]:
     "/quiz", summary="Profielkansen uit de antwoorden op de quiz", responses=_QUIZ_ERRORS
 )
 def post_quiz(
-    payload: dict[str, Any] = Body(..., examples=[{"answers": {"trust_parliament": 2}}]),
+    payload: dict[str, Any] = Body(..., examples=[{"answers": {"trust_parliament": 2}}],
+                                   json_schema_extra={
+                                       "required": ["answers"],
+                                       "properties": {"answers": {"type": "object"}}}),
 ) -> dict[str, Any]:
     from betrokken.model.quiz import QuizAnswerError
 

@@ -123,6 +123,10 @@ async def post_bereikcheck(
     cur: Cursor,
     payload: dict[str, Any] = Body(
         ...,
+        json_schema_extra={
+            "required": ["area"],
+            "anyOf": [{"required": ["participants"]}, {"required": ["postcodes"]}],
+        },
         examples=[
             {
                 "area": "GM0344",

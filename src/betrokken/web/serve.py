@@ -3,7 +3,8 @@
 Every worker opens the database read-only on its own (DuckDB allows many read-only
 processes on one file) and keeps its own caches; uvicorn's supervisor forks them,
 restarts one that dies and shares the listening socket. ``httptools`` and ``uvloop``
-(from ``uvicorn[standard]``) do the HTTP parsing and the event loop.
+(from ``uvicorn[standard]``) do the HTTP parsing and the event loop; ``web.protocol``
+bounds how much of a URL is read.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ UVICORN_OPTIONS: dict = {
     "proxy_headers": False,
     "log_level": "warning",
     "timeout_keep_alive": 5,
-    "h11_max_incomplete_event_size": 64 * 1024,
+    # httptools, reading at most limits.MAX_URL_READ_BYTES of a URL: an overlong request
+    # line reaches the app and gets its Dutch 414 instead of uvicorn's plain 400
+    "http": "betrokken.web.protocol:BoundedUrlHttpToolsProtocol",
 }
 """Settings every way of serving shares (the CLI, the tests, the load benchmark)."""
 

@@ -15,6 +15,7 @@ from betrokken.reports.themes import theme_dossiers
 from betrokken.web import limits, queries
 from betrokken.web.api import AreaCode, Cursor
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
+from betrokken.web.openapi_schema import POSTCODE_ITEMS_SCHEMA
 
 router = APIRouter(prefix="/api", tags=["thema's en rapporten"],
                    responses={**ERROR_RESPONSES})
@@ -23,7 +24,8 @@ ERRORS = {400: {"description": "Ongeldige gebiedscode of postcodelijst (Nederlan
           422: {"description": "Ongeldige invoer (Nederlandse melding)"}}
 PDF = {200: {"content": {"application/pdf": {}}, "description": "Gebiedsrapport (PDF/UA-1)"}}
 Postcodes = Annotated[list[Any], Body(description="JSON-lijst met postcodes (PC4 of PC6)",
-                                      examples=[["3511", "3512", "3513"]])]
+                                      examples=[["3511", "3512", "3513"]],
+                                      json_schema_extra=POSTCODE_ITEMS_SCHEMA)]
 
 
 def _area(request: Request, code: str) -> dict:
