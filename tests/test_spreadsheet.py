@@ -55,6 +55,9 @@ def test_csv_for_excel_has_bom_semicolons_and_decimal_commas(exports):
     # at most four decimals: no 0.2345678901234 in a cell a person reads
     assert "," in first and all(len(cell.split(",")[1]) <= 4 for cell in first.split(";")
                                 if cell.count(",") == 1 and cell.replace(",", "").isdigit())
+    # counts are whole numbers: 29710, not 29710,0
+    inwoners = raw.decode("utf-8-sig").splitlines()[1].split(";")[header.split(";").index("inwoners")]
+    assert inwoners.isdigit(), inwoners
 
 
 def test_machine_csv_is_unchanged(exports):

@@ -109,8 +109,15 @@ def dutch_frame(frame: pd.DataFrame, round_fractions: bool = True) -> pd.DataFra
     for col in out.columns:
         if out[col].dtype == bool or col == "onderdrukt":
             out[col] = out[col].map({True: "ja", False: "nee"}).fillna(out[col])
-    for col in fraction_columns(out) if round_fractions else []:
+    fractions = fraction_columns(out)
+    for col in fractions if round_fractions else []:
         out[col] = pd.to_numeric(out[col], errors="coerce").round(FRACTION_DIGITS)
+    for col in out.columns:  # counts such as inwoners: 29710, not 29710,0
+        values = out[col]
+        if col not in fractions and pd.api.types.is_float_dtype(values):
+            known = values.dropna()
+            if len(known) and (known == known.round()).all():
+                out[col] = values.astype("Int64")
     return out
 
 
