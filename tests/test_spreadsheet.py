@@ -56,7 +56,7 @@ def test_csv_for_excel_has_bom_semicolons_and_decimal_commas(exports):
     assert "," in first and all(len(cell.split(",")[1]) <= 4 for cell in first.split(";")
                                 if cell.count(",") == 1 and cell.replace(",", "").isdigit())
     # counts are whole numbers: 29710, not 29710,0
-    inwoners = raw.decode("utf-8-sig").splitlines()[1].split(";")[header.split(";").index("inwoners")]
+    inwoners = first.split(";")[header.split(";").index("inwoners")]
     assert inwoners.isdigit(), inwoners
 
 
