@@ -187,9 +187,7 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
         rows, charts = [], []
         for ind in t["indicators"] + t["national_series"]:
             unit = ind["unit"]
-            as_frac = ind["indicator"] in ("volunteering", "informal_care", "lonely",
-                                           "noise_neighbours", "financial_strain",
-                                           "share_owner_occupied")
+            as_frac = ind.get("scale") == "fraction"
             f = (lambda v: _pct(v)) if as_frac else (lambda v, u=unit: _fmt(v, u))
             woz = ind["indicator"] == "woz_avg"
             rows.append({"label": f"{ind['label']} ({unit})" if not as_frac and not woz

@@ -141,7 +141,7 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.web import basemap, quiz, reach, themes
+    from betrokken.web import basemap, quiz, reach, theme_pages, themes
 
     dashboard = Dashboard(Path(db_path))
     levels = ", ".join(
@@ -169,6 +169,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
     app.include_router(themes.router)
+    app.include_router(theme_pages.router)
     app.include_router(basemap.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)
