@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 
 from betrokken.areas.compose import PostcodeComposer
 from betrokken.store.database import connect
+from betrokken.themes import THEMES
 from betrokken.web import api, api_docs, downloads, limits, pages, queries
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
@@ -164,6 +165,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     templates.env.filters.update(FILTERS)
     templates.env.globals["catalogue"] = dashboard.catalogue
     templates.env.globals["limits"] = limits
+    templates.env.globals["theme_titles"] = list(THEMES.items())
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -64,8 +64,8 @@ EVIDENCE_LABELS = {
     "national": "landelijk (waarde, ondergrens, bovengrens)",
 }
 SHARE_KEYS = {"share", "turnout_2017", "national_turnout_2017", "p_low_trust",
-              "agree_politicians_dont_care", "trust", "engagement", "national_trust_mean",
-              "national_engagement_mean"}
+              "agree_politicians_dont_care"}
+SCORE_KEYS = {"trust", "engagement", "national_trust_mean", "national_engagement_mean"}
 DAY_KEYS = {"news_conversations", "national_news_conversations", "online_news_days",
             "national_online_news_days"}
 SIGNED_KEYS = {"diff", "diff_lo", "diff_hi"}
@@ -110,6 +110,8 @@ def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
             text = _signed(float(value))
         elif key in SHARE_KEYS and isinstance(value, int | float):
             text = pct(value)
+        elif key in SCORE_KEYS:
+            text = number(value, 2)
         elif key in DAY_KEYS:
             text = number(value, 1)
         elif key == "channels":
@@ -143,11 +145,19 @@ def _theme_view(theme: dict, area: dict, gem_name: str | None) -> dict:
             [(n, [{**r, "value": _chart_value(ind, r["value"])} for r in rs]) for n, rs in lines],
             f"{ind['label']}, {years[0]}–{years[-1]}" if years else ind["label"],
             f"trend-{theme['theme']}-{i}") if lines else None
-        table = [{"year": y, "cells": [value_text(ind, next(
-            (r["value"] for r in rs if r["year"] == y), None)) for _, rs in lines],
-            "flag": any(not r["comparable"] for _, rs in lines for r in rs if r["year"] == y)}
-            for y in years]
-        rows.append({**ind, "value_text": value_text(ind, ind["value"]),
+        table = []
+        for year in years:
+            cells = []
+            for _, series in lines:
+                hit = next((r for r in series if r["year"] == year), None)
+                cells.append(value_text(ind, hit and hit["value"])
+                             + (" *" if hit and not hit["comparable"] else ""))
+            table.append({"year": year, "cells": cells})
+        unit = ind.get("unit")
+        label = (f"{ind['label']} ({unit})" if ind.get("scale") == "number" and unit
+                 and unit not in ind["label"] and unit != "index" else ind["label"])
+        rows.append({**ind, "display_label": label,
+                     "value_text": value_text(ind, ind["value"]),
                      "gemeente_text": value_text(ind, ind["gemeente"]),
                      "nederland_text": value_text(ind, ind["nederland"]),
                      "chart": chart, "series_names": [n for n, _ in lines],

@@ -31,6 +31,19 @@ def _marker(kind: str, x: float, y: float, fill: str) -> str:
             f'L{x - 4:.1f} {y:.1f}Z" fill="{fill}" stroke="#000"/>')
 
 
+LABEL_GAP = 11.0
+"""Least vertical distance between two line names (px), so they never overlap."""
+
+
+def _spread(ys: list[float], gap: float) -> list[float]:
+    """Label positions near ``ys`` with at least ``gap`` between any two (order kept)."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    out = list(ys)
+    for prev, cur in zip(order, order[1:], strict=False):
+        out[cur] = max(out[cur], out[prev] + gap)
+    return out
+
+
 def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) -> Markup | None:
     """SVG of one or more series ``(name, [{"year", "value"}, ...])``; None with fewer than
     two years in every series (a single point is no trend)."""
@@ -74,7 +87,10 @@ def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) ->
     for year in (years[0], years[-1]) if len(years) > 1 else years:
         parts.append(f'<text x="{sx(year):.1f}" y="{HEIGHT - 8}" text-anchor="middle">'
                      f'{year}</text>')
-    for (name, rows), (dash, marker, fill) in zip(lines, STYLES, strict=False):
+    label_y = _spread([sy(sorted(rows, key=lambda r: r["year"])[-1]["value"]) + 3
+                       for _, rows in lines], LABEL_GAP)
+    for (name, rows), (dash, marker, fill), y_label in zip(lines, STYLES, label_y,
+                                                            strict=False):
         rows = sorted(rows, key=lambda r: r["year"])
         points = " ".join(f"{sx(r['year']):.1f},{sy(r['value']):.1f}" for r in rows)
         parts.append(f'<polyline points="{points}" fill="none" stroke="#000" '
@@ -82,7 +98,7 @@ def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) ->
         parts.extend(_marker(marker, sx(r["year"]), sy(r["value"]), fill) for r in rows)
         last = rows[-1]
         short = name if len(name) <= 14 else name[:13] + "…"
-        parts.append(f'<text x="{sx(last["year"]) + 7:.1f}" y="{sy(last["value"]) + 3:.1f}">'
+        parts.append(f'<text x="{sx(last["year"]) + 7:.1f}" y="{y_label:.1f}">'
                      f'{escape(short)}</text>')
     parts.append("</g></svg>")
     return Markup("".join(parts))
