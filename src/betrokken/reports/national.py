@@ -181,10 +181,19 @@ def gemeente_map(con, cat, path: Path) -> dict | None:
                    "vijfde): " + "; ".join(labels) + "."}
 
 
+NOT_COMPARABLE_NOTE = ("* niet goed vergelijkbaar: de misdrijven liggen op de grenzen van "
+                       "2024, maar gemeenten die later zijn opgeheven ontbreken in dat jaar "
+                       "met hun inwoners, zodat het cijfer iets te hoog uitvalt.")
+
+
 def _nl_series(con, indicator: str) -> list[tuple[int, float]]:
-    return [(int(y), float(v)) for y, v in con.execute(
-        "SELECT year, value FROM theme_indicators WHERE area_code = ? AND indicator = ? "
-        "ORDER BY year", [NL, indicator]).fetchall()]
+    return [(int(y), float(v)) for y, v, _ in _nl_rows(con, indicator)]
+
+
+def _nl_rows(con, indicator: str) -> list[tuple[int, float, bool]]:
+    return [(int(y), float(v), bool(c)) for y, v, c in con.execute(
+        "SELECT year, value, comparable FROM theme_indicators WHERE area_code = ? AND "
+        "indicator = ? ORDER BY year", [NL, indicator]).fetchall()]
 
 
 def trends(con, workdir: Path) -> dict | None:
@@ -192,10 +201,11 @@ def trends(con, workdir: Path) -> dict | None:
     much faster than six) and one line of figures per panel."""
     panels = []
     for title, series, unit in TRENDS:
-        data = [(name, _nl_series(con, ind)) for ind, name in series]
+        data = [(name, _nl_rows(con, ind)) for ind, name in series]
         data = [(name, rows) for name, rows in data if len(rows) > 1]
         if data:
             panels.append((title, data, unit))
+    flagged = False
     if not panels:
         return None
     cols = 2
@@ -204,7 +214,7 @@ def trends(con, workdir: Path) -> dict | None:
     lines = []
     for ax, (title, data, unit) in zip(axes.flat, panels, strict=False):
         for k, (name, rows) in enumerate(data):
-            ax.plot([y for y, _ in rows], [v for _, v in rows], LINES[k % 4],
+            ax.plot([r[0] for r in rows], [r[1] for r in rows], LINES[k % 4],
                     marker=MARKERS[k % 4], markersize=4, color="black",
                     markerfacecolor="white" if k % 2 else "black", label=name)
         ax.set_title(title, fontsize=8)
@@ -215,15 +225,21 @@ def trends(con, workdir: Path) -> dict | None:
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         digits = 0 if unit in ("m³", "kWh") else 1
-        years = sorted({y for _, rows in data for y, _ in rows})
+        years = sorted({r[0] for _, rows in data for r in rows})
+
+        def cell(row, d=digits) -> str:
+            return f"{num(row[1], d)}{'' if row[2] else '*'} in {row[0]}"
+
+        flagged |= any(not r[2] for _, rows in data for r in (rows[0], rows[-1]))
         lines.append(f"{title} ({years[0]}–{years[-1]}): " + "; ".join(
-            f"{n} {num(rows[0][1], digits)} in {rows[0][0]}, {num(rows[-1][1], digits)} in "
-            f"{rows[-1][0]}" for n, rows in data))
+            f"{n} {cell(rows[0])}, {cell(rows[-1])}" for n, rows in data))
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(workdir / "trends_nl.svg", format="svg")
     plt.close(fig)
+    if flagged:
+        lines.append(NOT_COMPARABLE_NOTE.rstrip("."))
     return {"chart": "trends_nl.svg", "lines": lines,
             "alt": "Lijngrafieken van landelijke trends. " + " ".join(f"{t}." for t in lines)}
 
