@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from betrokken.sources import themes as src
 from betrokken.themes import THEMES
 from betrokken.web.formatting import number, pct
-from betrokken.web.trend_chart import LABEL_GAP, trend_svg
+from betrokken.reports.trend_chart import LABEL_GAP, trend_svg
 
 
 @pytest.fixture(scope="module")

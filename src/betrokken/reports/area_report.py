@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from betrokken.errors import BetrokkenError  # noqa: E402
 from betrokken.reports.approach import approach  # noqa: E402
 from betrokken.reports.themes import theme_dossiers  # noqa: E402
+from betrokken.reports.trend_chart import trend_svg  # noqa: E402
 
 TEMPLATE = "area_report.typ"
 GREYS = ("#000000", "#555555", "#999999")
@@ -63,26 +64,11 @@ def _mix_chart(mix: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def _trend_chart(trend: dict, label: str, unit: str, gem_name: str, path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(5.5, 2.4))
-    styles = (("gemeente", gem_name, "-", "o"), ("nederland", "Nederland", "--", "s"))
-    for key, name, line, marker in styles:
-        rows = trend.get(key) or []
-        if rows:
-            ax.plot([r["year"] for r in rows], [r["value"] for r in rows], line, marker=marker,
-                    color="black", markerfacecolor="white" if key == "nederland" else "black",
-                    label=name)
-            for r in rows:
-                if not r["comparable"]:
-                    ax.annotate("*", (r["year"], r["value"]), textcoords="offset points",
-                                xytext=(0, 5), ha="center")
-    ax.set_ylabel(unit)
-    ax.legend(frameon=False, fontsize=8)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    fig.savefig(path, format="svg")
-    plt.close(fig)
+def _trend_chart(trend: dict, label: str, gem_name: str, path: Path) -> None:
+    """The same black-and-white line chart as the web pages (``trend_chart.trend_svg``)."""
+    lines = [(name, trend.get(key) or []) for key, name in
+             (("gemeente", gem_name), ("nederland", "Nederland"))]
+    path.write_text(str(trend_svg(lines, label, path.stem)))
 
 
 def _map(con, code: str, path: Path) -> bool:
@@ -203,7 +189,7 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
             if ind.get("trend") and not national and len(charts) < 2 and ind["indicator"] in (
                     "crime_rate", "gas_m3", "nl_TweedeKamer", "nl_MeegedaanAanBijeenkomstOverheid"):
                 name = f"trend_{ind['indicator']}.svg"
-                _trend_chart(ind["trend"], ind["label"], unit, gem_name, workdir / name)
+                _trend_chart(ind["trend"], ind["label"], gem_name, workdir / name)
                 years = [r["year"] for r in (ind["trend"]["gemeente"] or
                                              ind["trend"]["nederland"])]
                 charts.append({"path": name, "caption": f"{ind['label']}, {years[0]}–"

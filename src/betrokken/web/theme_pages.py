@@ -25,7 +25,7 @@ from betrokken.themes.attitudes import C1_NOTE
 from betrokken.web import limits, queries
 from betrokken.web.formatting import number, pct
 from betrokken.web.pages import Cursor, render
-from betrokken.web.trend_chart import trend_svg
+from betrokken.reports.trend_chart import trend_svg
 
 router = APIRouter(include_in_schema=False)
 Postcodes = Annotated[str, Query(max_length=limits.MAX_URL_BYTES)]

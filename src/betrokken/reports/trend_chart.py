@@ -2,8 +2,10 @@
 
 Readable in black and white and without colour vision: each line has its own dash
 pattern and marker shape (solid with filled circles, dashed with open squares) and is
-named at its last point, so no legend colour has to be matched. The figures themselves
-are always in a table beside the chart; the SVG is a picture of that table.
+named at its last point, so no legend colour has to be matched; a ``*`` marks a point
+flagged as not comparable. The figures themselves are always in a table beside the chart
+(web page) or in the caption and table (PDF report). Plain strings, no plotting library:
+the web pages draw them per request and a report draws several, in microseconds.
 """
 
 from __future__ import annotations
@@ -96,6 +98,9 @@ def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) ->
         parts.append(f'<polyline points="{points}" fill="none" stroke="#000" '
                      f'stroke-width="1.5" stroke-dasharray="{dash}"/>')
         parts.extend(_marker(marker, sx(r["year"]), sy(r["value"]), fill) for r in rows)
+        parts.extend(f'<text x="{sx(r["year"]):.1f}" y="{sy(r["value"]) - 5:.1f}" '
+                     'text-anchor="middle">*</text>' for r in rows
+                     if r.get("comparable") is False)
         last = rows[-1]
         short = name if len(name) <= 14 else name[:13] + "…"
         parts.append(f'<text x="{sx(last["year"]) + 7:.1f}" y="{y_label:.1f}">'
