@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from test_browser import base_url, browser, check_axe, page, shot  # noqa: F401 (fixtures)
 
 from betrokken.themes import THEMES
+from test_browser import base_url, browser, check_axe, page, shot  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

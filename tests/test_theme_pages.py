@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from betrokken.reports.trend_chart import LABEL_GAP, trend_svg
 from betrokken.sources import themes as src
 from betrokken.themes import THEMES
 from betrokken.web.formatting import number, pct
-from betrokken.reports.trend_chart import LABEL_GAP, trend_svg
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,10 @@ def _values(cat, level: str, measure: str) -> list[tuple[str, float]]:
     return out
 
 
+def _area_name(cat, code: str) -> str:
+    return cat.areas[code]["area_name"] or code
+
+
 def spread_table(cat) -> list[dict]:
     """Per level and measure: number of areas, P10, median, P90, lowest and highest
     gemeente (areas with a published estimate only)."""
@@ -81,12 +85,11 @@ def spread_table(cat) -> list[dict]:
             p10, med, p90 = np.percentile(values, [10, 50, 90])
             low = min(pairs, key=lambda p: p[1])
             high = max(pairs, key=lambda p: p[1])
-            name = (lambda c: cat.areas[c]["area_name"] or c)
             rows.append({"level": plural, "measure": label, "n": len(values),
                          "p10": pct(float(p10)), "median": pct(float(med)),
                          "p90": pct(float(p90)),
-                         "low": f"{name(low[0])} ({pct(low[1])})",
-                         "high": f"{name(high[0])} ({pct(high[1])})"})
+                         "low": f"{_area_name(cat, low[0])} ({pct(low[1])})",
+                         "high": f"{_area_name(cat, high[0])} ({pct(high[1])})"})
     return rows
 
 

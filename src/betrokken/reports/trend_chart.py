@@ -10,7 +10,7 @@ the web pages draw them per request and a report draws several, in microseconds.
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from html import escape
 
 WIDTH, HEIGHT = 320, 150
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 80, 12, 24
@@ -46,7 +46,7 @@ def _spread(ys: list[float], gap: float) -> list[float]:
     return out
 
 
-def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) -> Markup | None:
+def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) -> str | None:
     """SVG of one or more series ``(name, [{"year", "value"}, ...])``; None with fewer than
     two years in every series (a single point is no trend)."""
     lines = [(name, rows) for name, rows in lines if rows][: len(STYLES)]
@@ -75,7 +75,7 @@ def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) ->
         f'role="img" aria-labelledby="{escape(chart_id)}-titel" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{escape(chart_id)}-titel">{escape(title)}</title>',
-        f'<g font-size="10" fill="#000">',
+        '<g font-size="10" fill="#000">',
     ]
     base = PAD_TOP + plot_h
     parts.append(f'<line x1="{PAD_LEFT}" y1="{base}" x2="{PAD_LEFT + plot_w}" y2="{base}" '
@@ -106,4 +106,4 @@ def trend_svg(lines: list[tuple[str, list[dict]]], title: str, chart_id: str) ->
         parts.append(f'<text x="{sx(last["year"]) + 7:.1f}" y="{y_label:.1f}">'
                      f'{escape(short)}</text>')
     parts.append("</g></svg>")
-    return Markup("".join(parts))
+    return "".join(parts)

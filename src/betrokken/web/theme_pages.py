@@ -20,12 +20,12 @@ from betrokken.errors import BetrokkenError
 from betrokken.reports.approach import MIN_SHARE, approach
 from betrokken.reports.area_report import composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
+from betrokken.reports.trend_chart import trend_svg
 from betrokken.themes import THEMES
 from betrokken.themes.attitudes import C1_NOTE
 from betrokken.web import limits, queries
 from betrokken.web.formatting import number, pct
 from betrokken.web.pages import Cursor, render
-from betrokken.reports.trend_chart import trend_svg
 
 router = APIRouter(include_in_schema=False)
 Postcodes = Annotated[str, Query(max_length=limits.MAX_URL_BYTES)]
