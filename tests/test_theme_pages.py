@@ -147,3 +147,37 @@ def test_trend_chart_is_readable_without_colour():
     ys = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)">(?:Urk|Nederland)', svg)]
     assert len(ys) == 2 and abs(ys[0] - ys[1]) >= LABEL_GAP - 0.1  # names never overlap
     assert trend_svg([("Urk", rows[:1])], "één jaar", "t") is None
+
+
+def test_wadden_island_turnout_is_shown_marked_not_comparable(client, data_dir):
+    """The validation leaves the islands out (tourists vote there); the democracy theme
+    shows the official figure with a star and the reason, so every gemeente has one."""
+    from betrokken.reports.themes import NOT_COMPARABLE
+
+    tk = pd.read_csv(data_dir / "validation" / "tk2021_gemeente.csv").set_index("gemeente_code")
+    page = client.get("/gebied/GM0060/thema/democratie").text
+    cells = _row(page, "opkomst Tweede Kamer 2021")
+    share = tk.loc["GM0060", "uitgebrachte_stemmen"] / tk.loc["GM0060", "kiesgerechtigden"]
+    assert cells[2] == number(share * 100, 1) + "% *"
+    assert NOT_COMPARABLE["turnout"] in _text(page)
+    utrecht = client.get("/gebied/GM0344/thema/democratie").text
+    assert NOT_COMPARABLE["turnout"] not in _text(utrecht)
+
+
+def test_every_gemeente_has_own_figures_in_all_four_themes(client, data_dir):
+    """Done when: all four themes show real numbers for every gemeente (energy: every
+    gemeente in the source file; Voorne aan Zee was formed after its last year)."""
+    cat = client.app.state.dashboard.catalogue
+    gemeenten = {c for c, r in cat.areas.items() if r["level"] == "gemeente"}
+    con = client.app.state.dashboard.cursor()
+    per_theme = {theme: {c for (c,) in con.execute(
+        "SELECT DISTINCT area_code FROM theme_indicators WHERE theme = ?", [theme]).fetchall()}
+        for theme in ("energie", "veiligheid", "democratie")}
+    con.close()
+    per_theme["leefomgeving"] = {c for c in gemeenten
+                                 if (cat.local.get(c) or {}).get("volunteering") is not None}
+    energy_file = set(pd.read_csv(data_dir / "themes" / src.ENERGY_FILE).gemeentecode)
+    for theme, have in per_theme.items():
+        expected = gemeenten & energy_file if theme == "energie" else gemeenten
+        assert expected <= have, (theme, sorted(expected - have)[:5])
+

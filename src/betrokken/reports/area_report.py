@@ -184,7 +184,8 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
             woz = ind["indicator"] == "woz_avg"
             rows.append({"label": f"{ind['label']} ({unit})" if not as_frac and not woz
                          else ind["label"], "year": str(ind["year"] or "–"),
-                         "value": f(ind["value"]), "gemeente": f(ind["gemeente"]),
+                         "value": f(ind["value"]),
+                         "gemeente": f(ind["gemeente"]) + (" *" if ind.get("note") else ""),
                          "nederland": f(ind["nederland"])})
             if ind.get("trend") and not national and len(charts) < 2 and ind["indicator"] in (
                     "crime_rate", "gas_m3", "nl_TweedeKamer", "nl_MeegedaanAanBijeenkomstOverheid"):
@@ -197,7 +198,9 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
                                "Nederland; * = gebied later gegroeid, niet vergelijkbaar.",
                                "alt": f"Lijngrafiek van {ind['label']} van {years[0]} tot "
                                       f"{years[-1]}."})
+        notes = sorted({i["note"] for i in t["indicators"] if i.get("note")})
         data["themes"].append({"title": t["title"], "parent_note": t["parent_note"],
+                               "notes": notes,
                                "rows": rows, "charts": charts,
                                "profile_sentences": [p["sentence"] for p in t["profiles"]
                                                      if p.get("sentence")][:3],

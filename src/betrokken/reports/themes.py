@@ -32,6 +32,14 @@ NATIONAL_SERIES = {"democratie": ["nl_TweedeKamer", "nl_Rechters", "nl_Politie",
                                   "nl_VertrouwenInAndereMensen", "nl_ZeerGeinteresseerd",
                                   "nl_MeegedaanAanBijeenkomstOverheid",
                                   "nl_ContactOpgenomenMetPoliticus"]}
+NOT_COMPARABLE = {
+    "turnout": "Waddeneiland: hier stemmen ook toeristen (met een stempas), dus de opkomst "
+               "meet niet alleen de eigen inwoners en is niet vergelijkbaar.",
+    "default": "Het gebied is na dit jaar door een herindeling gegroeid; het cijfer is niet "
+               "vergelijkbaar.",
+}
+"""Why a figure marked not comparable (``theme_indicators.comparable``) is so, by indicator
+prefix."""
 UNKNOWN = {
     "energie": [
         "Er zijn geen open gegevens over drempels, motieven of prikkels voor "
@@ -101,6 +109,9 @@ def _indicator(con, indicator: str, gem_code: str | None, own_level: bool) -> di
                                                        else None),
         "trend": {"gemeente": gem, "nederland": nl} if len(gem) > 1 or len(nl) > 1 else None,
         "of_parent": not own_level, "scale": "percent" if unit == "%" else "number",
+        "comparable": latest["comparable"] if latest else True,
+        "note": None if not latest or latest["comparable"] else NOT_COMPARABLE.get(
+            indicator.split("_")[0], NOT_COMPARABLE["default"]),
     }
 
 
