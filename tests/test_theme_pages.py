@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from betrokken.reports.approach import MIN_SHARE
 from betrokken.reports.trend_chart import LABEL_GAP, trend_svg
 from betrokken.sources import themes as src
 from betrokken.themes import THEMES
@@ -181,3 +182,31 @@ def test_every_gemeente_has_own_figures_in_all_four_themes(client, data_dir):
         expected = gemeenten & energy_file if theme == "energie" else gemeenten
         assert expected <= have, (theme, sorted(expected - have)[:5])
 
+
+
+def test_approach_per_theme_names_clear_differences_from_stored_attitudes(client, built_db):
+    import duckdb
+
+    con = duckdb.connect(str(built_db), read_only=True)
+    stored = {(i, p): (v, lo, hi) for i, p, v, lo, hi in con.execute(
+        "SELECT item, profile_id, value, lo, hi FROM theme_attitudes WHERE theme = "
+        "'democratie'").fetchall()}
+    con.close()
+    plan = client.get("/api/areas/GM0184/approach?thema=democratie").json()
+    section = next(s for s in plan["sections"] if s["id"] == "thema")
+    claims = [i["evidence"] for i in section["items"] if i["evidence"].get("item")]
+    assert claims
+    shares = {m["profile_id"]: m["share"] for m in
+              client.get("/api/areas/GM0184").json()["mix"]}
+    for ev in claims:
+        top, low = stored[(ev["item"], ev["top"])], stored[(ev["item"], ev["low"])]
+        assert ev["top_value"] == pytest.approx(top[0]) and ev["low_value"] == pytest.approx(
+            low[0])
+        assert top[1] > low[2]  # a clear difference: the intervals do not overlap
+        assert min(shares[ev["top"]], shares[ev["low"]]) >= MIN_SHARE
+    assert "thema" not in {s["id"] for s in client.get("/api/areas/GM0184/approach").json()[
+        "sections"]}
+    bad = client.get("/api/areas/GM0184/approach?thema=klimaat")
+    assert bad.status_code == 400 and "bestaat niet" in bad.json()["fout"]
+    page = client.get("/gebied/GM0184/aanpak?thema=democratie").text
+    assert "Bij het thema Politiek en democratie" in page

@@ -9,7 +9,7 @@ charts are inline SVG drawn on the server, with the figures in a table beside th
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
-from betrokken.reports.approach import MIN_SHARE, approach
+from betrokken.reports.approach import MIN_SHARE, approach_with_theme
 from betrokken.reports.area_report import composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
 from betrokken.reports.trend_chart import trend_svg
@@ -29,6 +29,7 @@ from betrokken.web.pages import Cursor, render
 
 router = APIRouter(include_in_schema=False)
 Postcodes = Annotated[str, Query(max_length=limits.MAX_URL_BYTES)]
+ThemeQuery = Annotated[str, Query(max_length=40)]
 
 
 class UnknownThemeError(BetrokkenError):
@@ -62,9 +63,16 @@ EVIDENCE_LABELS = {
     "p_low_trust": "aandeel met weinig vertrouwen in het profiel",
     "low_trust_share": "aandeel met weinig vertrouwen in dit gebied",
     "national": "landelijk (waarde, ondergrens, bovengrens)",
+    "item": "enquêtevraag (id)",
+    "top": "profiel met de hoogste waarde (id)",
+    "top_value": "hoogste waarde",
+    "top_lo": "hoogste waarde, ondergrens 90%-interval",
+    "low": "profiel met de laagste waarde (id)",
+    "low_value": "laagste waarde",
+    "low_hi": "laagste waarde, bovengrens 90%-interval",
 }
 SHARE_KEYS = {"share", "turnout_2017", "national_turnout_2017", "p_low_trust",
-              "agree_politicians_dont_care"}
+              "agree_politicians_dont_care", "top_value", "top_lo", "low_value", "low_hi"}
 SCORE_KEYS = {"trust", "engagement", "national_trust_mean", "national_engagement_mean"}
 DAY_KEYS = {"news_conversations", "national_news_conversations", "online_news_days",
             "national_online_news_days"}
@@ -77,6 +85,8 @@ EVIDENCE_SOURCES = {
     "tone": "de profielkaarten: vertrouwen en cynisme uit het VU Kiezerspanel 2021",
     "missed": "de profielkaarten: opkomst 2017 en online nieuws, VU Kiezerspanel 2021",
     "caution": "area_indices (laag vertrouwen) en de profielkaarten",
+    "thema": "theme_attitudes (VU Kiezerspanel 2021, per profiel met bootstrapinterval) en "
+             "profile_mix",
 }
 
 
@@ -219,19 +229,23 @@ def _theme_page(request: Request, cur, area: dict, theme: str, base: str, query:
     return render(request, "theme.html", "gebied", area=area, dossier=dossier, theme=view,
                   theme_key=theme, theme_title=THEMES[theme], nav=_nav(base, query),
                   shares=_shares(area), links=links, c1_note=C1_NOTE,
+                  approach_href=f"{base}/aanpak{query}{'&' if query else '?'}thema={theme}",
                   own_column=area.get("level") not in ("gemeente", "land"),
                   gemeente_column=area.get("level") != "land")
 
 
-def _approach_page(request: Request, area: dict, base: str, query: str,
-                   links: dict) -> HTMLResponse:
-    plan = approach(area, request.app.state.dashboard.catalogue)
+def _approach_page(request: Request, cur, area: dict, base: str, query: str,
+                   links: dict, theme: str | None) -> HTMLResponse:
+    if theme:
+        _check_theme(theme)
+    plan = approach_with_theme(cur, request.app.state.dashboard.catalogue, area, theme or None)
     sections = [{**s, "source": EVIDENCE_SOURCES.get(s["id"]),
                  "items": [{**i, "rows": evidence_rows(i["evidence"])} for i in s["items"]]}
                 for s in plan["sections"]]
     return render(request, "approach.html", "gebied", area=area, plan=plan, sections=sections,
                   nav=_nav(base, query), theme_key="aanpak", links=links,
-                  min_share=MIN_SHARE)
+                  min_share=MIN_SHARE, chosen_theme=theme or "", form_action=f"{base}/aanpak",
+                  postcodes=unquote(query.removeprefix("?postcodes=")))
 
 
 def _area_links(code: str) -> dict:
@@ -254,9 +268,9 @@ def area_theme_page(request: Request, cur: Cursor, code: str, theme: str):
 
 
 @router.get("/gebied/{code}/aanpak", response_class=HTMLResponse)
-def area_approach_page(request: Request, code: str):
+def area_approach_page(request: Request, cur: Cursor, code: str, thema: ThemeQuery = ""):
     area, code = _area(request, code)
-    return _approach_page(request, area, f"/gebied/{code}", "", _area_links(code))
+    return _approach_page(request, cur, area, f"/gebied/{code}", "", _area_links(code), thema)
 
 
 @router.get("/eigen-gebied/thema/{theme}", response_class=HTMLResponse)
@@ -270,9 +284,10 @@ async def custom_theme_page(request: Request, cur: Cursor, theme: str, postcodes
 
 
 @router.get("/eigen-gebied/aanpak", response_class=HTMLResponse)
-async def custom_approach_page(request: Request, postcodes: Postcodes = ""):
+async def custom_approach_page(request: Request, cur: Cursor, postcodes: Postcodes = "",
+                               thema: ThemeQuery = ""):
     area, codes = await _composed(request, postcodes)
     query = "?postcodes=" + quote(",".join(codes))
-    return _approach_page(request, area, "/eigen-gebied", query,
-                          {"page": None, "pdf": None, "themes_json": None,
-                           "approach_json": None})
+    return await run_in_threadpool(_approach_page, request, cur, area, "/eigen-gebied", query,
+                                   {"page": None, "pdf": None, "themes_json": None,
+                                    "approach_json": None}, thema)
