@@ -188,25 +188,63 @@ def test_approach_per_theme_names_clear_differences_from_stored_attitudes(client
     import duckdb
 
     con = duckdb.connect(str(built_db), read_only=True)
-    stored = {(i, p): (v, lo, hi) for i, p, v, lo, hi in con.execute(
-        "SELECT item, profile_id, value, lo, hi FROM theme_attitudes WHERE theme = "
-        "'democratie'").fetchall()}
+    stored = con.execute("SELECT theme, item, profile_id, value, lo, hi FROM theme_attitudes "
+                         "WHERE profile_id <> 'nl'").df()
     con.close()
-    plan = client.get("/api/areas/GM0184/approach?thema=democratie").json()
-    section = next(s for s in plan["sections"] if s["id"] == "thema")
-    claims = [i["evidence"] for i in section["items"] if i["evidence"].get("item")]
-    assert claims
     shares = {m["profile_id"]: m["share"] for m in
               client.get("/api/areas/GM0184").json()["mix"]}
-    for ev in claims:
-        top, low = stored[(ev["item"], ev["top"])], stored[(ev["item"], ev["low"])]
-        assert ev["top_value"] == pytest.approx(top[0]) and ev["low_value"] == pytest.approx(
-            low[0])
-        assert top[1] > low[2]  # a clear difference: the intervals do not overlap
-        assert min(shares[ev["top"]], shares[ev["low"]]) >= MIN_SHARE
+    present = stored[stored.profile_id.map(shares) >= MIN_SHARE]
+    n_claims = n_skipped = 0  # in Urk every item differs clearly; the pair test below skips
+    for theme in THEMES:
+        plan = client.get(f"/api/areas/GM0184/approach?thema={theme}").json()
+        section = next(s for s in plan["sections"] if s["id"] == "thema")
+        claims = {i["evidence"]["item"]: i["evidence"] for i in section["items"]
+                  if i["evidence"].get("item")}
+        for item, rows in present[present.theme == theme].groupby("item"):
+            top, low = rows.loc[rows.value.idxmax()], rows.loc[rows.value.idxmin()]
+            if top.lo > low.hi:  # a clear difference: claimed, with the stored numbers
+                ev = claims[item]
+                assert (ev["top"], ev["low"]) == (top.profile_id, low.profile_id)
+                assert ev["top_value"] == pytest.approx(top.value)
+                n_claims += 1
+            else:  # overlapping intervals: no claim
+                assert item not in claims
+                n_skipped += 1
+    assert n_claims + n_skipped == present.groupby(["theme", "item"]).ngroups
     assert "thema" not in {s["id"] for s in client.get("/api/areas/GM0184/approach").json()[
         "sections"]}
     bad = client.get("/api/areas/GM0184/approach?thema=klimaat")
     assert bad.status_code == 400 and "bestaat niet" in bad.json()["fout"]
     page = client.get("/gebied/GM0184/aanpak?thema=democratie").text
     assert "Bij het thema Politiek en democratie" in page
+
+
+def test_theme_claim_needs_non_overlapping_intervals(built_db):
+    """Two profiles from the stored attitudes whose intervals overlap give no claim; two
+    that do not overlap give one (a mix of just those two profiles, half each)."""
+    import duckdb
+
+    from betrokken.reports.approach import theme_items
+
+    con = duckdb.connect(str(built_db), read_only=True)
+    rows = con.execute("SELECT item, label, profile_id, value, lo, hi FROM theme_attitudes "
+                       "WHERE profile_id <> 'nl' ORDER BY item, value").df()
+    con.close()
+
+    def attitudes(a, b):
+        return [{"item": a.item, "label": a.label, "profiles": [
+            {"profile_id": r.profile_id, "name": r.profile_id, "value": r.value, "lo": r.lo,
+             "hi": r.hi} for r in (a, b)]}]
+
+    overlapping = clear = None
+    for _, group in rows.groupby("item"):
+        recs = list(group.itertuples())
+        for a, b in zip(recs, recs[1:], strict=False):
+            if overlapping is None and b.lo <= a.hi:
+                overlapping = (a, b)
+        if clear is None and recs[-1].lo > recs[0].hi:
+            clear = (recs[0], recs[-1])
+    for pair, expected in ((overlapping, 0), (clear, 1)):
+        mix = {r.profile_id: {"share": 0.5} for r in pair}
+        items = theme_items("Thema", attitudes(*pair), mix)
+        assert sum(1 for i in items if i["evidence"].get("item")) == expected
