@@ -26,7 +26,6 @@ from fastapi.templating import Jinja2Templates
 
 from betrokken.areas.compose import PostcodeComposer
 from betrokken.store.database import connect
-from betrokken.themes import THEMES
 from betrokken.web import api, api_docs, downloads, limits, pages, queries
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
@@ -142,6 +141,7 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
+    from betrokken.themes import THEMES
     from betrokken.web import basemap, quiz, reach, theme_pages, themes
 
     dashboard = Dashboard(Path(db_path))
