@@ -214,7 +214,8 @@ def test_approach_per_theme_names_clear_differences_from_stored_attitudes(client
     assert "thema" not in {s["id"] for s in client.get("/api/areas/GM0184/approach").json()[
         "sections"]}
     bad = client.get("/api/areas/GM0184/approach?thema=klimaat")
-    assert bad.status_code == 400 and "bestaat niet" in bad.json()["fout"]
+    assert bad.status_code == 422 and "thema" in bad.json()["fout"]
+    assert all(slug in bad.json()["tip"] for slug in THEMES)
     page = client.get("/gebied/GM0184/aanpak?thema=democratie").text
     assert "Bij het thema Politiek en democratie" in page
 

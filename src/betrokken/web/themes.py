@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +12,7 @@ from betrokken.areas.postcodes import pc4_list
 from betrokken.reports.approach import approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
+from betrokken.themes import THEMES
 from betrokken.web import limits, queries
 from betrokken.web.api import AreaCode, Cursor
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
@@ -22,9 +23,8 @@ ERRORS = {400: {"description": "Ongeldige gebiedscode of postcodelijst (Nederlan
           404: {"description": "Gebied of postcode bestaat niet in deze database"},
           422: {"description": "Ongeldige invoer (Nederlandse melding)"}}
 PDF = {200: {"content": {"application/pdf": {}}, "description": "Gebiedsrapport (PDF/UA-1)"}}
-Theme = Annotated[str | None, Query(
-    max_length=20, description="Optioneel: energie, leefomgeving, veiligheid of democratie; "
-                               "voegt een deel over dat thema toe")]
+Theme = Annotated[Literal[tuple(THEMES)] | None, Query(  # type: ignore[valid-type]
+    description="Optioneel: " + ", ".join(THEMES) + "; voegt een deel over dat thema toe")]
 Postcodes = Annotated[list[Any], Body(description="JSON-lijst met postcodes (PC4 of PC6)",
                                       examples=[["3511", "3512", "3513"]])]
 
