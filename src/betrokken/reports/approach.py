@@ -67,8 +67,47 @@ def differences(area: dict, cat) -> list[dict]:
     return sorted(out, key=lambda d: -abs(d["diff"]))
 
 
-def approach(area: dict, cat, *, theme: str | None = None) -> dict:
-    """The approach for one area (``queries.area_detail`` or a composed area)."""
+def theme_items(theme_title: str, attitudes: list[dict], mix: dict[str, dict]) -> list[dict]:
+    """Per survey item of a theme (``theme_dossiers(...)['themes'][i]['profiles']``): among
+    the profiles with at least ``MIN_SHARE`` of the adults here, the highest and the lowest,
+    only when their 90 % intervals do not overlap (a clear difference)."""
+    items = []
+    for item in attitudes:
+        present = [p for p in item["profiles"]
+                   if (mix.get(p["profile_id"]) or {}).get("share", 0) >= MIN_SHARE]
+        if len(present) < 2:
+            continue
+        top = max(present, key=lambda p: p["value"])
+        low = min(present, key=lambda p: p["value"])
+        if top["lo"] <= low["hi"]:
+            continue
+
+        def part(p: dict) -> str:
+            return (f"{p['name']} ({_pct(p['value'])}, 90 %-interval {_pct(p['lo'])}–"
+                    f"{_pct(p['hi'])}; {_pct(mix[p['profile_id']]['share'])} van de "
+                    "volwassenen hier)")
+
+        items.append({"text": f"'{item['label']}': het vaakst bij {part(top)}, het minst bij "
+                              f"{part(low)}. Houd in de communicatie over "
+                              f"{theme_title.lower()} rekening met dat verschil.",
+                      "evidence": {"item": item["item"], "top": top["profile_id"],
+                                   "top_value": top["value"], "top_lo": top["lo"],
+                                   "low": low["profile_id"], "low_value": low["value"],
+                                   "low_hi": low["hi"]}})
+    if not items:
+        items.append({"text": f"Bij {theme_title.lower()} verschillen de groepen die hier "
+                              "wonen in de enquête niet duidelijk van elkaar.",
+                      "evidence": {"clear_differences": 0}})
+    items.append({"text": "Welke argumenten en prikkels per groep werken, is niet gemeten; "
+                          "toets ze daarom klein voordat u ze breed inzet.",
+                  "evidence": {}})
+    return items
+
+
+def approach(area: dict, cat, *, theme: str | None = None, theme_title: str | None = None,
+             attitudes: list[dict] | None = None) -> dict:
+    """The approach for one area (``queries.area_detail`` or a composed area); with
+    ``theme`` and its dossier's ``attitudes``, a section on that theme is added."""
     if area.get("suppressed"):
         return {"code": area["code"], "name": area["name"], "suppressed": True,
                 "message": "Voor dit gebied is geen aanpak te geven: de cijfers worden "
@@ -170,6 +209,9 @@ def approach(area: dict, cat, *, theme: str | None = None) -> dict:
                                    f"{_pct(low['value'])} (90 %-interval {_pct(low['lo'])}–"
                                    f"{_pct(low['hi'])}), landelijk {_pct(nl_low[0])}.",
                            "evidence": {"low_trust_share": low, "national": list(nl_low)}})
+    if theme and attitudes is not None:
+        sections.append({"id": "thema", "title": f"Bij het thema {theme_title or theme}",
+                         "items": theme_items(theme_title or theme, attitudes, mix)})
     sections += [
         {"id": "ladder", "title": "Vorm op de participatieladder", "items": ladder},
         {"id": "meet", "title": "Waar en via welke kanalen u elke groep treft", "items": meet},
@@ -181,3 +223,21 @@ def approach(area: dict, cat, *, theme: str | None = None) -> dict:
     return {"code": area["code"], "name": name, "suppressed": False, "theme": theme,
             "sections": [s for s in sections if s["items"]],
             "rules": __doc__.split("Rules")[1].strip(" ():\n")}
+
+
+def approach_with_theme(con, cat, area: dict, theme: str | None) -> dict:
+    """:func:`approach`, with the section on ``theme`` (one of ``themes.THEMES``) when given;
+    a Dutch 400 for an unknown theme."""
+    from betrokken.errors import BetrokkenError
+    from betrokken.reports.themes import theme_dossiers
+    from betrokken.themes import THEMES
+
+    if theme is None or area.get("suppressed"):
+        return approach(area, cat)
+    if theme not in THEMES:
+        raise BetrokkenError(f"Thema '{theme[:40]}' bestaat niet.",
+                             hint="Kies uit: " + ", ".join(THEMES) + ".")
+    dossier = theme_dossiers(con, cat, area)
+    chosen = next(t for t in dossier["themes"] if t["theme"] == theme)
+    return approach(area, cat, theme=theme, theme_title=THEMES[theme],
+                    attitudes=chosen["profiles"])

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from betrokken.errors import BetrokkenError  # noqa: E402
 from betrokken.reports.approach import approach  # noqa: E402
 from betrokken.reports.themes import theme_dossiers  # noqa: E402
+from betrokken.reports.trend_chart import trend_svg  # noqa: E402
 
 TEMPLATE = "area_report.typ"
 GREYS = ("#000000", "#555555", "#999999")
@@ -63,26 +64,11 @@ def _mix_chart(mix: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def _trend_chart(trend: dict, label: str, unit: str, gem_name: str, path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(5.5, 2.4))
-    styles = (("gemeente", gem_name, "-", "o"), ("nederland", "Nederland", "--", "s"))
-    for key, name, line, marker in styles:
-        rows = trend.get(key) or []
-        if rows:
-            ax.plot([r["year"] for r in rows], [r["value"] for r in rows], line, marker=marker,
-                    color="black", markerfacecolor="white" if key == "nederland" else "black",
-                    label=name)
-            for r in rows:
-                if not r["comparable"]:
-                    ax.annotate("*", (r["year"], r["value"]), textcoords="offset points",
-                                xytext=(0, 5), ha="center")
-    ax.set_ylabel(unit)
-    ax.legend(frameon=False, fontsize=8)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    fig.tight_layout()
-    fig.savefig(path, format="svg")
-    plt.close(fig)
+def _trend_chart(trend: dict, label: str, gem_name: str, path: Path) -> None:
+    """The same black-and-white line chart as the web pages (``trend_chart.trend_svg``)."""
+    lines = [(name, trend.get(key) or []) for key, name in
+             (("gemeente", gem_name), ("nederland", "Nederland"))]
+    path.write_text(str(trend_svg(lines, label, path.stem)))
 
 
 def _map(con, code: str, path: Path) -> bool:
@@ -146,7 +132,7 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
     info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
     title = ("Staat van Betrokkenheid" if national else f"Gebiedsrapport {area['name']}")
     data = {
-        "title": title,
+        "title": title, "national": national,
         "subtitle": ("Landelijk overzicht van betrokkenheid en vertrouwen" if national else
                      f"{area.get('level_label') or area.get('level') or 'eigen gebied'} "
                      f"{area['code']} · betrokkenheidsprofielen, thema's en aanpak"),
@@ -159,6 +145,8 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
         "intro": [], "map": None, "map_alt": "", "mix": [], "mix_chart": None, "mix_alt": "",
         "contrast_sentences": [], "local": [], "themes": [], "approach": [], "changes": [],
         "method": METHOD, "sources": _sources(con),
+        "spread": [], "spread_chart": None, "spread_alt": "", "national_map": None,
+        "trends": None, "turnout": [],
     }
     if area.get("population"):
         data["intro"].append(f"Inwoners: {area['population']:,}".replace(",", "."))
@@ -175,9 +163,13 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
     if not national and area.get("code") in cat.areas and _map(con, area["code"],
                                                                workdir / "map.svg"):
         data["map"], data["map_alt"] = "map.svg", f"Kaart met de grenzen van {area['name']}."
+    if national:
+        from betrokken.reports.national import national_sections
+
+        data.update(national_sections(con, cat, workdir))
     for ref in (area.get("contrasts") or {}).values():
         data["contrast_sentences"].append(ref["sentence"])
-    for row in (area.get("local") or {}).get("rows", []):
+    for row in [] if national else (area.get("local") or {}).get("rows", []):
         data["local"].append({k: (_pct(row[k]) if isinstance(row.get(k), float) and k != "label"
                                   else (row.get(k) if k == "label" else "–"))
                               for k in ("label", "value", "gemeente", "nederland")})
@@ -187,19 +179,18 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
         rows, charts = [], []
         for ind in t["indicators"] + t["national_series"]:
             unit = ind["unit"]
-            as_frac = ind["indicator"] in ("volunteering", "informal_care", "lonely",
-                                           "noise_neighbours", "financial_strain",
-                                           "share_owner_occupied")
+            as_frac = ind.get("scale") == "fraction"
             f = (lambda v: _pct(v)) if as_frac else (lambda v, u=unit: _fmt(v, u))
             woz = ind["indicator"] == "woz_avg"
             rows.append({"label": f"{ind['label']} ({unit})" if not as_frac and not woz
                          else ind["label"], "year": str(ind["year"] or "–"),
-                         "value": f(ind["value"]), "gemeente": f(ind["gemeente"]),
+                         "value": f(ind["value"]),
+                         "gemeente": f(ind["gemeente"]) + (" *" if ind.get("note") else ""),
                          "nederland": f(ind["nederland"])})
-            if ind.get("trend") and len(charts) < 2 and ind["indicator"] in (
+            if ind.get("trend") and not national and len(charts) < 2 and ind["indicator"] in (
                     "crime_rate", "gas_m3", "nl_TweedeKamer", "nl_MeegedaanAanBijeenkomstOverheid"):
                 name = f"trend_{ind['indicator']}.svg"
-                _trend_chart(ind["trend"], ind["label"], unit, gem_name, workdir / name)
+                _trend_chart(ind["trend"], ind["label"], gem_name, workdir / name)
                 years = [r["year"] for r in (ind["trend"]["gemeente"] or
                                              ind["trend"]["nederland"])]
                 charts.append({"path": name, "caption": f"{ind['label']}, {years[0]}–"
@@ -207,7 +198,9 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
                                "Nederland; * = gebied later gegroeid, niet vergelijkbaar.",
                                "alt": f"Lijngrafiek van {ind['label']} van {years[0]} tot "
                                       f"{years[-1]}."})
+        notes = sorted({i["note"] for i in t["indicators"] if i.get("note")})
         data["themes"].append({"title": t["title"], "parent_note": t["parent_note"],
+                               "notes": notes,
                                "rows": rows, "charts": charts,
                                "profile_sentences": [p["sentence"] for p in t["profiles"]
                                                      if p.get("sentence")][:3],
@@ -266,18 +259,47 @@ def compare_builds(con, old_path: Path) -> dict:
         names = dict(con.execute("SELECT id, name FROM profiles").fetchall())
         for measure, value in new_nat.items():
             before = old_nat.get(measure)
-            label = names.get(measure, measure.replace("_", " "))
+            label = names.get(measure, INDEX_LABELS.get(measure, measure.replace("_", " ")))
             if before is None:
-                lines.append(f"{label}: nu {_pct(value)}; niet in de vorige database.")
+                lines.append(f"{label}: nu {_pct1(value)}; niet in de vorige database.")
             else:
-                lines.append(f"{label}: {_pct(before)} → {_pct(value)} "
+                lines.append(f"{label}: {_pct1(before)} → {_pct1(value)} "
                              f"({(value - before) * 100:+.1f} procentpunt)".replace(".", ","))
+        for measure, label in (("engagement_index", "betrokkenheid (index)"),
+                               ("low_trust_share", "laag vertrouwen")):
+            now, before = _gemeente_median(con, measure), _gemeente_median(old, measure)
+            if now is not None and before is not None:
+                lines.append(f"Mediaan van de gemeenten, {label}: {_pct1(before)} → "
+                             f"{_pct1(now)} ({(now - before) * 100:+.1f} procentpunt)"
+                             .replace(".", ","))
         n_new = con.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
         n_old = old.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
         lines.append(f"Aantal gebieden: {n_old} → {n_new}.")
     finally:
         old.close()
     return {"lines": lines}
+
+
+INDEX_LABELS = {"engagement_index": "betrokkenheid (index)",
+                "political_engagement": "politieke betrokkenheid",
+                "local_engagement": "lokale betrokkenheid", "low_trust_share": "laag vertrouwen"}
+
+
+def _pct1(x: float) -> str:
+    return f"{x * 100:.1f} %".replace(".", ",")
+
+
+def _gemeente_median(con, measure: str) -> float | None:
+    """Median of a published index over the current gemeenten of one database."""
+    import duckdb
+
+    try:
+        return con.execute(
+            f"SELECT median(i.{measure}) FROM area_indices i JOIN areas a ON a.area_code = "
+            "i.area_code AND a.year = i.year AND a.level = i.level AND a.is_current "
+            "WHERE i.level = 'gemeente' AND NOT coalesce(i.suppressed, false)").fetchone()[0]
+    except duckdb.Error:
+        return None
 
 
 def national_area(cat) -> dict:

@@ -12,6 +12,8 @@ from betrokken.errors import BetrokkenError
 from betrokken.themes import THEMES
 
 NL = "NL"
+NL_LOCAL = "NL01"
+"""The Gezondheidsmonitor's national row in ``local_indicators``."""
 LOCAL_BY_THEME = {
     "leefomgeving": [("volunteering", "doet vrijwilligerswerk"),
                      ("informal_care", "geeft mantelzorg"),
@@ -30,6 +32,14 @@ NATIONAL_SERIES = {"democratie": ["nl_TweedeKamer", "nl_Rechters", "nl_Politie",
                                   "nl_VertrouwenInAndereMensen", "nl_ZeerGeinteresseerd",
                                   "nl_MeegedaanAanBijeenkomstOverheid",
                                   "nl_ContactOpgenomenMetPoliticus"]}
+NOT_COMPARABLE = {
+    "turnout": "Waddeneiland: hier stemmen ook toeristen (met een stempas), dus de opkomst "
+               "meet niet alleen de eigen inwoners en is niet vergelijkbaar.",
+    "default": "Het gebied is na dit jaar door een herindeling gegroeid; het cijfer is niet "
+               "vergelijkbaar.",
+}
+"""Why a figure marked not comparable (``theme_indicators.comparable``) is so, by indicator
+prefix."""
 UNKNOWN = {
     "energie": [
         "Er zijn geen open gegevens over drempels, motieven of prikkels voor "
@@ -98,7 +108,10 @@ def _indicator(con, indicator: str, gem_code: str | None, own_level: bool) -> di
         "nederland": nl_same["value"] if nl_same else (nl[-1]["value"] if nl and not gem
                                                        else None),
         "trend": {"gemeente": gem, "nederland": nl} if len(gem) > 1 or len(nl) > 1 else None,
-        "of_parent": not own_level,
+        "of_parent": not own_level, "scale": "percent" if unit == "%" else "number",
+        "comparable": latest["comparable"] if latest else True,
+        "note": None if not latest or latest["comparable"] else NOT_COMPARABLE.get(
+            indicator.split("_")[0], NOT_COMPARABLE["default"]),
     }
 
 
@@ -137,16 +150,17 @@ def _attitudes(con, theme: str, mix: list[dict]) -> list[dict]:
 def _local(cat, code: str, theme: str) -> list[dict]:
     if theme not in LOCAL_BY_THEME:
         return []
-    own = cat.local.get(code) or {}
+    nl = cat.local.get(NL_LOCAL) or {}
+    own = {} if code == NL else cat.local.get(code) or {}
     gem_code = cat.areas.get(code, {}).get("gemeente_code")
     gem = cat.local.get(gem_code) or {}
-    nl = cat.local.get("NL01") or {}
     out = []
     for key, label in LOCAL_BY_THEME[theme]:
-        if own.get(key) is None and gem.get(key) is None:
+        if own.get(key) is None and gem.get(key) is None and nl.get(key) is None:
             continue
         out.append({"indicator": key, "label": f"{label} (% van 18+)", "unit": "%",
-                    "year": own.get("source_year") or 2020,
+                    "scale": "fraction",
+                    "year": own.get("source_year") or nl.get("source_year") or 2020,
                     "value": own.get(key), "gemeente": gem.get(key),
                     "nederland": nl.get(key),
                     "source": "Gezondheidsmonitor Volwassenen en Ouderen 2020 (GGD'en, CBS, "
@@ -159,13 +173,15 @@ def _housing(cat, code: str) -> list[dict]:
     gem = cat.areas.get(row.get("gemeente_code"), {})
     gems = [r for r in cat.areas.values() if r["level"] == "gemeente"]
     out = []
-    for key, label, unit in (("share_owner_occupied", "koopwoningen", "%"),
-                             ("woz_avg", "gemiddelde WOZ-waarde (× 1.000 euro)", "× 1.000 €")):
+    for key, label, unit, scale in (
+            ("share_owner_occupied", "koopwoningen", "%", "fraction"),
+            ("woz_avg", "gemiddelde WOZ-waarde (× 1.000 euro)", "× 1.000 €", "thousand_euro")):
         pairs = [(r.get(key), r.get("population") or 0) for r in gems if r.get(key) is not None]
         total = sum(p for _, p in pairs)
         nl = sum(v * p for v, p in pairs) / total if total else None
-        out.append({"indicator": key, "label": label, "unit": unit,
-                    "year": int(row["year"]) if row.get("year") else None,
+        out.append({"indicator": key, "label": label, "unit": unit, "scale": scale,
+                    "year": int(row["year"]) if row.get("year") else max(
+                        (int(r["year"]) for r in gems if r.get("year")), default=None),
                     "value": row.get(key), "gemeente": gem.get(key), "nederland": nl,
                     "source": "CBS Kerncijfers wijken en buurten (CC BY 4.0); "
                               "NL = inwonergewogen gemiddelde van de gemeenten",
@@ -199,12 +215,12 @@ def theme_dossiers(con, cat, area: dict) -> dict:
     for theme, title in THEMES.items():
         indicators = [i for i in (_indicator(con, ind, gem_code, level == "gemeente")
                                   for ind in INDICATORS_BY_THEME[theme]) if i]
-        if theme == "leefomgeving" and code in cat.areas:
+        if theme == "leefomgeving" and (code in cat.areas or code == NL):
             indicators = _local(cat, code, theme) + _housing(cat, code)
         national = [i for i in (_indicator(con, ind, None, False)
                                 for ind in NATIONAL_SERIES.get(theme, [])) if i]
         parent_note = None
-        if level != "gemeente" and any(i["of_parent"] for i in indicators):
+        if gem_code and level != "gemeente" and any(i["of_parent"] for i in indicators):
             parent_note = (f"Officiële cijfers voor dit thema bestaan niet voor dit niveau; "
                            f"getoond zijn die van de gemeente {gem_name}.")
         out["themes"].append({

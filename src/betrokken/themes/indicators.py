@@ -110,13 +110,31 @@ def _turnout(data_dir: Path, known: set[str]) -> pd.DataFrame:
     for key, election in elections.items():
         f = election.frame
         nl = f["votes"].sum() / f["electorate"].sum()
+        islands = _island_turnout(validation, key)
         parts.append(pd.DataFrame({
             "theme": "democratie",
-            "area_code": [*f["gemeente_code"], NL],
+            "area_code": [*f["gemeente_code"], NL, *islands.index],
             "indicator": "turnout_" + key.lower(), "label": names[key], "unit": "%",
-            "year": years[key], "value": [*(f["turnout"] * 100), nl * 100],
-            "comparable": True, "source": ELECTION_SOURCE}))
+            "year": years[key], "value": [*(f["turnout"] * 100), nl * 100, *islands * 100],
+            "comparable": [True] * (len(f) + 1) + [False] * len(islands),
+            "source": ELECTION_SOURCE}))
     return pd.concat(parts, ignore_index=True)
+
+
+ISLAND_FILES = {"TK2021": ("tk2021_gemeente.csv", "uitgebrachte_stemmen"),
+                "GR2022": ("gr2022_gemeente.csv", "uitgebrachte_stemmen"),
+                "PS2019": ("ps2019_gemeente_opkomst.csv", "geldige_stemmen")}
+
+
+def _island_turnout(validation: Path, key: str) -> pd.Series:
+    """Turnout on the Wadden islands, straight from the file: the validation leaves them
+    out (tourists vote there), the democracy theme shows them marked not comparable."""
+    from betrokken.reports.validation import WADDEN_ISLANDS
+
+    file, votes = ISLAND_FILES[key]
+    raw = pd.read_csv(validation / file)
+    raw = raw[raw["gemeente_code"].isin(WADDEN_ISLANDS) & (raw["kiesgerechtigden"] > 0)]
+    return (raw[votes] / raw["kiesgerechtigden"]).set_axis(raw["gemeente_code"])
 
 
 def theme_indicators(data_dir: Path, gemeente_codes: set[str]) -> pd.DataFrame:

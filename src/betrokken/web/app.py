@@ -141,7 +141,8 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.web import basemap, quiz, reach, themes
+    from betrokken.themes import THEMES
+    from betrokken.web import basemap, quiz, reach, theme_pages, themes
 
     dashboard = Dashboard(Path(db_path))
     levels = ", ".join(
@@ -164,11 +165,13 @@ def create_app(db_path: str | Path) -> FastAPI:
     templates.env.filters.update(FILTERS)
     templates.env.globals["catalogue"] = dashboard.catalogue
     templates.env.globals["limits"] = limits
+    templates.env.globals["theme_titles"] = list(THEMES.items())
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
     app.include_router(themes.router)
+    app.include_router(theme_pages.router)
     app.include_router(basemap.router)
     app.include_router(downloads.router)
     app.include_router(pages.router)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from betrokken.areas.postcodes import pc4_list
-from betrokken.reports.approach import approach
+from betrokken.reports.approach import approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
+from betrokken.themes import THEMES
 from betrokken.web import limits, queries
 from betrokken.web.api import AreaCode, Cursor
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
@@ -23,6 +24,8 @@ ERRORS = {400: {"description": "Ongeldige gebiedscode of postcodelijst (Nederlan
           404: {"description": "Gebied of postcode bestaat niet in deze database"},
           422: {"description": "Ongeldige invoer (Nederlandse melding)"}}
 PDF = {200: {"content": {"application/pdf": {}}, "description": "Gebiedsrapport (PDF/UA-1)"}}
+Theme = Annotated[Literal[tuple(THEMES)] | None, Query(  # type: ignore[valid-type]
+    description="Optioneel: " + ", ".join(THEMES) + "; voegt een deel over dat thema toe")]
 Postcodes = Annotated[list[Any], Body(description="JSON-lijst met postcodes (PC4 of PC6)",
                                       examples=[["3511", "3512", "3513"]],
                                       json_schema_extra=POSTCODE_ITEMS_SCHEMA)]
@@ -50,8 +53,10 @@ def get_themes(code: AreaCode, request: Request, cur: Cursor) -> dict[str, Any]:
 
 @router.get("/areas/{code}/approach", responses=ERRORS,
             summary="Aanpak op maat: participatieladder, kanalen, toon, wie u mist")
-def get_approach(code: AreaCode, request: Request) -> dict[str, Any]:
-    return approach(_area(request, code), request.app.state.dashboard.catalogue)
+def get_approach(code: AreaCode, request: Request, cur: Cursor,
+                 thema: Theme = None) -> dict[str, Any]:
+    return approach_with_theme(cur, request.app.state.dashboard.catalogue,
+                               _area(request, code), thema)
 
 
 @router.get("/areas/{code}/report.pdf", responses={**PDF, **ERRORS}, response_class=Response,
@@ -74,8 +79,10 @@ def post_themes(postcodes: Postcodes, request: Request, cur: Cursor) -> dict[str
 
 @router.post("/compose/approach", responses={**ERRORS, **UPLOAD_RESPONSES},
              summary="Aanpak voor een eigen gebied")
-def post_approach(postcodes: Postcodes, request: Request) -> dict[str, Any]:
-    return approach(_composed(request, postcodes), request.app.state.dashboard.catalogue)
+def post_approach(postcodes: Postcodes, request: Request, cur: Cursor,
+                  thema: Theme = None) -> dict[str, Any]:
+    return approach_with_theme(cur, request.app.state.dashboard.catalogue,
+                               _composed(request, postcodes), thema)
 
 
 @router.post("/compose/report.pdf", responses={**PDF, **ERRORS, **UPLOAD_RESPONSES},

@@ -1,0 +1,293 @@
+"""The theme dossiers and the Aanpak as Dutch HTML pages (the same answers as the API).
+
+``/gebied/{code}/thema/{theme}`` and ``/gebied/{code}/aanpak`` for a gemeente, wijk, PC4
+or Nederland (``NL``); ``/eigen-gebied/thema/{theme}?postcodes=…`` and
+``/eigen-gebied/aanpak?postcodes=…`` for a custom postcode set. No JavaScript: trend
+charts are inline SVG drawn on the server, with the figures in a table beside them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote, unquote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from betrokken.areas.postcodes import parse_postcode_text
+from betrokken.errors import BetrokkenError
+from betrokken.reports.approach import MIN_SHARE, approach_with_theme
+from betrokken.reports.area_report import composed_area, national_area
+from betrokken.reports.themes import theme_dossiers
+from betrokken.reports.trend_chart import trend_svg
+from betrokken.themes import THEMES
+from betrokken.themes.attitudes import C1_NOTE
+from betrokken.web import limits, queries
+from betrokken.web.formatting import number, pct
+from betrokken.web.pages import Cursor, render
+
+router = APIRouter(include_in_schema=False)
+Postcodes = Annotated[str, Query(max_length=limits.MAX_URL_BYTES)]
+ThemeQuery = Annotated[str, Query(max_length=40)]
+
+
+class UnknownThemeError(BetrokkenError):
+    """A theme slug that is not one of the four dossiers."""
+
+    status_code = 404
+
+
+EVIDENCE_LABELS = {
+    "profile_id": "profiel (id)",
+    "name": "profiel",
+    "diff": "verschil met Nederland",
+    "diff_lo": "90%-interval, ondergrens",
+    "diff_hi": "90%-interval, bovengrens",
+    "rule": "regel",
+    "clear_differences": "aantal duidelijke verschillen",
+    "share": "aandeel van de volwassenen hier",
+    "trust": "vertrouwen van het profiel (0–1)",
+    "engagement": "betrokkenheid van het profiel (0–1)",
+    "national_trust_mean": "vertrouwen, landelijk gemiddelde",
+    "national_engagement_mean": "betrokkenheid, landelijk gemiddelde",
+    "ladder": "treden op de participatieladder",
+    "channels": "kanalen (dagen per week)",
+    "news_conversations": "nieuws uit gesprekken (dagen per week)",
+    "national_news_conversations": "idem, landelijk",
+    "agree_politicians_dont_care": "vindt dat politici zich niet druk maken om mensen zoals ik",
+    "turnout_2017": "stemde bij de Tweede Kamerverkiezing 2017",
+    "national_turnout_2017": "idem, landelijk",
+    "online_news_days": "online nieuws en sociale media (dagen per week)",
+    "national_online_news_days": "idem, landelijk",
+    "p_low_trust": "aandeel met weinig vertrouwen in het profiel",
+    "low_trust_share": "aandeel met weinig vertrouwen in dit gebied",
+    "national": "landelijk (waarde, ondergrens, bovengrens)",
+    "item": "enquêtevraag (id)",
+    "top": "profiel met de hoogste waarde (id)",
+    "top_value": "hoogste waarde",
+    "top_lo": "hoogste waarde, ondergrens 90%-interval",
+    "low": "profiel met de laagste waarde (id)",
+    "low_value": "laagste waarde",
+    "low_hi": "laagste waarde, bovengrens 90%-interval",
+}
+SHARE_KEYS = {"share", "turnout_2017", "national_turnout_2017", "p_low_trust",
+              "agree_politicians_dont_care", "top_value", "top_lo", "low_value", "low_hi"}
+SCORE_KEYS = {"trust", "engagement", "national_trust_mean", "national_engagement_mean"}
+DAY_KEYS = {"news_conversations", "national_news_conversations", "online_news_days",
+            "national_online_news_days"}
+SIGNED_KEYS = {"diff", "diff_lo", "diff_hi"}
+EVIDENCE_SOURCES = {
+    "mix": "area_contrasts (verschil met NL per profiel) of, voor een eigen gebied, "
+           "profile_mix en national_estimates",
+    "ladder": "profile_mix (aandeel) en de profielkaarten (vertrouwen, betrokkenheid)",
+    "meet": "de profielkaarten: nieuwskanalen uit het VU Kiezerspanel 2021",
+    "tone": "de profielkaarten: vertrouwen en cynisme uit het VU Kiezerspanel 2021",
+    "missed": "de profielkaarten: opkomst 2017 en online nieuws, VU Kiezerspanel 2021",
+    "caution": "area_indices (laag vertrouwen) en de profielkaarten",
+    "thema": "theme_attitudes (VU Kiezerspanel 2021, per profiel met bootstrapinterval) en "
+             "profile_mix",
+}
+
+
+def value_text(indicator: dict, value) -> str:
+    """An indicator's value the Dutch way, by its scale (fraction, percent, euros, number)."""
+    if value is None:
+        return "–"
+    scale = indicator.get("scale")
+    if scale == "fraction":
+        return pct(value)
+    if scale == "percent":
+        return number(value, 1) + "%"
+    if scale == "thousand_euro":
+        return "€ " + number(float(value) * 1000)
+    return number(value, 0 if abs(value) >= 100 else 1)
+
+
+def _signed(x: float) -> str:
+    points = f"{abs(x) * 100:.1f}".replace(".", ",")
+    return ("+" if x > 0 else "−" if x < 0 else "") + points + " procentpunt"
+
+
+def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
+    """The numbers behind one approach sentence as (Dutch label, value) pairs."""
+    rows = []
+    for key, value in evidence.items():
+        if value is None:
+            continue
+        label = EVIDENCE_LABELS.get(key, key.replace("_", " "))
+        if key in SIGNED_KEYS:
+            text = _signed(float(value))
+        elif key in SHARE_KEYS and isinstance(value, int | float):
+            text = pct(value)
+        elif key in SCORE_KEYS:
+            text = number(value, 2)
+        elif key in DAY_KEYS:
+            text = number(value, 1)
+        elif key == "channels":
+            text = "; ".join(f"{c['label']} ({number(c['days_per_week'], 1)})" for c in value)
+        elif key == "ladder":
+            text = " → ".join(value)
+        elif key == "low_trust_share" and isinstance(value, dict):
+            text = f"{pct(value.get('value'))} ({pct(value.get('lo'))}–{pct(value.get('hi'))})"
+        elif key == "national" and isinstance(value, list | tuple):
+            text = " / ".join(pct(v) for v in value)
+        elif isinstance(value, float):
+            text = number(value, 3)
+        else:
+            text = str(value)
+        rows.append((label, text))
+    return rows
+
+
+def _theme_view(theme: dict, area: dict, gem_name: str | None) -> dict:
+    """A dossier prepared for the template: formatted cells and trend charts."""
+    rows = []
+    for i, ind in enumerate(theme["indicators"] + theme["national_series"]):
+        trend = ind.get("trend") or {}
+        lines = []
+        if trend.get("gemeente"):
+            lines.append((gem_name or area["name"], trend["gemeente"]))
+        if trend.get("nederland"):
+            lines.append(("Nederland", trend["nederland"]))
+        years = sorted({r["year"] for _, rs in lines for r in rs})
+        chart = trend_svg(
+            [(n, [{**r, "value": _chart_value(ind, r["value"])} for r in rs]) for n, rs in lines],
+            f"{ind['label']}, {years[0]}–{years[-1]}" if years else ind["label"],
+            f"trend-{theme['theme']}-{i}") if lines else None
+        table = []
+        for year in years:
+            cells = []
+            for _, series in lines:
+                hit = next((r for r in series if r["year"] == year), None)
+                cells.append(value_text(ind, hit and hit["value"])
+                             + (" *" if hit and not hit["comparable"] else ""))
+            table.append({"year": year, "cells": cells})
+        unit = ind.get("unit")
+        label = (f"{ind['label']} ({unit})" if ind.get("scale") == "number" and unit
+                 and unit not in ind["label"] and unit != "index" else ind["label"])
+        rows.append({**ind, "display_label": label,
+                     "value_text": value_text(ind, ind["value"]),
+                     "gemeente_text": value_text(ind, ind["gemeente"]),
+                     "nederland_text": value_text(ind, ind["nederland"]),
+                     "chart": chart, "series_names": [n for n, _ in lines],
+                     "series_table": table, "national_only": ind in theme["national_series"]})
+    order = {m["profile_id"]: i for i, m in enumerate(area.get("mix") or [])}
+    profiles = [{**item, "profiles": sorted(item["profiles"],
+                                            key=lambda p: order.get(p["profile_id"], 99))}
+                for item in theme["profiles"]]
+    return {**theme, "rows": rows, "profiles": profiles}
+
+
+def _chart_value(ind: dict, value: float) -> float:
+    return value * 100 if ind.get("scale") == "fraction" else value
+
+
+def _shares(area: dict) -> dict[str, float]:
+    return {m["profile_id"]: m["share"] for m in area.get("mix") or []}
+
+
+def _nav(base: str, query: str) -> list[dict]:
+    items = [{"href": f"{base}/thema/{slug}{query}", "key": slug, "label": title}
+             for slug, title in THEMES.items()]
+    items.append({"href": f"{base}/aanpak{query}", "key": "aanpak", "label": "Aanpak"})
+    return items
+
+
+def _area(request: Request, code: str) -> tuple[dict, str]:
+    cat = request.app.state.dashboard.catalogue
+    code = queries.canonical_code(code)
+    if code == queries.NATIONAL_CODE:
+        return national_area(cat), code
+    return queries.area_detail(cat, code), code
+
+
+async def _composed(request: Request, postcodes: str) -> tuple[dict, list[str]]:
+    dash = request.app.state.dashboard
+    codes = await run_in_threadpool(
+        lambda: parse_postcode_text(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES))
+    result = await run_in_threadpool(dash.compose, codes)
+    return composed_area(result, dash.catalogue), codes
+
+
+def _check_theme(theme: str) -> str:
+    if theme not in THEMES:
+        raise UnknownThemeError(f"Thema '{theme[:40]}' bestaat niet.",
+                                hint="Kies uit: " + ", ".join(THEMES) + ".")
+    return theme
+
+
+def _theme_page(request: Request, cur, area: dict, theme: str, base: str, query: str,
+                links: dict) -> HTMLResponse:
+    cat = request.app.state.dashboard.catalogue
+    dossier = theme_dossiers(cur, cat, area)
+    gem = area.get("gemeente")
+    view = None
+    if not dossier["suppressed"]:
+        chosen = next(t for t in dossier["themes"] if t["theme"] == theme)
+        view = _theme_view(chosen, area, gem["name"] if gem else None)
+    return render(request, "theme.html", "gebied", area=area, dossier=dossier, theme=view,
+                  theme_key=theme, theme_title=THEMES[theme], nav=_nav(base, query),
+                  shares=_shares(area), links=links, c1_note=C1_NOTE,
+                  approach_href=f"{base}/aanpak{query}{'&' if query else '?'}thema={theme}",
+                  own_column=area.get("level") not in ("gemeente", "land"),
+                  gemeente_column=area.get("level") != "land")
+
+
+def _approach_page(request: Request, cur, area: dict, base: str, query: str,
+                   links: dict, theme: str | None) -> HTMLResponse:
+    if theme:
+        _check_theme(theme)
+    plan = approach_with_theme(cur, request.app.state.dashboard.catalogue, area, theme or None)
+    sections = [{**s, "source": EVIDENCE_SOURCES.get(s["id"]),
+                 "items": [{**i, "rows": evidence_rows(i["evidence"])} for i in s["items"]]}
+                for s in plan["sections"]]
+    return render(request, "approach.html", "gebied", area=area, plan=plan, sections=sections,
+                  nav=_nav(base, query), theme_key="aanpak", links=links,
+                  min_share=MIN_SHARE, chosen_theme=theme or "", form_action=f"{base}/aanpak",
+                  postcodes=unquote(query.removeprefix("?postcodes=")))
+
+
+def _area_links(code: str) -> dict:
+    return {"page": None if code == queries.NATIONAL_CODE else f"/gebied/{code}",
+            "pdf": f"/api/areas/{code}/report.pdf", "themes_json": f"/api/areas/{code}/themes",
+            "approach_json": f"/api/areas/{code}/approach"}
+
+
+@router.get("/gebied/{code}/themas", response_class=HTMLResponse)
+def themes_index(code: str):
+    return RedirectResponse(f"/gebied/{queries.canonical_code(code)}/thema/"
+                            f"{next(iter(THEMES))}", status_code=303)
+
+
+@router.get("/gebied/{code}/thema/{theme}", response_class=HTMLResponse)
+def area_theme_page(request: Request, cur: Cursor, code: str, theme: str):
+    theme = _check_theme(theme)
+    area, code = _area(request, code)
+    return _theme_page(request, cur, area, theme, f"/gebied/{code}", "", _area_links(code))
+
+
+@router.get("/gebied/{code}/aanpak", response_class=HTMLResponse)
+def area_approach_page(request: Request, cur: Cursor, code: str, thema: ThemeQuery = ""):
+    area, code = _area(request, code)
+    return _approach_page(request, cur, area, f"/gebied/{code}", "", _area_links(code), thema)
+
+
+@router.get("/eigen-gebied/thema/{theme}", response_class=HTMLResponse)
+async def custom_theme_page(request: Request, cur: Cursor, theme: str, postcodes: Postcodes = ""):
+    theme = _check_theme(theme)
+    area, codes = await _composed(request, postcodes)
+    query = "?postcodes=" + quote(",".join(codes))
+    return await run_in_threadpool(_theme_page, request, cur, area, theme, "/eigen-gebied",
+                                   query, {"page": None, "pdf": None, "themes_json": None,
+                                           "approach_json": None})
+
+
+@router.get("/eigen-gebied/aanpak", response_class=HTMLResponse)
+async def custom_approach_page(request: Request, cur: Cursor, postcodes: Postcodes = "",
+                               thema: ThemeQuery = ""):
+    area, codes = await _composed(request, postcodes)
+    query = "?postcodes=" + quote(",".join(codes))
+    return await run_in_threadpool(_approach_page, request, cur, area, "/eigen-gebied", query,
+                                   {"page": None, "pdf": None, "themes_json": None,
+                                    "approach_json": None}, thema)
