@@ -3,6 +3,7 @@ carry each approach sentence's evidence, and answer bad input in Dutch."""
 
 from __future__ import annotations
 
+import io
 import html
 import re
 
@@ -124,6 +125,21 @@ def test_custom_area_and_nl_pages(client):
     for slug in THEMES:
         assert f'href="/gebied/GM0344/thema/{slug}"' in links
     assert 'href="/gebied/GM0344/aanpak"' in links
+
+
+def test_custom_area_links_its_report_pdf(client):
+    """Issue 9: the report for a custom postcode list is one click away (it was API-only)."""
+    from pypdf import PdfReader
+
+    page = client.post("/eigen-gebied", data={"postcodes": "3511\n3512\n3513"})
+    href = re.search(r'href="(/eigen-gebied/rapport\.pdf\?postcodes=[^"]+)"', page.text)
+    assert href, "no report link on the custom area page"
+    pdf = client.get(href.group(1).replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "3511" in text and "Energie" in text
+    empty = client.get("/eigen-gebied/rapport.pdf?postcodes=")
+    assert empty.status_code == 422 and "postcode" in empty.text.lower()
 
 
 def test_bad_input_gets_dutch_4xx_and_suppressed_area_no_figures(client):

@@ -13,12 +13,12 @@ from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
 from betrokken.reports.approach import MIN_SHARE, approach_with_theme
-from betrokken.reports.area_report import composed_area, national_area
+from betrokken.reports.area_report import area_report, composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
 from betrokken.reports.trend_chart import trend_svg
 from betrokken.themes import THEMES
@@ -291,3 +291,12 @@ async def custom_approach_page(request: Request, cur: Cursor, postcodes: Postcod
     return await run_in_threadpool(_approach_page, request, cur, area, "/eigen-gebied", query,
                                    {"page": None, "pdf": None, "themes_json": None,
                                     "approach_json": None}, thema)
+
+
+@router.get("/eigen-gebied/rapport.pdf", response_class=Response)
+async def custom_report_pdf(request: Request, cur: Cursor, postcodes: Postcodes = ""):
+    """The Gebiedsrapport of a custom postcode set as a link (the API's POST needs JSON)."""
+    area, _ = await _composed(request, postcodes)
+    pdf = await run_in_threadpool(area_report, cur, request.app.state.dashboard.catalogue, area)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="gebiedsrapport.pdf"'})
