@@ -3,8 +3,8 @@ carry each approach sentence's evidence, and answer bad input in Dutch."""
 
 from __future__ import annotations
 
-import io
 import html
+import io
 import re
 
 import pandas as pd
