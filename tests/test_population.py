@@ -62,6 +62,7 @@ def test_unknown_adults_weigh_zero_in_a_sum():
     areas = pd.concat([_areas(), _areas(population=None), _areas(share_age_25_44="geheim")],
                       ignore_index=True)
     assert adult_weight_or_zero(areas).tolist() == pytest.approx([840.0, 0.0, 0.0])
+    assert np.isnan(adult_weight(_areas(population="geheim"))[0])
 
 
 def test_shares_outside_zero_and_one_are_clipped():

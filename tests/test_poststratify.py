@@ -274,3 +274,42 @@ def test_filling_absent_margins_needs_areas_and_normalises_the_seed(seed, hand_m
     assert names == ["sex"]
     np.testing.assert_allclose(filled["sex"], np.repeat(seed.sum(axis=(0, 2, 3))[None], 3, 0))
     np.testing.assert_allclose(filled["sex"].sum(axis=1), 1.0)
+
+
+def _one_sweep(seed: np.ndarray, margins: dict[str, np.ndarray]) -> np.ndarray:
+    """One IPF sweep written out: scale to the age, sex, education, migration margins in turn."""
+    cells = np.repeat(seed[None] / seed.sum(), 3, axis=0)
+    for axis, var in enumerate(CELL_VARIABLES, start=1):
+        current = _margins_of(cells)[axis - 1]
+        shape = [3, 1, 1, 1, 1]
+        shape[axis] = current.shape[1]
+        cells = cells * (margins[var] / current).reshape(shape)
+    return cells
+
+
+def test_max_iterations_counts_sweeps_and_errors_are_per_area(seed, hand_margins):
+    one = ipf(seed, hand_margins, max_iterations=1)
+    np.testing.assert_allclose(one.cells, _one_sweep(seed, hand_margins), rtol=1e-12)
+    # after one sweep only the last margin (migration) is met; each area has its own error
+    fitted = _margins_of(one.cells)
+    own = np.max([np.abs(f - hand_margins[v]).max(axis=1)
+                  for f, v in zip(fitted, CELL_VARIABLES, strict=True)], axis=0)
+    np.testing.assert_allclose(one.max_error, own, rtol=1e-12)
+    assert len(set(np.round(one.max_error, 12))) == 3 and (one.max_error > 1e-6).all()
+    # the seed itself needs one sweep; the loop notices in the next one
+    margins = dict(zip(CELL_VARIABLES, _margins_of(np.repeat(seed[None], 3, 0)), strict=True))
+    done = ipf(seed, margins)
+    assert done.converged.all() and done.iterations == 2
+
+
+def test_a_zero_margin_category_raises_no_warnings(seed, hand_margins):
+    import warnings
+
+    margins = {k: v.copy() for k, v in hand_margins.items()}
+    margins["migration"][2] = [1.0, 0.0, 0.0]
+    margins["age"][0] = [0.0, 0.5, 0.5, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0/0 on the emptied cells is expected
+        result = ipf(seed, margins)
+    assert result.converged.all()
+    assert np.allclose(result.cells[0, [0, 3]], 0.0)
