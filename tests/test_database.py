@@ -90,15 +90,29 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+def _running_process():
+    """A live process that a stray signal 1 (SIGHUP) would end: liveness is checked with
+    signal 0, which sends nothing."""
+    import subprocess
+    import sys
+
+    code = ("import signal, sys, time; signal.signal(signal.SIGHUP, signal.SIG_DFL); "
+            "print('ready', flush=True); time.sleep(60)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
 def test_only_files_of_dead_builds_of_this_database_are_removed(tmp_path):
     from betrokken.store.database import remove_dead_build_files
 
     db = tmp_path / "live.duckdb"
     dead = _dead_pid()
+    running = _running_process()
     names = [
         f"live.duckdb.building-{dead}",  # killed build: removed
         f"live.duckdb.building-{dead}.wal",  # and its log
-        f"live.duckdb.building-{os.getppid()}",  # a running build (another process): kept
+        f"live.duckdb.building-{running.pid}",  # a running build (another process): kept
         "live.duckdb.building-abc",  # not a build file: kept
         f"live.duckdb.building-{dead}.old",  # not a build file: kept
         f"other.duckdb.building-{dead}",  # another database's build: kept
@@ -106,7 +120,12 @@ def test_only_files_of_dead_builds_of_this_database_are_removed(tmp_path):
     ]
     for name in names:
         (tmp_path / name).write_bytes(b"x")
-    removed = remove_dead_build_files(db)
+    try:
+        removed = remove_dead_build_files(db)
+        assert running.poll() is None  # checked, not signalled
+    finally:
+        running.kill()
+        running.wait()
     assert sorted(p.name for p in removed) == sorted(names[:2])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
     assert remove_dead_build_files(tmp_path / "no" / "such" / "dir.duckdb") == []

@@ -157,10 +157,21 @@ def test_hand_weights_are_scaled_to_mean_one_and_the_error_is_named():
     with pytest.raises(BetrokkenError, match="na 1 rondes niet geconvergeerd") as info:
         rake(two, half, max_iter=1)
     assert "wijkt nog 0.17 af van de CBS-marge" in str(info.value)
-    assert "marges elkaar tegenspreken" in str(info.value.hint)
+    assert info.value.hint == ("Controleer of de marges elkaar tegenspreken of bijna lege "
+                               "categorieën hebben.")
+    with pytest.warns(RuntimeWarning, match="na 1 rondes") as caught:
+        rake(two, half, max_iter=1, allow_unconverged=True)
+    assert caught[0].filename == __file__  # the warning points at the caller
+    assert rake(two, half, max_iter=1, tol=1.5).attrs["converged"] is True  # tol is passed on
+    with pytest.raises(BetrokkenError, match="^Weging onmogelijk: er zijn geen respondenten"):
+        rake(two.iloc[:0], half)
+    with pytest.raises(BetrokkenError, match="categorie r, s van 'b'"):
+        rake(two, {"b": pd.Series({"p": 0.25, "q": 0.25, "r": 0.25, "s": 0.25})})
 
 
 def test_weight_report_of_a_hand_sample():
+    import pandas as pd
+
     from betrokken.survey.weights import rake_result, weight_report
 
     frame = _hand_sample()
@@ -182,6 +193,17 @@ def test_weight_report_of_a_hand_sample():
         },
     }
     assert isinstance(report["n"], int)
+    # thirds: laag x (1/3)*4/1 = 4/3, hoog x (2/3)*4/3 = 8/9; deff = 139/135
+    thirds = {"education": pd.Series({"laag": 1 / 3, "hoog": 2 / 3})}
+    weights = rake_result(frame, thirds).weights
+    report = weight_report(frame, weights, thirds)
+    assert (report["deff_kish"], report["n_effective"]) == (1.03, 4.9)
+    assert (report["weight_min"], report["weight_max"]) == (0.889, 1.333)
+    assert report["margins"]["education"]["laag"] == {"sample": 0.25, "weighted": 0.3333,
+                                                      "target": 0.3333}
+    unequal = pd.DataFrame({"education": ["laag", "laag", "hoog"]})
+    report = weight_report(unequal, pd.Series([1.0, 1.0, 1.0]), thirds)
+    assert report["margins"]["education"]["hoog"]["sample"] == 0.3333
 
 
 def test_kish_design_effect_by_hand():
