@@ -222,3 +222,24 @@ def test_table_exists_is_a_bool():
         assert table_exists(con, "v") is True and table_exists(con, "w") is False
     finally:
         con.close()
+
+
+def test_connect_without_a_path_is_in_memory_and_read_only_means_read_only(tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    con = connect()
+    try:
+        assert con.execute("SELECT current_database()").fetchone()[0] == "memory"
+    finally:
+        con.close()
+    assert list(tmp_path.iterdir()) == []  # no file named "None" or ":MEMORY:"
+    _build(tmp_path / "live.duckdb", 6)
+    con = connect(tmp_path / "live.duckdb", read_only=True)
+    try:
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("CREATE TABLE u (x INT)")
+    finally:
+        con.close()
+    with pytest.raises(BetrokkenError) as info:
+        connect(tmp_path / "nee.duckdb", read_only=True)
+    assert info.value.hint == "Bouw hem eerst met: betrokken build"
