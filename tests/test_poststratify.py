@@ -313,3 +313,18 @@ def test_a_zero_margin_category_raises_no_warnings(seed, hand_margins):
         result = ipf(seed, margins)
     assert result.converged.all()
     assert np.allclose(result.cells[0, [0, 3]], 0.0)
+
+
+def test_poststratify_rakes_the_national_cells_to_each_areas_adult_margins():
+    from betrokken.areas.poststratify import poststratify
+
+    cells = cell_frame()
+    cells["weight"] = np.arange(1, 73, dtype=float)
+    areas = pd.concat([_one_area(), _one_area(share_age_15_24=0.4, share_man=0.6,
+                                              share_vrouw=0.4)], ignore_index=True)
+    result = poststratify(areas, cells)
+    assert result.converged.tolist() == [True, True] and result.n_converged == 2
+    age = result.cells.sum(axis=(2, 3, 4))
+    adults = np.array([0.28, 0.30, 0.25, 0.15])  # 0.7 x 0.4 = 0.28 in the second area
+    np.testing.assert_allclose(age[1], adults / adults.sum(), atol=1e-9)
+    np.testing.assert_allclose(result.cells.sum(axis=(1, 3, 4))[1], [0.6, 0.4], atol=1e-9)
