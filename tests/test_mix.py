@@ -230,6 +230,21 @@ def test_interval_around_point_always_contains_point():
                                atol=1e-12)
 
 
+def test_interval_around_point_by_hand_and_clipped_to_zero_and_one():
+    """Three draws: numpy's 5 % and 95 % percentiles lie 0.1 of the way from the lowest to
+    the middle and 0.9 of the way from the middle to the highest draw (the 90 % level is
+    pinned here, not imported)."""
+    draws = np.array([[0.1, 0.0, 0.7, 0.1, 0.1],
+                      [0.2, 0.1, 0.9, 0.2, 0.2],
+                      [0.3, 0.3, 1.0, 0.3, 0.3]])
+    point = np.array([0.25, 0.03, 0.97, 0.5, 0.05])
+    lo, hi, outside = interval_around_point(point, draws)
+    # point - (middle - 5 %), point + (95 % - middle), clipped to [0, 1]
+    np.testing.assert_allclose(lo, [0.16, 0.0, 0.79, 0.41, 0.0], atol=1e-12)
+    np.testing.assert_allclose(hi, [0.34, 0.21, 1.0, 0.59, 0.14], atol=1e-12)
+    assert outside.tolist() == [False, False, False, True, True]
+
+
 def test_asking_more_bootstrap_draws_than_the_model_has_is_an_error(hand_tables):
     with pytest.raises(BetrokkenError, match="bootstrap"):
         compute_profile_mix(hand_tables, HandModel(n_boot=5), n_boot=10)
