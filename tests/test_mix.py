@@ -604,3 +604,53 @@ def test_an_area_whose_gemeente_is_missing_does_not_break_the_mix():
             _area("pc4", "2006", 2_000, gemeente="GM0099", urbanity=2)]
     mix = compute_profile_mix(SimpleNamespace(areas=pd.DataFrame(rows)), HandModel())
     assert not mix.area_indices.set_index("area_code").loc["2006", "suppressed"]
+
+
+# --- the helpers behind suppression and urbanity, on their own (hand-made frames) --------
+
+
+def test_urbanity_index_comes_from_the_gemeente_then_the_area_itself():
+    from betrokken.areas.mix import _urbanity_index
+
+    areas = pd.DataFrame(
+        {
+            "level": ["gemeente", "gemeente", "wijk", "wijk", "pc4", "pc4", "gemeente", "pc4"],
+            "area_code": ["GM1", "GM2", "WK1", "WK2", "1011", "1012", "GM3", "1013"],
+            "gemeente_code": [None, "GM2", "GM1", "GM2", "GM1", "GM9", "GM3", "GM3"],
+            # GM3's own urbanity is text ("onbekend"): unknown; 1012's gemeente is missing
+            "urbanity": [1.0, 5.0, 3.0, None, None, 2.4, "onbekend", None],
+        }
+    )
+    # URBANITY_CLASSES are 1..5: class u has index u - 1; unknown is -1
+    assert _urbanity_index(areas).tolist() == [0, 4, 0, 4, 0, 1, -1, -1]
+
+
+def test_suppression_reasons_at_the_threshold_and_for_every_cause():
+    from betrokken.areas.mix import _suppression_reasons
+
+    areas = pd.DataFrame(
+        {
+            "population": [49, 50, 51, None, 10, 800, 800, "?"],
+            "secret_columns": ["", "", "", "", "", "share_edu_laag,share_man", "urbanity",
+                               None],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
+    )
+    ok = np.full((8, 2), 0.5)
+    missing = ok.copy()
+    missing[[5, 6, 14 - 10], 0] = np.nan
+    reasons = _suppression_reasons(areas, {"sex": ok, "education": missing})
+    assert reasons.index.tolist() == [10, 11, 12, 13, 14, 15, 16, 17]
+    assert reasons.tolist() == [
+        "minder dan 50 inwoners",  # 49
+        None,  # 50 is published
+        None,
+        "aantal inwoners onbekend",
+        "minder dan 50 inwoners",  # too small beats missing margins
+        "marginalen geheim (CBS)",  # a margin column is secret
+        "marginalen ontbreken",  # only a non-margin column is secret
+        "aantal inwoners onbekend",
+    ]
+    no_column = _suppression_reasons(areas.drop(columns=["secret_columns"]),
+                                     {"sex": ok, "education": missing})
+    assert no_column.iloc[5] == "marginalen ontbreken"
