@@ -104,6 +104,8 @@ def _running_process():
 
 
 def test_only_files_of_dead_builds_of_this_database_are_removed(tmp_path):
+    import subprocess
+
     from betrokken.store.database import remove_dead_build_files
 
     db = tmp_path / "live.duckdb"
@@ -122,7 +124,8 @@ def test_only_files_of_dead_builds_of_this_database_are_removed(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     try:
         removed = remove_dead_build_files(db)
-        assert running.poll() is None  # checked, not signalled
+        with pytest.raises(subprocess.TimeoutExpired):  # checked, not signalled
+            running.wait(timeout=0.5)
     finally:
         running.kill()
         running.wait()

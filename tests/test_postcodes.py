@@ -117,3 +117,23 @@ def test_text_limit_and_byte_order_mark():
     assert parse_postcode_text("\ufeff3511\n3512") == ["3511", "3512"]
     with pytest.raises(TooManyPostcodesError, match="2 verschillende"):
         parse_postcode_text("3511\n3512", max_codes=1)
+
+
+def test_a_header_needs_a_following_line_and_no_token_starting_with_a_digit():
+    assert parse_postcode_text("postcode\n3511") == ["3511"]
+    with pytest.raises(PostcodeListError, match="'3A'"):
+        parse_postcode_text("3A\n3511")  # a mistyped postcode, not a header
+
+
+def test_file_errors_say_what_to_do():
+    with pytest.raises(PostcodeListError) as err:
+        decode_postcode_file(codecs.BOM_UTF16_LE + b"3\x005\x001", "kapot.txt")
+    assert err.value.hint == "Sla het bestand opnieuw op, bv. als CSV (UTF-8)."
+    with pytest.raises(PostcodeListError) as err:
+        decode_postcode_file(b"3511\x00", "a.bin")
+    assert err.value.hint == "Upload een .txt-, .csv- of .xlsx-bestand met één postcode per regel."
+
+
+def test_bytes_that_no_encoding_knows_are_replaced_not_fatal():
+    # 0x81 is undefined in Windows-1252 and invalid UTF-8
+    assert decode_postcode_file(b"3511\n\x81\n3512", "a.csv") == "3511\n\ufffd\n3512"
