@@ -1,11 +1,11 @@
 """Composing postcodes on a tiny hand-made database: every number is worked out by hand.
 
 Two published postcodes with 1,000 and 3,000 adults (weights 1/4 and 3/4), one with too
-few residents and one with unknown population and an unknown ``suppressed`` flag. Each postcode's bootstrap draws are
-``[x - d, x, x + d]`` (three draws), so the composed draws are ``[X - D, X, X + D]`` with
-``D`` the adult-weighted mean of the ``d``'s, and the 90 % interval (numpy's linear
-percentile of three draws: 5 % lies 0.1 of the way from the first draw to the second)
-is ``X ± 0.9 D``. test_mix.py and test_privacy_edges.py compose on real builds.
+few residents and one with unknown population and an unknown ``suppressed`` flag. Each
+postcode's bootstrap draws are ``[x - d, x - d, x, x + d, x + d]`` (five draws), so the
+composed draws are ``[X - D, X - D, X, X + D, X + D]`` with ``D`` the adult-weighted mean
+of the ``d``'s, and the 90 % interval (numpy's linear percentiles of five draws: 5 % and
+95 % fall on the second and fourth draw) is ``X ± D``. test_mix.py and test_privacy_edges.py compose on real builds.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ INDEX_SPREAD = {"1011": 0.02, "1012": 0.04, "1013": 0.3}
 MEASURES = ["engagement_index", "low_trust_share", "political_engagement", "local_engagement"]
 
 
-def _three(x: float, d: float) -> list[float]:
-    return [x - d, x, x + d]
+def _five(x: float, d: float) -> list[float]:
+    return [x - d, x - d, x, x + d, x + d]
 
 
 def _database(with_index_draws: bool = True) -> duckdb.DuckDBPyConnection:
@@ -86,12 +86,12 @@ def _database(with_index_draws: bool = True) -> duckdb.DuckDBPyConnection:
         for pid, share in zip("abc", shares, strict=True):
             con.execute("INSERT INTO profile_mix VALUES ('pc4', ?, ?, ?)", [code, pid, share])
             con.execute("INSERT INTO profile_mix_draws VALUES ('pc4', ?, ?, ?)",
-                        [code, pid, _three(share, SPREAD[code])])
+                        [code, pid, _five(share, SPREAD[code])])
     con.execute("INSERT INTO profile_mix VALUES ('pc4', '1014', 'a', NULL)")
     con.execute("INSERT INTO profile_mix VALUES ('pc4', '9999', 'a', 0.7)")  # not an area
-    con.execute("INSERT INTO profile_mix_draws VALUES ('pc4', '9999', 'a', [1.0, 1.0, 1.0])")
+    con.execute("INSERT INTO profile_mix_draws VALUES ('pc4', '9999', 'a', [1.0, 1.0, 1.0, 1.0, 1.0])")
     con.execute("INSERT INTO profile_mix VALUES ('wijk', '1011', 'a', 0.9)")
-    con.execute("INSERT INTO profile_mix_draws VALUES ('wijk', '1011', 'a', [0.0, 0.0, 0.0])")
+    con.execute("INSERT INTO profile_mix_draws VALUES ('wijk', '1011', 'a', [0.0, 0.0, 0.0, 0.0, 0.0])")
     if with_index_draws:
         con.execute("CREATE TABLE area_index_draws (level VARCHAR, area_code VARCHAR, "
                     "measure VARCHAR, draws DOUBLE[])")
@@ -99,12 +99,12 @@ def _database(with_index_draws: bool = True) -> duckdb.DuckDBPyConnection:
             for measure, value in zip(MEASURES, values, strict=True):
                 if value is not None:
                     con.execute("INSERT INTO area_index_draws VALUES ('pc4', ?, ?, ?)",
-                                [code, measure, _three(value, INDEX_SPREAD[code])])
-        con.execute("INSERT INTO area_index_draws VALUES ('pc4', '1011', 'other', [5, 5, 5])")
+                                [code, measure, _five(value, INDEX_SPREAD[code])])
+        con.execute("INSERT INTO area_index_draws VALUES ('pc4', '1011', 'other', [5, 5, 5, 5, 5])")
         con.execute("INSERT INTO area_index_draws VALUES ('pc4', '9999', 'engagement_index', "
-                    "[5, 5, 5])")
+                    "[5, 5, 5, 5, 5])")
         con.execute("INSERT INTO area_index_draws VALUES ('wijk', '1011', 'engagement_index', "
-                    "[5, 5, 5])")
+                    "[5, 5, 5, 5, 5])")
     return con
 
 
@@ -134,12 +134,12 @@ def test_loading_reads_postcodes_profiles_and_adults(composer):
     np.testing.assert_allclose(composer.p_low_trust, [0.6, 0.3, 0.1])
     np.testing.assert_allclose(composer.shares[1], [0.6, 0.2, 0.2])
     assert np.isnan(composer.shares[3]).all()
-    assert composer.draws.shape == (4, 3, 3)
-    np.testing.assert_allclose(composer.draws[0, 2], [0.46, 0.5, 0.54])
+    assert composer.draws.shape == (4, 3, 5)
+    np.testing.assert_allclose(composer.draws[0, 2], [0.46, 0.46, 0.5, 0.54, 0.54])
     assert np.isnan(composer.draws[3]).all()
     np.testing.assert_allclose(composer.index_points[1, :3], [0.5, 0.1, 0.6])
     assert np.isnan(composer.index_points[1, 3]) and np.isnan(composer.index_points[3]).all()
-    np.testing.assert_allclose(composer.index_draws[0, 3], [0.48, 0.5, 0.52])
+    np.testing.assert_allclose(composer.index_draws[0, 3], [0.48, 0.48, 0.5, 0.52, 0.52])
     assert np.isnan(composer.index_draws[1, 3]).all()
 
 
@@ -148,22 +148,22 @@ def test_two_postcodes_are_weighted_by_adults_draw_by_draw(composer):
     assert out["postcodes"] == ["1012", "1011"]
     assert out["used"] == ["1011", "1012"] and out["suppressed"] == []
     assert out["population"] == 4250.0 and out["population_all"] == 4250.0
-    assert out["suppressed_all"] is False and out["n_boot"] == 3
+    assert out["suppressed_all"] is False and out["n_boot"] == 5
     mix = _by_id(out)
     assert [r["profile_id"] for r in out["mix"]] == ["a", "b", "c"]
     assert [r["name"] for r in out["mix"]] == ["Aa", "Bee", "Cee"]
-    # 1/4 x 1011 + 3/4 x 1012; D = 1/4 x 0.04 + 3/4 x 0.08 = 0.07, interval +- 0.063
+    # 1/4 x 1011 + 3/4 x 1012; D = 1/4 x 0.04 + 3/4 x 0.08 = 0.07
     for pid, share in zip("abc", [0.5, 0.225, 0.275], strict=True):
         assert mix[pid]["share"] == pytest.approx(share)
-        assert mix[pid]["share_lo"] == pytest.approx(share - 0.063)
-        assert mix[pid]["share_hi"] == pytest.approx(share + 0.063)
-    # indices: D = 1/4 x 0.02 + 3/4 x 0.04 = 0.035, interval +- 0.0315
+        assert mix[pid]["share_lo"] == pytest.approx(share - 0.07)
+        assert mix[pid]["share_hi"] == pytest.approx(share + 0.07)
+    # indices: D = 1/4 x 0.02 + 3/4 x 0.04 = 0.035
     for name, value in [("engagement_index", 0.45), ("low_trust_share", 0.125),
                         ("political_engagement", 0.55)]:
-        assert out[name] == pytest.approx({"value": value, "lo": value - 0.0315,
-                                           "hi": value + 0.0315})
-    # 1012 has no local estimate: 1011 alone (weight 1), +- 0.9 x 0.02
-    assert out["local_engagement"] == pytest.approx({"value": 0.5, "lo": 0.482, "hi": 0.518})
+        assert out[name] == pytest.approx({"value": value, "lo": value - 0.035,
+                                           "hi": value + 0.035})
+    # 1012 has no local estimate: 1011 alone (weight 1), +- 0.02
+    assert out["local_engagement"] == pytest.approx({"value": 0.5, "lo": 0.48, "hi": 0.52})
 
 
 def test_suppressed_postcodes_are_named_and_left_out(composer):
@@ -173,8 +173,8 @@ def test_suppressed_postcodes_are_named_and_left_out(composer):
                                  {"area_code": "1014", "reason": "onbekend"}]
     assert out["population"] == 1250.0 and out["population_all"] == 1290.0
     assert _by_id(out)["c"] == pytest.approx(
-        {"profile_id": "c", "name": "Cee", "share": 0.5, "share_lo": 0.464, "share_hi": 0.536})
-    assert out["engagement_index"] == pytest.approx({"value": 0.3, "lo": 0.282, "hi": 0.318})
+        {"profile_id": "c", "name": "Cee", "share": 0.5, "share_lo": 0.46, "share_hi": 0.54})
+    assert out["engagement_index"] == pytest.approx({"value": 0.3, "lo": 0.28, "hi": 0.32})
     hidden = composer.compose(["1013", "1014"])
     assert hidden["suppressed_all"] is True and hidden["mix"] == [] and hidden["used"] == []
     assert hidden["population"] == 0.0 and hidden["population_all"] == 40.0
@@ -184,8 +184,8 @@ def test_suppressed_postcodes_are_named_and_left_out(composer):
 def test_only_unknown_local_values_leave_that_index_out(composer):
     out = composer.compose(["1012"])
     assert "local_engagement" not in out
-    assert out["political_engagement"] == pytest.approx({"value": 0.6, "lo": 0.564,
-                                                         "hi": 0.636})
+    assert out["political_engagement"] == pytest.approx({"value": 0.6, "lo": 0.56,
+                                                         "hi": 0.64})
 
 
 def test_an_older_database_without_index_draws_uses_the_profile_rates():
@@ -196,11 +196,11 @@ def test_an_older_database_without_index_draws_uses_the_profile_rates():
         out = compose_postcodes(con, ["1011", "1012"])
     finally:
         con.close()
-    # engagement = mix . (0.1, 0.5, 0.9) = 0.41, its draws spread 0.07 x 1.5 -> +- 0.0945
-    assert out["engagement_index"] == pytest.approx({"value": 0.41, "lo": 0.3155,
-                                                     "hi": 0.5045})
-    # low trust = mix . (0.6, 0.3, 0.1) = 0.395, spread 0.07 x 1.0 -> +- 0.063
-    assert out["low_trust_share"] == pytest.approx({"value": 0.395, "lo": 0.332, "hi": 0.458})
+    # engagement = mix . (0.1, 0.5, 0.9) = 0.41, its draws spread 0.07 x 1.5 = 0.105
+    assert out["engagement_index"] == pytest.approx({"value": 0.41, "lo": 0.305,
+                                                     "hi": 0.515})
+    # low trust = mix . (0.6, 0.3, 0.1) = 0.395, spread 0.07 x 1.0
+    assert out["low_trust_share"] == pytest.approx({"value": 0.395, "lo": 0.325, "hi": 0.465})
     assert "political_engagement" not in out and "local_engagement" not in out
 
 

@@ -137,3 +137,25 @@ def test_file_errors_say_what_to_do():
 def test_bytes_that_no_encoding_knows_are_replaced_not_fatal():
     # 0x81 is undefined in Windows-1252 and invalid UTF-8
     assert decode_postcode_file(b"3511\n\x81\n3512", "a.csv") == "3511\n\ufffd\n3512"
+
+
+def test_list_messages_in_full():
+    assert pc4_list("3511 AB") == ["3511"]  # one string is one token, not four characters
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list([])
+    assert (err.value.message, err.value.hint) == (
+        "De lijst met postcodes is leeg.", "Geef minstens één postcode, bv. 3511.")
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(["3511", "abcdefghijklmnopqrstuvwxyz", 12])
+    assert err.value.message == "Dit zijn geen postcodes: 'abcdefghijklmnopqrs, 12."
+    assert err.value.hint == (
+        "Een postcode heeft vier cijfers (1000–9999), eventueel gevolgd door twee letters, "
+        "bv. 3511 of 3511AB. Zet alleen postcodes in de lijst (één kolom).")
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(list("abcdefgh"))
+    assert err.value.message == "Dit zijn geen postcodes: 'a', 'b', 'c', 'd', 'e' (en nog 3)."
+    with pytest.raises(TooManyPostcodesError) as err:
+        pc4_list(["3511", "3512", "3513"], max_codes=2)
+    assert (err.value.message, err.value.hint) == (
+        "Te veel postcodes: 3 verschillende, het maximum is 2.",
+        "Splits de lijst of kies een gemeente of wijk als gebied.")

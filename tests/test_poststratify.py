@@ -217,6 +217,7 @@ def test_negative_codes_are_missing_but_a_zero_share_is_a_share():
     missing. A category with share 0 (no western migrants) is a real share."""
     margins = area_margins(_one_area(share_edu_hoog=-99997.0))
     assert np.isnan(margins["education"]).all()
+    assert np.isnan(area_margins(_one_area(share_edu_hoog=-0.05))["education"]).all()
     np.testing.assert_allclose(margins["migration"][0], [0.9, 0.0, 0.1])
     np.testing.assert_allclose(margins["sex"][0], [0.5, 0.5])
 
