@@ -234,15 +234,15 @@ def test_interval_around_point_by_hand_and_clipped_to_zero_and_one():
     """Three draws: numpy's 5 % and 95 % percentiles lie 0.1 of the way from the lowest to
     the middle and 0.9 of the way from the middle to the highest draw (the 90 % level is
     pinned here, not imported)."""
-    draws = np.array([[0.1, 0.0, 0.7, 0.1, 0.1],
-                      [0.2, 0.1, 0.9, 0.2, 0.2],
-                      [0.3, 0.3, 1.0, 0.3, 0.3]])
-    point = np.array([0.25, 0.03, 0.97, 0.5, 0.05])
+    draws = np.array([[0.1, 0.0, 0.7, 0.1, 0.1, 0.0],
+                      [0.2, 0.1, 0.9, 0.2, 0.2, 0.0],
+                      [0.3, 0.3, 1.0, 0.3, 0.3, 0.0]])
+    point = np.array([0.25, 0.03, 0.97, 0.5, 0.05, 0.0])  # the last: a profile absent here
     lo, hi, outside = interval_around_point(point, draws)
     # point - (middle - 5 %), point + (95 % - middle), clipped to [0, 1]
-    np.testing.assert_allclose(lo, [0.16, 0.0, 0.79, 0.41, 0.0], atol=1e-12)
-    np.testing.assert_allclose(hi, [0.34, 0.21, 1.0, 0.59, 0.14], atol=1e-12)
-    assert outside.tolist() == [False, False, False, True, True]
+    np.testing.assert_allclose(lo, [0.16, 0.0, 0.79, 0.41, 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(hi, [0.34, 0.21, 1.0, 0.59, 0.14, 0.0], atol=1e-12)
+    assert outside.tolist() == [False, False, False, True, True, False]
 
 
 def test_asking_more_bootstrap_draws_than_the_model_has_is_an_error(hand_tables):
@@ -622,7 +622,8 @@ def test_urbanity_index_comes_from_the_gemeente_then_the_area_itself():
         }
     )
     # URBANITY_CLASSES are 1..5: class u has index u - 1; unknown is -1
-    assert _urbanity_index(areas).tolist() == [0, 4, 0, 4, 0, 1, -1, -1]
+    index = _urbanity_index(areas)
+    assert index.tolist() == [0, 4, 0, 4, 0, 1, -1, -1] and index.dtype.kind == "i"
 
 
 def test_suppression_reasons_at_the_threshold_and_for_every_cause():
@@ -654,3 +655,23 @@ def test_suppression_reasons_at_the_threshold_and_for_every_cause():
     no_column = _suppression_reasons(areas.drop(columns=["secret_columns"]),
                                      {"sex": ok, "education": missing})
     assert no_column.iloc[5] == "marginalen ontbreken"
+
+
+def test_composable_draws_are_the_published_postcodes_long_by_profile():
+    from betrokken.areas.mix import _composable_draws
+
+    areas = pd.DataFrame({"level": ["pc4", "wijk", "pc4", "pc4"],
+                          "area_code": ["1011", "WK01", "1012", "1013"]})
+    publish = np.array([True, True, False, True])
+    # (B = 3 draws, 4 areas, K = 2 profiles): value = draw + area/10 + profile/100
+    draws = (np.arange(3)[:, None, None] + np.arange(4)[None, :, None] / 10
+             + np.arange(2)[None, None, :] / 100)
+    out = _composable_draws(areas, publish, draws, np.array(["p0", "p1"]))
+    assert out.columns.tolist() == ["level", "area_code", "profile_id", "draws"]
+    assert out["level"].tolist() == ["pc4"] * 4
+    assert out["area_code"].tolist() == ["1011", "1011", "1013", "1013"]
+    assert out["profile_id"].tolist() == ["p0", "p1", "p0", "p1"]
+    assert all(d.dtype == np.float32 for d in out["draws"])
+    np.testing.assert_allclose(np.stack(out["draws"]),
+                               [[0.0, 1.0, 2.0], [0.01, 1.01, 2.01],
+                                [0.3, 1.3, 2.3], [0.31, 1.31, 2.31]], rtol=1e-6)

@@ -154,6 +154,12 @@ def test_list_messages_in_full():
     with pytest.raises(PostcodeListError) as err:
         pc4_list(list("abcdefgh"))
     assert err.value.message == "Dit zijn geen postcodes: 'a', 'b', 'c', 'd', 'e' (en nog 3)."
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(list("abcde"))
+    assert err.value.message == "Dit zijn geen postcodes: 'a', 'b', 'c', 'd', 'e'."
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(list("abcdef"))
+    assert err.value.message.endswith("'e' (en nog 1).")
     with pytest.raises(TooManyPostcodesError) as err:
         pc4_list(["3511", "3512", "3513"], max_codes=2)
     assert (err.value.message, err.value.hint) == (
