@@ -242,8 +242,11 @@ def test_missing_columns_are_all_named():
     cells = cell_frame()
     with pytest.raises(BetrokkenError, match="mist de kolommen weight"):
         seed_array(cells)
-    with pytest.raises(BetrokkenError, match="totaal gewicht 0"):
+    with pytest.raises(BetrokkenError, match="mist de kolommen sex, weight"):
+        seed_array(cells.drop(columns=["sex"]))
+    with pytest.raises(BetrokkenError) as info:
         seed_array(cells.assign(weight=0.0))
+    assert info.value.message == "De nationale celverdeling van het model heeft totaal gewicht 0."
 
 
 def test_seed_array_places_each_weight_in_its_cell_and_floors_only_empty_cells():
