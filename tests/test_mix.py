@@ -792,6 +792,21 @@ def test_mix_tables_without_optional_parts_and_a_suppressed_area_without_reason(
                       "national_estimates", "mix_diagnostics"):
             assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
         assert con.execute("SELECT count(estimate_method) FROM area_indices").fetchone() == (0,)
+        for name in ("_rows", "_li"):  # the temporary registrations are gone again
+            with pytest.raises(duckdb.CatalogException):
+                con.execute(f"SELECT * FROM {name}")
+        minimal = SimpleNamespace(area_indices=bare.area_indices, profile_mix=mix.profile_mix)
+        assert write_mix_tables(con, minimal, _card_model()) == 6  # no draws, no diagnostics
+        assert con.execute("SELECT count(*) FROM profile_mix_draws").fetchone() == (0,)
+        many = pd.concat([mix.area_indices] * 3, ignore_index=True)
+        many["suppressed"] = True
+        many["suppression_reason"] = None
+        many["area_code"] = [f"WK{i:02d}" for i in range(len(many))]
+        with pytest.raises(BetrokkenError) as info:
+            write_mix_tables(con, SimpleNamespace(area_indices=many,
+                                                  profile_mix=mix.profile_mix), _card_model())
+        assert info.value.message == ("Onderdrukte gebieden zonder reden: WK00, WK01, WK02, "
+                                      "WK03, WK04.")  # the first five of nine
         no_reason = mix.area_indices.copy()
         no_reason["suppressed"] = True
         with pytest.raises(BetrokkenError) as info:
@@ -815,6 +830,8 @@ def test_local_indicators_of_a_suppressed_area_are_blanked():
     con = duckdb.connect()
     try:
         assert write_local_indicators(con, SimpleNamespace(frame=frame), suppressed) == 3
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("SELECT * FROM _li")
         rows = con.execute("SELECT * FROM local_indicators ORDER BY level, area_code").fetchall()
         assert rows == [("pc4", "WK02", 2024, 2022, "direct", 0.5, 0.01),
                         ("wijk", "WK01", 2024, 2022, "direct", 0.3, 0.01),
