@@ -4,8 +4,9 @@ Two published postcodes with 1,000 and 3,000 adults (weights 1/4 and 3/4), one w
 few residents and one with unknown population and an unknown ``suppressed`` flag. Each
 postcode's bootstrap draws are ``[x - d, x - d, x, x + d, x + d]`` (five draws), so the
 composed draws are ``[X - D, X - D, X, X + D, X + D]`` with ``D`` the adult-weighted mean
-of the ``d``'s, and the 90 % interval (numpy's linear percentiles of five draws: 5 % and
-95 % fall on the second and fourth draw) is ``X ± D``. test_mix.py and test_privacy_edges.py compose on real builds.
+of the ``d``'s, and the 90 % interval (numpy's linear percentiles of five draws: 5 %
+falls between the two lowest draws, both ``X - D``, 95 % between the two highest) is
+``X ± D``. test_mix.py and test_privacy_edges.py compose on real builds.
 """
 
 from __future__ import annotations
@@ -89,9 +90,9 @@ def _database(with_index_draws: bool = True) -> duckdb.DuckDBPyConnection:
                         [code, pid, _five(share, SPREAD[code])])
     con.execute("INSERT INTO profile_mix VALUES ('pc4', '1014', 'a', NULL)")
     con.execute("INSERT INTO profile_mix VALUES ('pc4', '9999', 'a', 0.7)")  # not an area
-    con.execute("INSERT INTO profile_mix_draws VALUES ('pc4', '9999', 'a', [1.0, 1.0, 1.0, 1.0, 1.0])")
+    con.execute("INSERT INTO profile_mix_draws VALUES ('pc4', '9999', 'a', [1.0, 1, 1, 1, 1])")
     con.execute("INSERT INTO profile_mix VALUES ('wijk', '1011', 'a', 0.9)")
-    con.execute("INSERT INTO profile_mix_draws VALUES ('wijk', '1011', 'a', [0.0, 0.0, 0.0, 0.0, 0.0])")
+    con.execute("INSERT INTO profile_mix_draws VALUES ('wijk', '1011', 'a', [0.0, 0, 0, 0, 0])")
     if with_index_draws:
         con.execute("CREATE TABLE area_index_draws (level VARCHAR, area_code VARCHAR, "
                     "measure VARCHAR, draws DOUBLE[])")

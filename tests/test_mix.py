@@ -838,6 +838,7 @@ def test_local_indicators_of_a_suppressed_area_are_blanked():
                         ("wijk", "WK02", 2024, 2022, "parent", None, None)]
         assert frame["vrijwilligerswerk"].tolist() == [0.3, 0.4, 0.5]  # the input is not changed
         write_local_indicators(con, SimpleNamespace(frame=frame))
-        assert con.execute("SELECT count(vrijwilligerswerk) FROM local_indicators").fetchone() == (3,)
+        count = "SELECT count(vrijwilligerswerk) FROM local_indicators"
+        assert con.execute(count).fetchone() == (3,)
     finally:
         con.close()
