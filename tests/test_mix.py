@@ -6,6 +6,7 @@ real area tables and the committed model artifact.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -228,6 +229,21 @@ def test_interval_around_point_always_contains_point():
     assert (lo <= point).all() and (point <= hi).all()
     np.testing.assert_allclose(hi - lo, np.quantile(draws, 0.95, 0) - np.quantile(draws, 0.05, 0),
                                atol=1e-12)
+
+
+def test_interval_around_point_by_hand_and_clipped_to_zero_and_one():
+    """Three draws: numpy's 5 % and 95 % percentiles lie 0.1 of the way from the lowest to
+    the middle and 0.9 of the way from the middle to the highest draw (the 90 % level is
+    pinned here, not imported)."""
+    draws = np.array([[0.1, 0.0, 0.7, 0.1, 0.1, 0.0],
+                      [0.2, 0.1, 0.9, 0.2, 0.2, 0.0],
+                      [0.3, 0.3, 1.0, 0.3, 0.3, 0.0]])
+    point = np.array([0.25, 0.03, 0.97, 0.5, 0.05, 0.0])  # the last: a profile absent here
+    lo, hi, outside = interval_around_point(point, draws)
+    # point - (middle - 5 %), point + (95 % - middle), clipped to [0, 1]
+    np.testing.assert_allclose(lo, [0.16, 0.0, 0.79, 0.41, 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(hi, [0.34, 0.21, 1.0, 0.59, 0.14, 0.0], atol=1e-12)
+    assert outside.tolist() == [False, False, False, True, True, False]
 
 
 def test_asking_more_bootstrap_draws_than_the_model_has_is_an_error(hand_tables):
@@ -589,3 +605,240 @@ def test_an_area_whose_gemeente_is_missing_does_not_break_the_mix():
             _area("pc4", "2006", 2_000, gemeente="GM0099", urbanity=2)]
     mix = compute_profile_mix(SimpleNamespace(areas=pd.DataFrame(rows)), HandModel())
     assert not mix.area_indices.set_index("area_code").loc["2006", "suppressed"]
+
+
+# --- the helpers behind suppression and urbanity, on their own (hand-made frames) --------
+
+
+def test_urbanity_index_comes_from_the_gemeente_then_the_area_itself():
+    from betrokken.areas.mix import _urbanity_index
+
+    areas = pd.DataFrame(
+        {
+            "level": ["gemeente", "gemeente", "wijk", "wijk", "pc4", "pc4", "gemeente", "pc4"],
+            "area_code": ["GM1", "GM2", "WK1", "WK2", "1011", "1012", "GM3", "1013"],
+            "gemeente_code": [None, "GM2", "GM1", "GM2", "GM1", "GM9", "GM3", "GM3"],
+            # GM3's own urbanity is text ("onbekend"): unknown; 1012's gemeente is missing
+            "urbanity": [1.0, 5.0, 3.0, None, None, 2.4, "onbekend", None],
+        }
+    )
+    # URBANITY_CLASSES are 1..5: class u has index u - 1; unknown is -1
+    index = _urbanity_index(areas)
+    assert index.tolist() == [0, 4, 0, 4, 0, 1, -1, -1] and index.dtype.kind == "i"
+
+
+def test_suppression_reasons_at_the_threshold_and_for_every_cause():
+    from betrokken.areas.mix import _suppression_reasons
+
+    areas = pd.DataFrame(
+        {
+            "population": [49, 50, 51, None, 10, 800, 800, "?"],
+            "secret_columns": ["", "", "", "", "", "share_edu_laag,share_man", "urbanity",
+                               None],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
+    )
+    ok = np.full((8, 2), 0.5)
+    missing = ok.copy()
+    missing[[5, 6, 14 - 10], 0] = np.nan
+    reasons = _suppression_reasons(areas, {"sex": ok, "education": missing})
+    assert reasons.index.tolist() == [10, 11, 12, 13, 14, 15, 16, 17]
+    assert reasons.tolist() == [
+        "minder dan 50 inwoners",  # 49
+        None,  # 50 is published
+        None,
+        "aantal inwoners onbekend",
+        "minder dan 50 inwoners",  # too small beats missing margins
+        "marginalen geheim (CBS)",  # a margin column is secret
+        "marginalen ontbreken",  # only a non-margin column is secret
+        "aantal inwoners onbekend",
+    ]
+    no_column = _suppression_reasons(areas.drop(columns=["secret_columns"]),
+                                     {"sex": ok, "education": missing})
+    assert no_column.iloc[5] == "marginalen ontbreken"
+
+
+def test_composable_draws_are_the_published_postcodes_long_by_profile():
+    from betrokken.areas.mix import _composable_draws
+
+    areas = pd.DataFrame({"level": ["pc4", "wijk", "pc4", "pc4"],
+                          "area_code": ["1011", "WK01", "1012", "1013"]})
+    publish = np.array([True, True, False, True])
+    # (B = 3 draws, 4 areas, K = 2 profiles): value = draw + area/10 + profile/100
+    draws = (np.arange(3)[:, None, None] + np.arange(4)[None, :, None] / 10
+             + np.arange(2)[None, None, :] / 100)
+    out = _composable_draws(areas, publish, draws, np.array(["p0", "p1"]))
+    assert out.columns.tolist() == ["level", "area_code", "profile_id", "draws"]
+    assert out["level"].tolist() == ["pc4"] * 4
+    assert out["area_code"].tolist() == ["1011", "1011", "1013", "1013"]
+    assert out["profile_id"].tolist() == ["p0", "p1", "p0", "p1"]
+    assert all(d.dtype == np.float32 for d in out["draws"])
+    np.testing.assert_allclose(np.stack(out["draws"]),
+                               [[0.0, 1.0, 2.0], [0.01, 1.01, 2.01],
+                                [0.3, 1.3, 2.3], [0.31, 1.31, 2.31]], rtol=1e-6)
+
+
+# --- store/mix_tables.py: suppression re-applied on write, cards, diagnostics ------------
+
+
+def _leaky_mix():
+    """A mix whose suppressed area (wijk WK02) still carries estimates everywhere, as if a
+    stage upstream forgot to blank them: the writer must blank or drop them."""
+    index_values = {c: 0.5 for c in _index_columns()}
+    indices = pd.DataFrame([
+        {"year": 2024, "level": "wijk", "area_code": "WK01", "population": 900.0,
+         "suppressed": False, "suppression_reason": None, **index_values,
+         "estimate_method": "direct"},
+        {"year": 2024, "level": "wijk", "area_code": "WK02", "population": 30.0,
+         "suppressed": True, "suppression_reason": "minder dan 50 inwoners", **index_values,
+         "estimate_method": "direct"},
+        {"year": 2024, "level": "pc4", "area_code": "WK02", "population": 800.0,
+         "suppressed": False, "suppression_reason": None, **index_values,
+         "estimate_method": "direct"},
+    ])
+    keys = [("wijk", "WK01"), ("wijk", "WK02"), ("pc4", "WK02")]
+    profile_mix = pd.DataFrame([
+        {"year": 2024, "level": lv, "area_code": code, "profile_id": pid, "share": 0.5,
+         "share_lo": 0.4, "share_hi": 0.6}
+        for lv, code in keys for pid in ("p0", "p1")])
+    draws = pd.DataFrame([{"level": lv, "area_code": code, "profile_id": "p0",
+                           "draws": [0.25, 0.5]} for lv, code in keys])
+    index_draws = pd.DataFrame([{"level": lv, "area_code": code, "measure": "engagement_index",
+                                 "draws": np.array([0.125, 0.5])} for lv, code in keys])
+    contrasts = pd.DataFrame([
+        {"year": 2024, "level": lv, "area_code": code, "reference": "NL",
+         "measure": "engagement_index", "diff": 0.1, "diff_lo": 0.0, "diff_hi": 0.2,
+         "clear": False} for lv, code in keys])
+    national = pd.DataFrame([{"measure": "engagement_index", "value": 0.5, "lo": 0.4,
+                              "hi": 0.6}])
+    diagnostics = {"coherence": {"wijk->gemeente": {"max": np.float64(0.25), "n": np.int64(3)}},
+                   "levels": np.array([1, 2]), "note": "ok", "empty": {}}
+    return SimpleNamespace(area_indices=indices, profile_mix=profile_mix, draws=draws,
+                           index_draws=index_draws, contrasts=contrasts, national=national,
+                           diagnostics=diagnostics)
+
+
+def _index_columns() -> list[str]:
+    return [f"{m}{s}" for m in ("engagement_index", "low_trust_share", "political_engagement",
+                                "local_engagement") for s in ("", "_lo", "_hi")]
+
+
+def _card_model():
+    return SimpleNamespace(profiles=[
+        {"id": "p0", "name": "Nul", "share": 0.6, "share_lo": 0.5, "share_hi": 0.7,
+         "trust": 0.3, "engagement": 0.4, "weights": np.array([0.5, 0.25]),
+         "n": np.int64(7), "when": pd.Timestamp("2024-01-02")},
+        {"id": "p1", "name": "Eén"},
+    ])
+
+
+def test_mix_tables_blank_and_drop_a_suppressed_area_whatever_came_upstream():
+    import duckdb
+
+    from betrokken.store.mix_tables import write_mix_tables
+
+    con = duckdb.connect()
+    try:
+        assert write_mix_tables(con, _leaky_mix(), _card_model()) == 6
+        q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+        assert q("SELECT level, area_code, count(share), count(share_lo), count(share_hi), "
+                 "count(*) FROM profile_mix GROUP BY ALL ORDER BY 1, 2") == [
+            ("pc4", "WK02", 2, 2, 2, 2), ("wijk", "WK01", 2, 2, 2, 2),
+            ("wijk", "WK02", 0, 0, 0, 2)]
+        rows = q("SELECT level, area_code, population, suppressed, suppression_reason, "
+                 f"{', '.join(_index_columns())}, estimate_method FROM area_indices "
+                 "ORDER BY 1, 2")
+        assert rows[2][:5] == ("wijk", "WK02", 30.0, True, "minder dan 50 inwoners")
+        assert rows[2][5:17] == (None,) * 12 and rows[2][17] == "direct"
+        assert rows[1][5:17] == (0.5,) * 12 and rows[0][:4] == ("pc4", "WK02", 800.0, False)
+        for table in ("profile_mix_draws", "area_index_draws", "area_contrasts"):
+            assert q(f"SELECT level, area_code FROM {table} ORDER BY 1, 2") == [
+                ("pc4", "WK02"), ("wijk", "WK01")], table
+        assert q("SELECT draws FROM profile_mix_draws WHERE level = 'wijk'") == [([0.25, 0.5],)]
+        assert q("SELECT measure, draws FROM area_index_draws WHERE level = 'wijk'") == [
+            ("engagement_index", [0.125, 0.5])]
+        assert q("SELECT typeof(draws) FROM area_index_draws LIMIT 1") == [("FLOAT[]",)]
+        assert q("SELECT reference, measure, diff, diff_lo, diff_hi, clear FROM area_contrasts "
+                 "WHERE level = 'wijk'") == [("NL", "engagement_index", 0.1, 0.0, 0.2, False)]
+        assert q("SELECT * FROM national_estimates") == [("engagement_index", 0.5, 0.4, 0.6)]
+        assert q("SELECT id, position, name, share, share_lo, share_hi, trust, engagement "
+                 "FROM profiles ORDER BY position") == [
+            ("p0", 1, "Nul", 0.6, 0.5, 0.7, 0.3, 0.4),
+            ("p1", 2, "Eén", None, None, None, None, None)]
+        cards = [json.loads(c) for (c,) in q("SELECT card_json FROM profiles ORDER BY position")]
+        assert cards[0]["weights"] == [0.5, 0.25] and cards[0]["n"] == 7
+        assert cards[0]["when"] == "2024-01-02 00:00:00" and cards[1] == {"id": "p1",
+                                                                         "name": "Eén"}
+        assert "Eén" in q("SELECT card_json FROM profiles WHERE id = 'p1'")[0][0]  # not \\u00c9
+        assert q("SELECT key, value FROM mix_diagnostics ORDER BY key") == [
+            ("coherence.wijk->gemeente.max", "0.25"), ("coherence.wijk->gemeente.n", "3"),
+            ("levels", "[1, 2]"), ("note", '"ok"')]
+    finally:
+        con.close()
+
+
+def test_mix_tables_without_optional_parts_and_a_suppressed_area_without_reason():
+    import duckdb
+
+    from betrokken.store.mix_tables import write_mix_tables
+
+    mix = _leaky_mix()
+    bare = SimpleNamespace(area_indices=mix.area_indices.drop(columns=["estimate_method"]),
+                           profile_mix=mix.profile_mix, draws=mix.draws.iloc[:0])
+    con = duckdb.connect()
+    try:
+        assert write_mix_tables(con, bare, _card_model()) == 6
+        for table in ("profile_mix_draws", "area_index_draws", "area_contrasts",
+                      "national_estimates", "mix_diagnostics"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+        assert con.execute("SELECT count(estimate_method) FROM area_indices").fetchone() == (0,)
+        for name in ("_rows", "_li"):  # the temporary registrations are gone again
+            with pytest.raises(duckdb.CatalogException):
+                con.execute(f"SELECT * FROM {name}")
+        minimal = SimpleNamespace(area_indices=bare.area_indices, profile_mix=mix.profile_mix)
+        assert write_mix_tables(con, minimal, _card_model()) == 6  # no draws, no diagnostics
+        assert con.execute("SELECT count(*) FROM profile_mix_draws").fetchone() == (0,)
+        many = pd.concat([mix.area_indices] * 3, ignore_index=True)
+        many["suppressed"] = True
+        many["suppression_reason"] = None
+        many["area_code"] = [f"WK{i:02d}" for i in range(len(many))]
+        with pytest.raises(BetrokkenError) as info:
+            write_mix_tables(con, SimpleNamespace(area_indices=many,
+                                                  profile_mix=mix.profile_mix), _card_model())
+        assert info.value.message == ("Onderdrukte gebieden zonder reden: WK00, WK01, WK02, "
+                                      "WK03, WK04.")  # the first five of nine
+        no_reason = mix.area_indices.copy()
+        no_reason["suppressed"] = True
+        with pytest.raises(BetrokkenError) as info:
+            write_mix_tables(con, SimpleNamespace(area_indices=no_reason,
+                                                  profile_mix=mix.profile_mix), _card_model())
+        assert info.value.message == "Onderdrukte gebieden zonder reden: WK01, WK02."
+    finally:
+        con.close()
+
+
+def test_local_indicators_of_a_suppressed_area_are_blanked():
+    import duckdb
+
+    from betrokken.store.mix_tables import write_local_indicators
+
+    frame = pd.DataFrame({"level": ["wijk", "wijk", "pc4"], "area_code": ["WK01", "WK02", "WK02"],
+                          "year": [2024] * 3, "source_year": [2022] * 3,
+                          "method": ["direct", "parent", "direct"],
+                          "vrijwilligerswerk": [0.3, 0.4, 0.5], "vrijwilligerswerk_se": [0.01] * 3})
+    suppressed = pd.DataFrame({"level": ["wijk"], "area_code": ["WK02"]})
+    con = duckdb.connect()
+    try:
+        assert write_local_indicators(con, SimpleNamespace(frame=frame), suppressed) == 3
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("SELECT * FROM _li")
+        rows = con.execute("SELECT * FROM local_indicators ORDER BY level, area_code").fetchall()
+        assert rows == [("pc4", "WK02", 2024, 2022, "direct", 0.5, 0.01),
+                        ("wijk", "WK01", 2024, 2022, "direct", 0.3, 0.01),
+                        ("wijk", "WK02", 2024, 2022, "parent", None, None)]
+        assert frame["vrijwilligerswerk"].tolist() == [0.3, 0.4, 0.5]  # the input is not changed
+        write_local_indicators(con, SimpleNamespace(frame=frame))
+        count = "SELECT count(vrijwilligerswerk) FROM local_indicators"
+        assert con.execute(count).fetchone() == (3,)
+    finally:
+        con.close()

@@ -54,3 +54,18 @@ def test_real_areas_have_fewer_adults_than_residents(built_db):
 
 def ratio_of(adults, areas, mask) -> float:
     return float(adults[mask][0] / areas["population"].to_numpy()[mask][0])
+
+
+def test_unknown_adults_weigh_zero_in_a_sum():
+    from betrokken.areas.population import adult_weight_or_zero
+
+    areas = pd.concat([_areas(), _areas(population=None), _areas(share_age_25_44="geheim")],
+                      ignore_index=True)
+    assert adult_weight_or_zero(areas).tolist() == pytest.approx([840.0, 0.0, 0.0])
+    assert np.isnan(adult_weight(_areas(population="geheim"))[0])
+
+
+def test_shares_outside_zero_and_one_are_clipped():
+    # a share of 1.3 counts as 1, a negative code as 0: 1000 x (0.7 x 0.2 + 1 + 0 + 0.15)
+    weight = adult_weight(_areas(share_age_25_44=1.3, share_age_45_64=-0.25))[0]
+    assert weight == pytest.approx(1290.0)

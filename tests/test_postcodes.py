@@ -117,3 +117,51 @@ def test_text_limit_and_byte_order_mark():
     assert parse_postcode_text("\ufeff3511\n3512") == ["3511", "3512"]
     with pytest.raises(TooManyPostcodesError, match="2 verschillende"):
         parse_postcode_text("3511\n3512", max_codes=1)
+
+
+def test_a_header_needs_a_following_line_and_no_token_starting_with_a_digit():
+    assert parse_postcode_text("postcode\n3511") == ["3511"]
+    with pytest.raises(PostcodeListError, match="'3A'"):
+        parse_postcode_text("3A\n3511")  # a mistyped postcode, not a header
+
+
+def test_file_errors_say_what_to_do():
+    with pytest.raises(PostcodeListError) as err:
+        decode_postcode_file(codecs.BOM_UTF16_LE + b"3\x005\x001", "kapot.txt")
+    assert err.value.hint == "Sla het bestand opnieuw op, bv. als CSV (UTF-8)."
+    with pytest.raises(PostcodeListError) as err:
+        decode_postcode_file(b"3511\x00", "a.bin")
+    assert err.value.hint == "Upload een .txt-, .csv- of .xlsx-bestand met één postcode per regel."
+
+
+def test_bytes_that_no_encoding_knows_are_replaced_not_fatal():
+    # 0x81 is undefined in Windows-1252 and invalid UTF-8
+    assert decode_postcode_file(b"3511\n\x81\n3512", "a.csv") == "3511\n\ufffd\n3512"
+
+
+def test_list_messages_in_full():
+    assert pc4_list("3511 AB") == ["3511"]  # one string is one token, not four characters
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list([])
+    assert (err.value.message, err.value.hint) == (
+        "De lijst met postcodes is leeg.", "Geef minstens één postcode, bv. 3511.")
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(["3511", "abcdefghijklmnopqrstuvwxyz", 12])
+    assert err.value.message == "Dit zijn geen postcodes: 'abcdefghijklmnopqrs, 12."
+    assert err.value.hint == (
+        "Een postcode heeft vier cijfers (1000–9999), eventueel gevolgd door twee letters, "
+        "bv. 3511 of 3511AB. Zet alleen postcodes in de lijst (één kolom).")
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(list("abcdefgh"))
+    assert err.value.message == "Dit zijn geen postcodes: 'a', 'b', 'c', 'd', 'e' (en nog 3)."
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(list("abcde"))
+    assert err.value.message == "Dit zijn geen postcodes: 'a', 'b', 'c', 'd', 'e'."
+    with pytest.raises(PostcodeListError) as err:
+        pc4_list(list("abcdef"))
+    assert err.value.message.endswith("'e' (en nog 1).")
+    with pytest.raises(TooManyPostcodesError) as err:
+        pc4_list(["3511", "3512", "3513"], max_codes=2)
+    assert (err.value.message, err.value.hint) == (
+        "Te veel postcodes: 3 verschillende, het maximum is 2.",
+        "Splits de lijst of kies een gemeente of wijk als gebied.")
