@@ -429,6 +429,58 @@ def national_local(local: pd.DataFrame | None, n_draws: int) -> tuple[float, np.
     return float(value[0]), float(value[0]) + rng.standard_normal(n_draws) * float(se[0])
 
 
+def _joint_distribution(areas: pd.DataFrame, model):
+    """Step 1: every area's joint adult distribution by IPF, and why an area is not estimated.
+
+    Returns the IPF result, the cells flattened per area (0 where not fitted), which areas
+    are estimated, the suppression reasons and the margins raked to the national one."""
+    seed = seed_array(model.national_cells)
+    margins, national_margins = fill_absent_margins(area_margins(areas), seed)
+    fit = ipf(seed, margins)
+    reasons = _suppression_reasons(areas, margins)
+    estimated = fit.converged.copy()
+    reasons[~estimated & reasons.isna().to_numpy()] = REASON_NOT_CONVERGED
+    cells = np.nan_to_num(fit.cells.reshape(len(areas), -1))
+    return fit, cells, estimated, reasons, national_margins
+
+
+def _named_estimates(areas: pd.DataFrame, point: np.ndarray, draws: np.ndarray, local,
+                     k: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Step 4: (point, draws) per published measure; columns of ``point`` are the k
+    profiles, then low trust, then political engagement. Local engagement comes from the
+    Gezondheidsmonitor, and the engagement index combines it with the political part."""
+    local_point, local_draws = local_component(areas, local, draws.shape[0])
+    political, political_draws = point[:, k + 1], draws[:, :, k + 1]
+    return {
+        "mix": (point[:, :k], draws[:, :, :k]),
+        "engagement_index": (engagement_index(political, local_point),
+                             engagement_index(political_draws, local_draws)),
+        "low_trust_share": (point[:, k], draws[:, :, k]),
+        "political_engagement": (political, political_draws),
+        "local_engagement": (local_point, local_draws),
+    }
+
+
+def _run_summary(areas, publish, reasons, suppressed, fit, n_draws: int,
+                 timings: dict[str, float]) -> dict[str, Any]:
+    """Counts, suppression reasons, IPF convergence and timings for ``diagnostics``."""
+    finite = np.isfinite(fit.max_error)
+    return {
+        "n_areas": {lvl: int((areas["level"] == lvl).sum()) for lvl in LEVELS},
+        "n_published": {lvl: int(((areas["level"] == lvl) & publish).sum()) for lvl in LEVELS},
+        "suppression_reasons": reasons[suppressed].value_counts().to_dict(),
+        "ipf": {
+            "converged": fit.n_converged,
+            "fitted": int(finite.sum()),
+            "iterations": fit.iterations,
+            "max_error": float(np.nanmax(fit.max_error)) if finite.any() else None,
+        },
+        "n_boot": int(n_draws),
+        "engagement_weights": ENGAGEMENT_WEIGHTS,
+        "timings_s": timings,
+    }
+
+
 def compute_profile_mix(tables, model, *, area_models=None, local=None, progress=None,
                         n_boot: int | None = None) -> MixTables:
     """Profile mix, low trust, political and local engagement and the engagement index, with
@@ -446,13 +498,7 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
             progress.advance(task)
 
     # 1. Joint distribution of every area by IPF (all areas at once).
-    seed = seed_array(model.national_cells)
-    margins, national_margins = fill_absent_margins(area_margins(areas), seed)
-    fit = ipf(seed, margins)
-    reasons = _suppression_reasons(areas, margins)
-    estimated = fit.converged.copy()
-    reasons[~estimated & reasons.isna().to_numpy()] = REASON_NOT_CONVERGED
-    cells = np.nan_to_num(fit.cells.reshape(len(areas), -1))
+    fit, cells, estimated, reasons, national_margins = _joint_distribution(areas, model)
     timings["ipf"] = time.perf_counter() - t0
     step()
 
@@ -484,17 +530,7 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
     # 4. Local engagement and the engagement index (fixed weights).
     t1 = time.perf_counter()
     n_draws = draws.shape[0]
-    local_point, local_draws = local_component(areas, local, n_draws)
-    political, political_draws = point[:, k + 1], draws[:, :, k + 1]
-    engagement = engagement_index(political, local_point)
-    engagement_draws = engagement_index(political_draws, local_draws)
-    estimates = {
-        "mix": (point[:, :k], draws[:, :, :k]),
-        "engagement_index": (engagement, engagement_draws),
-        "low_trust_share": (point[:, k], draws[:, :, k]),
-        "political_engagement": (political, political_draws),
-        "local_engagement": (local_point, local_draws),
-    }
+    estimates = _named_estimates(areas, point, draws, local, k)
     timings["local"] = time.perf_counter() - t1
     step()
 
@@ -513,23 +549,7 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
     step()
 
     diagnostics.update(tables_out.pop("diagnostics"))
-    diagnostics.update(
-        {
-            "n_areas": {lvl: int((areas["level"] == lvl).sum()) for lvl in LEVELS},
-            "n_published": {lvl: int(((areas["level"] == lvl) & publish).sum()) for lvl in LEVELS},
-            "suppression_reasons": reasons[suppressed].value_counts().to_dict(),
-            "ipf": {
-                "converged": fit.n_converged,
-                "fitted": int(np.isfinite(fit.max_error).sum()),
-                "iterations": fit.iterations,
-                "max_error": float(np.nanmax(fit.max_error)) if np.isfinite(fit.max_error).any()
-                else None,
-            },
-            "n_boot": int(n_draws),
-            "engagement_weights": ENGAGEMENT_WEIGHTS,
-            "timings_s": timings,
-        }
-    )
+    diagnostics.update(_run_summary(areas, publish, reasons, suppressed, fit, n_draws, timings))
     return MixTables(
         profile_mix=tables_out["profile_mix"],
         area_indices=tables_out["area_indices"],
