@@ -13,7 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from betrokken.areas import reach
+from betrokken.model.artifact import load_model
 from betrokken.model.quiz import QUIZ_ITEMS
+from betrokken.store.database import connect
 
 TILT = np.array([0.9, -0.6, 0.7, -0.4, -0.5, 0.3, -0.8, 0.4])
 """Log-ratio by which the true mix departs from the model's, per profile (in order)."""
@@ -21,6 +24,16 @@ TILT = np.array([0.9, -0.6, 0.7, -0.4, -0.5, 0.3, -0.8, 0.4])
 # Burgerpeiling ch02 code per schema age band (the CBS band's main Burgerpeiling class)
 _BP_AGE = {"25_44": 2, "45_64": 4, "65plus": 5}
 _BP_SEX = {"man": 1, "vrouw": 2}
+
+
+def utrecht_target(db_path):
+    """(the committed profile model, Utrecht's Bereikcheck target from the database)."""
+    model = load_model()
+    con = connect(db_path, read_only=True)
+    try:
+        return model, reach.load_target(con, "GM0344", model.profile_ids)
+    finally:
+        con.close()
 
 
 def true_mix(target, model) -> pd.DataFrame:

@@ -17,25 +17,22 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from betrokken.areas import reach
 from betrokken.cli import app
-from betrokken.model.artifact import load_model
-from betrokken.store.database import connect
 from betrokken.survey import own
-from helpers_own_survey import QUIZ_ITEMS, burgerpeiling_sav, quiz_csv, simulate
+from helpers_own_survey import (
+    QUIZ_ITEMS,
+    burgerpeiling_sav,
+    quiz_csv,
+    simulate,
+    utrecht_target,
+)
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def utrecht(built_db):
-    model = load_model()
-    con = connect(built_db, read_only=True)
-    try:
-        target = reach.load_target(con, "GM0344", model.profile_ids)
-    finally:
-        con.close()
-    return model, target
+    return utrecht_target(built_db)
 
 
 def _errors(report, truth):

@@ -15,22 +15,14 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from betrokken.areas import reach
 from betrokken.cli import app
-from betrokken.model.artifact import load_model
-from betrokken.store.database import connect
 from betrokken.web.app import create_app
-from helpers_own_survey import QUIZ_ITEMS, quiz_csv, simulate
+from helpers_own_survey import QUIZ_ITEMS, quiz_csv, simulate, utrecht_target
 
 
 @pytest.fixture(scope="module")
 def generated(built_db):
-    model = load_model()
-    con = connect(built_db, read_only=True)
-    try:
-        target = reach.load_target(con, "GM0344", model.profile_ids)
-    finally:
-        con.close()
+    model, target = utrecht_target(built_db)
     units = list(target.unit_mix.dropna().index)
     respondents, truth = simulate(target, model, {u: 40 for u in units}, seed=21)
     return model, respondents, truth
