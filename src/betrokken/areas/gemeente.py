@@ -63,13 +63,7 @@ def gemeente_2024_rows(raw: dict[str, pd.DataFrame], gm22_on_24: pd.DataFrame) -
     out["share_migration_nl"] = pct(g["pct_herkomst_nl"])
     out["share_migration_west"] = pct(g["pct_herkomst_europa"])
     out["share_migration_nietwest"] = pct(g["pct_herkomst_buiten_europa"])
-    r = gm22_on_24.reindex(g.index)
-    _education_shares(out, r)
-    out["income_avg"] = r["gem_inkomen_inwoner"]
-    out["share_low_income_hh"] = pct(r["pct_hh_laag_inkomen"])
-    out["share_high_income_hh"] = pct(r["pct_hh_hoog_inkomen"])
-    out["share_owner_occupied"] = pct(r["koopwoningen"])
-    out["woz_avg"] = r["gem_woz_waarde"]
+    _education_income_housing(out, gm22_on_24.reindex(g.index))
     out["address_density"] = g["omgevingsadressendichtheid"]
     out["urbanity"] = g["stedelijkheid"].astype("Int64")
     carried = [*EDU_SHARES, *INCOME_COLUMNS, *HOUSING_COLUMNS]
@@ -84,16 +78,22 @@ def gemeente_2024_rows(raw: dict[str, pd.DataFrame], gm22_on_24: pd.DataFrame) -
     return out.reset_index(drop=True)
 
 
+def _education_income_housing(out: pd.DataFrame, kwb22: pd.DataFrame) -> None:
+    """Education, income and housing columns from KWB 2022 gemeente figures (one rule for
+    the 2022 rows and for the 2024 rows that carry them)."""
+    _education_shares(out, kwb22)
+    out["income_avg"] = kwb22["gem_inkomen_inwoner"]
+    out["share_low_income_hh"] = pct(kwb22["pct_hh_laag_inkomen"])
+    out["share_high_income_hh"] = pct(kwb22["pct_hh_hoog_inkomen"])
+    out["share_owner_occupied"] = pct(kwb22["koopwoningen"])
+    out["woz_avg"] = kwb22["gem_woz_waarde"]
+
+
 def gemeente_2022_rows(g: pd.DataFrame) -> pd.DataFrame:
     """Gemeente rows of KWB 2022 on their own (2022) codes; no migration in this file."""
     out = _gemeente_frame(g, year=2022, code="gemeentecode", name="gemeentenaam",
                           population=g["aantal_inwoners"], men=g["mannen"], women=g["vrouwen"])
-    _education_shares(out, g)
-    out["income_avg"] = g["gem_inkomen_inwoner"]
-    out["share_low_income_hh"] = pct(g["pct_hh_laag_inkomen"])
-    out["share_high_income_hh"] = pct(g["pct_hh_hoog_inkomen"])
-    out["share_owner_occupied"] = pct(g["koopwoningen"])
-    out["woz_avg"] = g["gem_woz_waarde"]
+    _education_income_housing(out, g)
     out["address_density"] = g["omgevingsadressendichtheid"]
     out["urbanity"] = g["stedelijkheid"].astype("Int64")
     out["derived_columns"] = ""

@@ -41,6 +41,7 @@ import pandas as pd
 from betrokken import schema
 from betrokken.areas.population import adult_weight
 from betrokken.areas.postcodes import pc4_from_token
+from betrokken.areas.poststratify import MARGIN_COLUMNS
 from betrokken.errors import BetrokkenError, UnknownAreaError
 
 __all__ = [
@@ -210,21 +211,8 @@ _WK_RE = re.compile(r"^WK\d{6}$")
 
 
 def _area_rows(cur, level: str, codes: list[str]) -> pd.DataFrame:
-    cols = ", ".join(
-        [
-            "area_code",
-            "area_name",
-            "population",
-            "share_age_15_24",
-            "share_age_25_44",
-            "share_age_45_64",
-            "share_age_65plus",
-            "share_man",
-            "share_vrouw",
-            "gemeente_code",
-            "wijk_code",
-        ]
-    )
+    cols = ", ".join(["area_code", "area_name", "population", *MARGIN_COLUMNS["age"],
+                      *MARGIN_COLUMNS["sex"], "gemeente_code", "wijk_code"])
     marks = ", ".join("?" * len(codes))
     return cur.execute(
         f"SELECT {cols} FROM areas WHERE is_current AND level = ? AND area_code IN ({marks})",
