@@ -137,3 +137,16 @@ def test_openapi_documents_the_4xx_answers(client):
         assert "Onbekende" in responses["422"]["description"] or \
             "Onbruikbare" in responses["422"]["description"]
     assert "answers" in spec["/api/bereikcheck"]["post"]["description"]
+
+
+def test_cli_short_list_speaks_dutch_and_warns(built_db, tmp_path):
+    """Six 65+ participants from two postcodes: the terminal shows percentages as the page
+    does ('83,3%', not '83.3%') and says that so few participants cannot show much."""
+    path = tmp_path / "deelnemers.csv"
+    path.write_text("postcode;leeftijd;geslacht\n3511;65plus;vrouw\n3511;65plus;man\n"
+                    "3512;65plus;vrouw\n3512;65plus;vrouw\n3512;45_64;man\n3511;65plus;man\n")
+    result = CliRunner().invoke(app, ["bereikcheck", str(path), "--gebied", "GM0344", "--db",
+                                      str(built_db)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "83,3%" in result.output and "83.3%" not in result.output
+    assert "Met 6 deelnemers zijn de intervallen erg breed" in " ".join(result.output.split())

@@ -369,7 +369,13 @@ def bereikcheck(
 ) -> None:
     """Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied."""
     from betrokken.store.database import connect
-    from betrokken.web.reach import read_participants, result_workbook, run_check
+    from betrokken.web.formatting import number, pct, pct_interval
+    from betrokken.web.reach import (
+        FEW_PARTICIPANTS,
+        read_participants,
+        result_workbook,
+        run_check,
+    )
 
     if not bestand.is_file():
         raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet.")
@@ -386,10 +392,15 @@ def bereikcheck(
     table = Table(title=f"Bereikcheck {result['area_name']}")
     for col in ("dimensie", "groep", "deelnemers", "inwoners", "interval", "oordeel"):
         table.add_column(col)
-    for g in result["groups"]:
-        table.add_row(g["dimension"], g["label"], f"{g['participants_share']:.1%}",
-                      f"{g['population_share']:.1%}", f"{g['lo']:.1%}–{g['hi']:.1%}", g["verdict"])
+    for g in result["groups"]:  # Dutch notation, as on the page
+        table.add_row(g["dimension"], g["label"], pct(g["participants_share"], 1),
+                      pct(g["population_share"], 1), pct_interval(g["lo"], g["hi"]),
+                      g["verdict"])
     console.print(table)
+    if result["n_in_area"] < FEW_PARTICIPANTS:
+        console.print(f"[yellow]LET OP[/] Met {number(result['n_in_area'])} deelnemers zijn de "
+                      "intervallen erg breed: alleen grote verschillen kunnen dan 'duidelijk' zijn. 'In lijn' "
+                      "betekent hier vooral: niet te beoordelen.")
     for line in result["advice"]:
         console.print(line, markup=False)
     if xlsx is not None:

@@ -28,6 +28,9 @@ api_router = APIRouter(prefix="/api", tags=["bereikcheck"],
                        responses={**ERROR_RESPONSES, **UPLOAD_RESPONSES})
 page_router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
+FEW_PARTICIPANTS = 30
+"""Below this many participants in the area the page and the CLI warn that 'in lijn'
+mostly means 'cannot be judged' (the intervals are very wide)."""
 
 _ERRORS = {
     404: {"description": "Onbekend doelgebied of onbekende postcode (JSON: fout, tip)"},
@@ -161,7 +164,7 @@ def _render(request: Request, **context):
     return templates.TemplateResponse(
         request,
         "bereikcheck.html",
-        {"page": "bereikcheck", **context},
+        {"page": "bereikcheck", "few_participants": FEW_PARTICIPANTS, **context},
         status_code=status_for(error) if error else 200,
     )
 
