@@ -399,8 +399,8 @@ def bereikcheck(
     console.print(table)
     if result["n_in_area"] < FEW_PARTICIPANTS:
         console.print(f"[yellow]LET OP[/] Met {number(result['n_in_area'])} deelnemers zijn de "
-                      "intervallen erg breed: alleen grote verschillen kunnen dan 'duidelijk' zijn. 'In lijn' "
-                      "betekent hier vooral: niet te beoordelen.")
+                      "intervallen erg breed: alleen grote verschillen kunnen dan 'duidelijk' "
+                      "zijn. 'In lijn' betekent hier vooral: niet te beoordelen.")
     for line in result["advice"]:
         console.print(line, markup=False)
     if xlsx is not None:
