@@ -175,3 +175,11 @@ def test_suppressed_area_gets_no_figures(con, cat):
     assert dossier["suppressed"] and dossier["themes"] == [] and "geen cijfers" in \
         dossier["message"]
     assert approach(area, cat)["sections"] == []
+
+
+def test_report_numbers_use_dutch_notation():
+    """The PDF showed '1 170' beside 'Inwoners: 21.958': one Dutch notation, as on the pages."""
+    from betrokken.reports.area_report import _fmt
+
+    assert (_fmt(1170.4), _fmt(26610.0), _fmt(15.44), _fmt(987.2)) == ("1.170", "26.610", "15,4",
+                                                                        "987")

@@ -40,7 +40,8 @@ def _fmt(x, unit: str | None = None) -> str:
     if unit == "%" and x <= 1:
         return _pct(x)
     text = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
-    return text.replace(",", " ").replace(".", ",")
+    # Dutch notation, as on the pages and in the report's own "Inwoners: 21.958"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def _mix_chart(mix: list[dict], path: Path) -> None:
