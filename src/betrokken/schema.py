@@ -88,7 +88,27 @@ AREA_FLAG_COLUMNS: tuple[str, ...] = (
     "derived_columns",  # comma-separated columns derived from the parent level
     "secret_columns",  # comma-separated columns that CBS kept secret (NULL here)
     "is_current",  # the row used for the profile mix of this level
+    "figure_sources",  # where each not-own figure comes from: "column:origin,..." (below)
 )
+FIGURE_ORIGINS: dict[str, str] = {
+    "gemeente": "the gemeente's figure, copied",
+    "wijk": "the wijk's figure, copied",
+    "wijken": "mean of the wijken the postcode's addresses lie in",
+    "model": "estimated by the margin model (areas.margins), benchmarked to the gemeente",
+    "2022": "the area's own figure of KWB 2022 (no 2024 figure)",
+    "2019": "the same wijk's 2019 figure, benchmarked to the gemeente now",
+}
+"""Origins used in ``figure_sources`` (a column not listed there is the area's own)."""
+AREA_SE_COLUMNS: tuple[str, ...] = (
+    "share_edu_laag_se",
+    "share_edu_midden_se",
+    "share_edu_hoog_se",
+    "share_low_income_hh_se",
+    "share_high_income_hh_se",
+    "income_avg_se",
+    "woz_avg_se",
+)
+"""Standard errors of the margin model's estimates (NULL where the figure is published)."""
 
 # --- Table `area_geometries`: level, area_code, year, geom_rd (EPSG:28992),
 #     geom_wgs84 and geom_display (simplified WGS84), all DuckDB GEOMETRY.

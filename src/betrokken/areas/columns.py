@@ -40,6 +40,7 @@ AREA_COLUMNS = (
     *schema.AREA_SHARE_COLUMNS,
     *schema.AREA_VALUE_COLUMNS,
     *schema.AREA_FLAG_COLUMNS,
+    *schema.AREA_SE_COLUMNS,
 )
 
 
@@ -80,13 +81,24 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """All schema columns in schema order, with stable dtypes."""
     frame = frame.reindex(columns=list(AREA_COLUMNS))
     for column in (*schema.AREA_SHARE_COLUMNS, "income_avg", "woz_avg", "address_density",
-                   "population"):
+                   "population", *schema.AREA_SE_COLUMNS):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     frame["year"] = frame["year"].astype("int64")
     frame["urbanity"] = pd.to_numeric(frame["urbanity"], errors="coerce").astype("Int64")
-    for column in ("derived_columns", "secret_columns"):
+    for column in ("derived_columns", "secret_columns", "figure_sources"):
         frame[column] = frame[column].fillna("").astype(object)
     frame["is_current"] = frame["is_current"].astype(bool)
     for column in ("area_code", "area_name", "gemeente_code", "wijk_code", "level"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
+
+
+def figure_sources(derived: pd.Series, tags: pd.DataFrame, default: str) -> pd.Series:
+    """``figure_sources`` text per row: every derived column with its origin (``tags``
+    where set, else ``default``), e.g. ``share_edu_hoog:model,share_hh_single:gemeente``."""
+    def one(i) -> str:
+        columns = [c for c in str(derived.at[i] or "").split(",") if c]
+        return ",".join(
+            f"{c}:{(tags.at[i, c] if c in tags.columns and tags.at[i, c] else default)}"
+            for c in columns)
+    return pd.Series([one(i) for i in derived.index], index=derived.index, dtype=object)

@@ -47,7 +47,9 @@ from betrokken.areas.columns import (  # noqa: F401 - the names callers know fro
 )
 from betrokken.areas.gemeente import gemeente_2020_rows, gemeente_2022_rows, gemeente_2024_rows
 from betrokken.areas.geometries import area_geometries
+from betrokken.areas.gwb import gwb_2024, tenure_2022
 from betrokken.areas.pc4_addresses import pc4_2021_rows
+from betrokken.areas.subarea import subarea_margins
 from betrokken.areas.urbanity import (  # noqa: F401
     calibrate_address_density,
     estimated_oad,
@@ -69,6 +71,7 @@ from betrokken.sources.kwb_gemeente import (
     GEMEENTE_2024,
     GEMEENTE_2024_POLYGONS,
 )
+from betrokken.sources.kwb_gwb import GWB_2022_TENURE, GWB_2024_AGE_SEX, GWB_2024_HERKOMST
 from betrokken.sources.kwb_population import KWB_2024_POPULATION
 from betrokken.sources.kwb_wijk import WIJK_2019, WIJK_2024, WIJK_2024_POLYGONS
 from betrokken.sources.pc4 import PC4_AGE_SEX_2021, PC4_BOUNDARIES_2020, PC4_POPULATION_2021
@@ -93,6 +96,8 @@ class AreaTables:
     urbanity_model: dict = field(default_factory=dict)
     """Calibration of address density -> omgevingsadressendichtheid (see docs/data.md)."""
     notes: list[str] = field(default_factory=list)
+    margin_model: dict = field(default_factory=dict)
+    """Summary of the sub-gemeente margin model (``areas.margins``), empty if not used."""
 
 
 def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None = None
@@ -114,6 +119,7 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
         return _year_area_tables(extras, origin_of)
     data_dir = Path(data_dir)
     raw = _read_all(data_dir, progress, all_required=not extras)
+    gwb = _gwb_counts(raw)  # the row-order check of the herkomst file, before any long step
     task = progress.add_task("Gebieden harmoniseren", total=5) if progress else None
 
     def step() -> None:
@@ -139,6 +145,12 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     if WIJK_2019.name in raw:
         history.append(wijk_2019_rows(raw[WIJK_2019.name]))
     step()
+    subarea_notes: list[str] = []
+    subarea = None
+    if gwb is not None and extras.get("buurt") is None:
+        subarea = _subarea(raw, gwb, mapping, gemeente, wijk)
+        wijk = subarea.wijk
+        subarea_notes = subarea.notes
     levels = [gemeente, wijk]
     used = [s for s in LOCAL_SOURCES if s.name in raw]
     pc4_geometries = None
@@ -155,7 +167,10 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
         used.append(PC4_CBS)
     step()
     buurt = None
-    if extras.get("buurt") is not None:
+    if subarea is not None:
+        buurt = subarea.buurt
+        levels.append(buurt)
+    elif extras.get("buurt") is not None:
         buurt = buurt_2024_rows(extras["buurt"], wijk)
         levels.append(buurt)
         used += [BUURT_2024, BUURT_2024_POLYGONS]
@@ -181,8 +196,12 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
             "(gebenchmarkt op de gemeente); de overige van de gemeente (nieuwe wijkindeling, "
             "o.a. Amsterdam en Almere)."
         )
+    notes += subarea_notes
     if buurt is None:
-        notes.append("Buurtniveau ontbreekt: alleen beschikbaar via de download (geen datamap).")
+        notes.append("Buurtniveau ontbreekt: geen buurtbestanden in de datamap.")
+    elif subarea is not None:
+        notes.append("Buurten: geen buurtgrenzen in de datamap; buurten staan in tabellen en "
+                     "op de kaart van hun wijk.")
     if pc4_geometries is not None:
         notes.append("PC4: CBS Kerncijfers per postcode; relatie met wijk/gemeente uit "
                      "overlap van de grenzen (inwoners van de wijk gelijkmatig over de "
@@ -191,7 +210,29 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
         notes.append(f"PC4-niveau ontbreekt: {extras['pc4_error']}")
     return AreaTables(areas=areas, geometries=geometries, crosswalk=crosswalk,
                       sources=sources, code_changes=changes, urbanity_model=density_model,
-                      notes=notes)
+                      notes=notes,
+                      margin_model=subarea.model.summary() if subarea is not None else {})
+
+
+def _gwb_counts(raw: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """KWB 2024 counts per gemeente/wijk/buurt, herkomst joined by checked row order
+    (None when the files are not in the data directory, e.g. a download build)."""
+    if GWB_2024_AGE_SEX.name not in raw or GWB_2024_HERKOMST.name not in raw:
+        return None
+    return gwb_2024(raw[GWB_2024_AGE_SEX.name], raw[GWB_2024_HERKOMST.name])
+
+
+def _subarea(raw, gwb, mapping, gemeente, wijk):
+    """Wijk and buurt margins from sub-gemeente data (``areas.subarea``)."""
+    woz_2019 = None
+    if WIJK_2019.name in raw:
+        w19 = wijk_2019_rows(raw[WIJK_2019.name]).set_index("area_code")["woz_avg"]
+        matched = wijk_2019_matches(raw[WIJK_2019.name], wijk)
+        woz_2019 = matched & w19.reindex(matched.index).notna()
+    tenure = (tenure_2022(raw[GWB_2022_TENURE.name]) if GWB_2022_TENURE.name in raw
+              else pd.DataFrame(columns=["population_2022", "owner", "social_rent",
+                                         "density", "married"], dtype="float64"))
+    return subarea_margins(gwb, tenure, mapping, gemeente, wijk, woz_from_2019=woz_2019)
 
 
 def _year_area_tables(extras: dict, origin_of: dict[str, str]) -> AreaTables:

@@ -13,6 +13,7 @@ from betrokken.sources.kwb_gemeente import (
     GEMEENTE_2024,
     GEMEENTE_2024_POLYGONS,
 )
+from betrokken.sources.kwb_gwb import GWB_2022_TENURE, GWB_2024_AGE_SEX, GWB_2024_HERKOMST
 from betrokken.sources.kwb_population import KWB_2024_POPULATION
 from betrokken.sources.kwb_regions import KWB_2022_REGIONS
 from betrokken.sources.kwb_wijk import WIJK_2019, WIJK_2024, WIJK_2024_POLYGONS
@@ -35,6 +36,9 @@ LOCAL_SOURCES: tuple[Source, ...] = (
     PC4_GEMEENTE_CROSSWALK,
     GEBIEDEN_2022,
     KWB_2022_REGIONS,
+    GWB_2024_AGE_SEX,
+    GWB_2024_HERKOMST,
+    GWB_2022_TENURE,
 )
 
 __all__ = ["LOCAL_SOURCES", "Source"]

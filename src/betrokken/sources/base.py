@@ -90,7 +90,8 @@ class Source:
 
 def _read_csv(path: Path, source: Source) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
+                            sep=source.meta.get("sep", ","), encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise SourceError(f"Bronbestand '{path.name}' is leeg.") from None
     except UnicodeDecodeError:
