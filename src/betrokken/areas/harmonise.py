@@ -96,6 +96,8 @@ class AreaTables:
     urbanity_model: dict = field(default_factory=dict)
     """Calibration of address density -> omgevingsadressendichtheid (see docs/data.md)."""
     notes: list[str] = field(default_factory=list)
+    levels_without_polygons: tuple[str, ...] = ()
+    """Levels in ``areas`` without polygons (buurten in the offline build)."""
     margin_model: dict = field(default_factory=dict)
     """Summary of the sub-gemeente margin model (``areas.margins``), empty if not used."""
 
@@ -211,7 +213,8 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     return AreaTables(areas=areas, geometries=geometries, crosswalk=crosswalk,
                       sources=sources, code_changes=changes, urbanity_model=density_model,
                       notes=notes,
-                      margin_model=subarea.model.summary() if subarea is not None else {})
+                      margin_model=subarea.model.summary() if subarea is not None else {},
+                      levels_without_polygons=("buurt",) if subarea is not None else ())
 
 
 def _gwb_counts(raw: dict[str, pd.DataFrame]) -> pd.DataFrame | None:

@@ -49,9 +49,10 @@ class SubareaResult:
 
 def _shares(counts: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=counts.index)
-    pop = counts["population"].where(counts["population"] > 0)
-    for ours, theirs in zip(AGE_SHARES, ("age_0_14", "age_15_24", "age_25_44", "age_45_64",
-                                         "age_65plus"), strict=True):
+    ages = ("age_0_14", "age_15_24", "age_25_44", "age_45_64", "age_65plus")
+    pop = counts[list(ages)].sum(axis=1)  # CBS rounds small counts to 5: shares of the sum
+    pop = pop.where(pop > 0)
+    for ours, theirs in zip(AGE_SHARES, ages, strict=True):
         out[ours] = (counts[theirs] / pop).clip(0, 1)
     herkomst = counts[["herkomst_nl", "herkomst_europa", "herkomst_buiten_europa"]]
     total = herkomst.sum(axis=1).where(lambda s: s > 0)
