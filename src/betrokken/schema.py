@@ -97,6 +97,7 @@ FIGURE_ORIGINS: dict[str, str] = {
     "model": "estimated by the margin model (areas.margins), benchmarked to the gemeente",
     "2022": "the area's own figure of KWB 2022 (no 2024 figure)",
     "2019": "the same wijk's 2019 figure, benchmarked to the gemeente now",
+    "adressen": "estimated from the area's addresses and land area (areas.urbanity)",
 }
 """Origins used in ``figure_sources`` (a column not listed there is the area's own)."""
 AREA_SE_COLUMNS: tuple[str, ...] = (

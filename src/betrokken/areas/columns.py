@@ -96,9 +96,11 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 def figure_sources(derived: pd.Series, tags: pd.DataFrame, default: str) -> pd.Series:
     """``figure_sources`` text per row: every derived column with its origin (``tags``
     where set, else ``default``), e.g. ``share_edu_hoog:model,share_hh_single:gemeente``."""
-    def one(i) -> str:
-        columns = [c for c in str(derived.at[i] or "").split(",") if c]
-        return ",".join(
-            f"{c}:{(tags.at[i, c] if c in tags.columns and tags.at[i, c] else default)}"
-            for c in columns)
-    return pd.Series([one(i) for i in derived.index], index=derived.index, dtype=object)
+    lists = derived.fillna("").astype(str).str.split(",").tolist()
+    tag_rows = tags.reindex(derived.index).fillna("").to_dict("index") if len(tags.columns) \
+        else {}
+    out = []
+    for i, columns in zip(derived.index, lists, strict=True):
+        row = tag_rows.get(i, {})
+        out.append(",".join(f"{c}:{row.get(c) or default}" for c in columns if c))
+    return pd.Series(out, index=derived.index, dtype=object)

@@ -104,7 +104,10 @@ def subarea_margins(gwb: pd.DataFrame, tenure: pd.DataFrame, mapping: pd.DataFra
     wk_counts = gwb[gwb["level"] == "wijk"].reindex(wijk.index)
     wk_shares = _shares(wk_counts)
     has_counts = wk_counts["population"].notna()
-    tags = pd.DataFrame("", index=wijk.index, columns=list(FROM_PARENT), dtype=object)
+    tags = pd.DataFrame("", index=wijk.index,
+                        columns=[*FROM_PARENT, "address_density", "urbanity"], dtype=object)
+    own_density = wijk["address_density"].notna()  # estimated from addresses (areas.wijk)
+    tags.loc[own_density, ["address_density", "urbanity"]] = "adressen"
     if woz_from_2019 is not None:  # the same wijk's 2019 WOZ, benchmarked (areas.wijk)
         from_2019 = woz_from_2019.reindex(wijk.index).fillna(False).astype(bool)
         tags.loc[from_2019 & wijk["woz_avg"].notna(), "woz_avg"] = "2019"
@@ -133,7 +136,7 @@ def subarea_margins(gwb: pd.DataFrame, tenure: pd.DataFrame, mapping: pd.DataFra
     bu_input["woz_avg"] = np.nan  # no buurt WOZ offline: stage 1 of the model gives it
     wk_tags = tags.reindex(buurt["wijk_code"]).set_axis(buurt.index)
     bu_tags = wk_tags.where(wk_tags != "", "wijk").fillna("wijk")
-    bu_tags["woz_avg"] = "wijk"
+    bu_tags[["woz_avg", "address_density", "urbanity"]] = "wijk"
     derived_bu = {i: [c for c in FROM_PARENT if c not in MIGRATION_SHARES]
                   + ["address_density", "urbanity"] for i in buurt.index}
     _apply_estimates(buurt, derived_bu, bu_tags, own_bu, bu_input, model, gm)
