@@ -8,6 +8,7 @@ area gets no figures at all, only the reason.
 
 from __future__ import annotations
 
+from betrokken.areas.provenance import COPIED, figure_note, figure_origins
 from betrokken.errors import BetrokkenError
 from betrokken.themes import THEMES
 
@@ -179,13 +180,20 @@ def _housing(cat, code: str) -> list[dict]:
         pairs = [(r.get(key), r.get("population") or 0) for r in gems if r.get(key) is not None]
         total = sum(p for _, p in pairs)
         nl = sum(v * p for v, p in pairs) / total if total else None
+        # A figure the area only has as a copy of its gemeente/wijk is left out (the
+        # gemeente column shows it); an estimate or an earlier year says so.
+        origin = figure_origins(row).get(key) if code in cat.areas else None
+        copied = row.get("level") != "gemeente" and origin in COPIED
+        note = figure_note(origin) if origin and not copied else None
         out.append({"indicator": key, "label": label, "unit": unit, "scale": scale,
                     "year": int(row["year"]) if row.get("year") else max(
                         (int(r["year"]) for r in gems if r.get("year")), default=None),
-                    "value": row.get(key), "gemeente": gem.get(key), "nederland": nl,
+                    "value": None if copied else row.get(key), "gemeente": gem.get(key),
+                    "nederland": nl,
                     "source": "CBS Kerncijfers wijken en buurten (CC BY 4.0); "
-                              "NL = inwonergewogen gemiddelde van de gemeenten",
-                    "trend": None, "of_parent": False})
+                              "NL = inwonergewogen gemiddelde van de gemeenten"
+                              + (f"; dit gebied: {note}" if note else ""),
+                    "trend": None, "of_parent": copied})
     return out
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from betrokken import schema
 from betrokken.areas.population import ADULT_AGE_WEIGHTS, adult_weight
+from betrokken.areas.provenance import figure_notes
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import table_exists
 from betrokken.web.palette import profile_colours
@@ -276,6 +277,9 @@ def area_detail(cat: Catalogue, code: str) -> dict:
         "estimate_method": None if suppressed else indices.get("estimate_method"),
         "demographics": {c: _clean(row.get(c)) for c in DEMOGRAPHIC_COLUMNS if c in row},
         "derived_columns": _split(row.get("derived_columns")),
+        "figure_notes": figure_notes(
+            row, gemeente=parents["gemeente"]["name"] if parents["gemeente"] else None,
+            wijk=parents["wijk"]["name"] if parents["wijk"] else None),
         "secret_columns": _split(row.get("secret_columns")),
         "child_levels": [
             lvl for lvl in CHILD_LEVELS.get(level, ()) if cat.members.get((code, lvl))
@@ -344,6 +348,7 @@ def national_detail(cat: Catalogue) -> dict:
         "estimate_method": "survey",
         "demographics": {},
         "derived_columns": [],
+        "figure_notes": {},
         "secret_columns": [],
         "child_levels": [lvl for lvl in CHILD_LEVELS[NATIONAL_CODE] if lvl in cat.levels],
         "contrasts": {},
