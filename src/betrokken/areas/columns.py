@@ -96,11 +96,14 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 def figure_sources(derived: pd.Series, tags: pd.DataFrame, default: str) -> pd.Series:
     """``figure_sources`` text per row: every derived column with its origin (``tags``
     where set, else ``default``), e.g. ``share_edu_hoog:model,share_hh_single:gemeente``."""
-    lists = derived.fillna("").astype(str).str.split(",").tolist()
-    tag_rows = tags.reindex(derived.index).fillna("").to_dict("index") if len(tags.columns) \
-        else {}
-    out = []
-    for i, columns in zip(derived.index, lists, strict=True):
-        row = tag_rows.get(i, {})
-        out.append(",".join(f"{c}:{row.get(c) or default}" for c in columns if c))
-    return pd.Series(out, index=derived.index, dtype=object)
+    derived = derived.fillna("").astype(str)
+    padded = "," + derived + ","
+    columns = dict.fromkeys(c for text in derived.unique() for c in text.split(",") if c)
+    text = pd.Series("", index=derived.index, dtype=object)
+    for column in columns:
+        has = padded.str.contains(f",{column},", regex=False)
+        tag = (tags[column].reindex(derived.index).fillna("") if column in tags.columns
+               else pd.Series("", index=derived.index))
+        tag = tag.where(tag != "", default)
+        text = text.where(~has, text + "," + column + ":" + tag)
+    return text.str.lstrip(",")

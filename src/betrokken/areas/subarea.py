@@ -134,8 +134,11 @@ def subarea_margins(gwb: pd.DataFrame, tenure: pd.DataFrame, mapping: pd.DataFra
     bu_input = pd.concat([buurt[[*AGE_SHARES, *MIGRATION_SHARES]],
                           own_bu.fillna(parent_input)], axis=1)
     bu_input["woz_avg"] = np.nan  # no buurt WOZ offline: stage 1 of the model gives it
-    wk_tags = tags.reindex(buurt["wijk_code"]).set_axis(buurt.index)
-    bu_tags = wk_tags.where(wk_tags != "", "wijk").fillna("wijk")
+    wk_origin = pd.DataFrame(  # the wijk's resolved origins: a gemeente copy stays one
+        [dict(p.split(":", 1) for p in text.split(",") if ":" in p)
+         for text in wijk["figure_sources"]], index=wijk.index)
+    wk_tags = wk_origin.reindex(buurt["wijk_code"]).set_axis(buurt.index)
+    bu_tags = wk_tags.where(wk_tags.isin(["gemeente"]), "wijk").astype(object)
     bu_tags[["woz_avg", "address_density", "urbanity"]] = "wijk"
     derived_bu = {i: [c for c in FROM_PARENT if c not in MIGRATION_SHARES]
                   + ["address_density", "urbanity"] for i in buurt.index}
