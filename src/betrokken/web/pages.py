@@ -213,12 +213,18 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         )
     if not cat.has_geometries:
         return base
+    drawn = {r[0] for r in cur.execute("SELECT DISTINCT level FROM area_geometries").fetchall()}
     if not levels:
-        base.update(
+        wijk = area.get("wijk") if area["level"] not in drawn else None
+        if area["level"] not in drawn and not wijk:
+            return base
+        base.update(  # an area without polygon (buurten offline) is shown on its wijk's map
             show_map=True,
-            geojson_url=f"/api/areas/{code}/geojson",
-            map_label=f"Kaart van {area['name']}",
-            focus_code=code,
+            geojson_url=f"/api/areas/{wijk['code'] if wijk else code}/geojson",
+            map_label=(f"Kaart van {wijk['name']}, waarin {area['name']} ligt (buurtgrenzen "
+                       "zijn in deze database niet beschikbaar)") if wijk
+            else f"Kaart van {area['name']}",
+            focus_code=wijk["code"] if wijk else code,
         )
         return base
     child_level = niveau or levels[0]
@@ -243,6 +249,11 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         map_label=f"Kaart van de {child_level} -gebieden in {area['name']}".replace(" -", "-"),
         breaks=breaks,
     )
+    if child_level not in drawn:  # buurten offline: the table lists them, the map the wijk
+        base.update(geojson_url=f"/api/areas/{code}/geojson", focus_code=code,
+                    map_label=f"Kaart van {area['name']} (grenzen van de {child_level} "
+                              "-gebieden zijn in deze database niet beschikbaar)"
+                              .replace(" -", "-"))
     return base
 
 
