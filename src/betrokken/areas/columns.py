@@ -86,7 +86,8 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     frame["year"] = frame["year"].astype("int64")
     frame["urbanity"] = pd.to_numeric(frame["urbanity"], errors="coerce").astype("Int64")
     for column in ("derived_columns", "secret_columns", "figure_sources"):
-        frame[column] = frame[column].fillna("").astype(object)
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), "")
     frame["is_current"] = frame["is_current"].astype(bool)
     for column in ("area_code", "area_name", "gemeente_code", "wijk_code", "level"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
