@@ -4,6 +4,8 @@
 code of main at be195d1 (before ``areas/harmonise.py`` was split into one module per
 level and ``sources/download.py`` into transfer/odata/pdok/mirror/years). Recompute it
 only for an intended change of the area table, with ``area_table_digest`` below.
+Recomputed for issue 18 (buurten offline, wijk/buurt margins from KWB 2024/2022 and the
+margin model, ``figure_sources`` and ``*_se`` columns).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pathlib import Path
 import betrokken
 from helpers_data import local_area_tables
 
-AREA_TABLE_SHA256 = "a406ca016d87e4d04802d166e23b9ceb7d91ccf98e48f6134091d9abf9cce71e"
-AREA_TABLE_ROWS = 11638
+AREA_TABLE_SHA256 = "10dcf96d42fb28658cd0da18c72ddc90a17001c5fa2a68ab287ab6fa78495c54"
+AREA_TABLE_ROWS = 26212
 PACKAGES = ("sources", "areas")
 
 

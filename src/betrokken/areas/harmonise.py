@@ -149,7 +149,7 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     step()
     subarea_notes: list[str] = []
     subarea = None
-    if gwb is not None and extras.get("buurt") is None:
+    if gwb is not None:  # offline, or a download with a mirror of the data directory
         subarea = _subarea(raw, gwb, mapping, gemeente, wijk)
         wijk = subarea.wijk
         subarea_notes = subarea.notes
@@ -169,10 +169,11 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
         used.append(PC4_CBS)
     step()
     buurt = None
-    if subarea is not None:
+    offline_buurt = subarea is not None and extras.get("buurt") is None
+    if offline_buurt:
         buurt = subarea.buurt
         levels.append(buurt)
-    elif extras.get("buurt") is not None:
+    elif extras.get("buurt") is not None:  # the downloaded (published) buurt rows
         buurt = buurt_2024_rows(extras["buurt"], wijk)
         levels.append(buurt)
         used += [BUURT_2024, BUURT_2024_POLYGONS]
@@ -192,16 +193,18 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     if WIJK_2019.name in raw:
         matched = wijk_2019_matches(raw[WIJK_2019.name], wijk)
         pop = wijk.set_index("area_code")["population"]
+        what, rest = (("Wijk-WOZ", "de overige geschat met het margemodel") if subarea
+                      is not None else ("Wijk-herkomst en WOZ", "de overige van de gemeente"))
         notes.append(
-            f"Wijk-herkomst en WOZ: {int(matched.sum())} van {len(wijk)} wijken "
+            f"{what}: {int(matched.sum())} van {len(wijk)} wijken "
             f"({pop[matched].sum() / pop.sum():.0%} van de inwoners) uit dezelfde wijk in 2019 "
-            "(gebenchmarkt op de gemeente); de overige van de gemeente (nieuwe wijkindeling, "
+            f"(gebenchmarkt op de gemeente); {rest} (nieuwe wijkindeling, "
             "o.a. Amsterdam en Almere)."
         )
     notes += subarea_notes
     if buurt is None:
         notes.append("Buurtniveau ontbreekt: geen buurtbestanden in de datamap.")
-    elif subarea is not None:
+    elif offline_buurt:
         notes.append("Buurten: geen buurtgrenzen in de datamap; buurten staan in tabellen en "
                      "op de kaart van hun wijk.")
     if pc4_geometries is not None:
@@ -214,7 +217,7 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
                       sources=sources, code_changes=changes, urbanity_model=density_model,
                       notes=notes,
                       margin_model=subarea.model.summary() if subarea is not None else {},
-                      levels_without_polygons=("buurt",) if subarea is not None else ())
+                      levels_without_polygons=("buurt",) if offline_buurt else ())
 
 
 def _gwb_counts(raw: dict[str, pd.DataFrame]) -> pd.DataFrame | None:

@@ -205,6 +205,8 @@ def _buurt_frame(counts: pd.DataFrame, wijk: pd.DataFrame) -> pd.DataFrame:
     for column in (*[c for c in FROM_PARENT if c not in MIGRATION_SHARES], "address_density",
                    "urbanity"):
         out[column] = parent[column]
-    out["secret_columns"] = ""
+    copied = set(FROM_PARENT) - set(MIGRATION_SHARES)  # secret in the wijk: secret here
+    out["secret_columns"] = parent["secret_columns"].fillna("").map(
+        lambda text: ",".join(c for c in text.split(",") if c in copied))
     out["is_current"] = True
     return out

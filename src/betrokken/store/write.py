@@ -63,6 +63,9 @@ def write_area_tables(con: duckdb.DuckDBPyConnection, tables) -> dict[str, int]:
     _ensure_build_info(con)
     _put(con, "area_notes", json.dumps(tables.notes, ensure_ascii=False))
     _put(con, "urbanity_model", json.dumps(tables.urbanity_model))
+    margin_model = getattr(tables, "margin_model", None)
+    if margin_model:
+        _put(con, "margin_model", json.dumps(margin_model))
     if len(tables.code_changes):
         _put(con, "gemeente_code_changes_2022_2024",
              json.dumps(tables.code_changes.to_dict("records")))
