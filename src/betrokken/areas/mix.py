@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from betrokken.areas.margin_error import add_margin_error
 from betrokken.areas.population import adult_weight_or_zero as _adult_weight
 from betrokken.areas.poststratify import (
     MARGIN_COLUMNS,
@@ -527,6 +528,13 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
     timings["aggregate"] = time.perf_counter() - t1
     step()
 
+    # 3b. The error of estimated wijk/buurt margins (areas.margin_error, issue 18).
+    t1 = time.perf_counter()
+    diagnostics["margin_error_areas"] = add_margin_error(
+        areas, estimated, point, draws,
+        lambda frame: _margin_point(frame, model, area_models, local))
+    timings["margin_error"] = time.perf_counter() - t1
+
     # 4. Local engagement and the engagement index (fixed weights).
     t1 = time.perf_counter()
     n_draws = draws.shape[0]
@@ -559,6 +567,18 @@ def compute_profile_mix(tables, model, *, area_models=None, local=None, progress
         contrasts=contrasts,
         index_draws=index_draws,
     )
+
+
+def _margin_point(frame, model, area_models, local):
+    """Point estimate (and which rows were estimated) for moved margins (step 3b)."""
+    _, cells, estimated, _, _ = _joint_distribution(frame, model)
+    if area_models is not None:
+        point, _ = _estimates_via_indices(frame, cells, estimated, area_models, local, 0)
+    else:
+        point, _ = _estimates_via_membership(frame, cells, estimated,
+                                             pd.Series([None] * len(frame), index=frame.index),
+                                             model, 0)
+    return point, estimated
 
 
 def _publish(areas, estimates, suppressed, reasons, method, ids) -> dict:
