@@ -72,8 +72,8 @@ def test_compare_by_codes_shows_derived_marks_and_nederland(client):
     kern = re.search(r'<table class="data" id="kern-tabel">.*?</table>', html, re.S).group(0)
     assert "Nederland" in kern
     row = re.search(r"<tr><th scope=\"row\">Eenpersoonshuishoudens</th>.*?</tr>", kern).group(0)
-    # both wijken have derived household shares, marked in their cells; NL has a figure
-    assert row.count(">afgeleid</span>") == 2
+    # both wijken have their gemeente's household shares, named in their cells (issue 18)
+    assert ">gemeente Utrecht</span>" in row and ">gemeente &#39;s-Hertogenbosch</span>" in row
     assert re.findall(r"<td>(\d+)%</td></tr>$", row)
     assert len(re.findall(r'class="notice-inline afgeleid-invoer"', html)) == 2
 

@@ -23,10 +23,10 @@ MARGIN_ERROR_SEED = 20240101
 
 def shifted_margins(areas: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Rows with an estimated education margin, and a copy of them moved by one SE."""
-    se_hoog = pd.to_numeric(areas.get("share_edu_hoog_se"), errors="coerce")
-    se_laag = pd.to_numeric(areas.get("share_edu_laag_se"), errors="coerce")
-    if se_hoog is None or se_laag is None:
+    if "share_edu_hoog_se" not in areas or "share_edu_laag_se" not in areas:
         return np.array([], dtype=int), areas.iloc[:0]
+    se_hoog = pd.to_numeric(areas["share_edu_hoog_se"], errors="coerce")
+    se_laag = pd.to_numeric(areas["share_edu_laag_se"], errors="coerce")
     rows = np.flatnonzero((se_hoog.notna() & se_laag.notna()).to_numpy())
     shifted = areas.iloc[rows].copy()
     hoog = (shifted["share_edu_hoog"] + se_hoog.iloc[rows]).clip(0.001, 0.97)
