@@ -48,7 +48,8 @@ def reliability(level: str, population: int | None, derived_inputs: list[str]) -
         what = " en ".join(derived)
         reasons.append(
             f"{what[:1].upper()}{what[1:]} {'is' if len(derived) == 1 else 'zijn'} voor dit "
-            "gebied niet door het CBS gepubliceerd en overgenomen van de gemeente of wijk."
+            "gebied niet door het CBS gepubliceerd: geschat uit wat het CBS hier wel "
+            "publiceert, of overgenomen van de wijk of gemeente."
         )
     if population is None:
         reasons.append("Het aantal inwoners is onbekend.")
@@ -67,8 +68,8 @@ def reliability(level: str, population: int | None, derived_inputs: list[str]) -
 
 RULES_NL = (
     f"Dit oordeel volgt uit vaste regels: beperkt onder {_number(SMALL)} inwoners, of onder "
-    f"{_number(MEDIUM)} inwoners met opleiding of migratieachtergrond overgenomen van de "
-    f"gemeente; redelijk bij overgenomen invoer of onder {_number(MEDIUM)} inwoners; anders "
+    f"{_number(MEDIUM)} inwoners met opleiding of migratieachtergrond geschat of overgenomen; "
+    f"redelijk bij geschatte of overgenomen invoer of onder {_number(MEDIUM)} inwoners; anders "
     "goed. De intervallen in de tabel tonen alleen de onzekerheid van het model zelf, niet "
     "hoe goed de cijfers van het gebied het beschrijven."
 )
