@@ -16,6 +16,7 @@ __all__ = [
     "MAX_REQUEST_BYTES",
     "MAX_URL_BYTES",
     "MAX_URL_READ_BYTES",
+    "MAX_HEADER_BYTES",
     "MAX_QUERY_POSTCODE_CHARS",
     "MIN_COMPARE_AREAS",
     "MAX_COMPARE_AREAS",
@@ -91,6 +92,10 @@ MAX_URL_READ_BYTES = 32 * 1024
 """How much of a request's URL the server keeps (``web.protocol``); the rest of a longer
 request line is read and dropped, so the app still sees a URL above ``MAX_URL_BYTES`` and
 answers 414. Must stay below 64 kB, the most ``httptools.parse_url`` can parse."""
+
+MAX_HEADER_BYTES = 16 * 1024
+"""Most bytes of request headers (names and values; the URL is bounded on its own). More
+gets a Dutch 431 from the server itself (``web.protocol``); browsers send about 1 kB."""
 
 MAX_QUERY_POSTCODE_CHARS = 4096
 """Longest postcode list in a query string (500 codes as '3511AB,' fit). Well below

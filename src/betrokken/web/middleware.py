@@ -7,6 +7,7 @@ request and streaming answers stay streaming.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 
@@ -46,7 +47,17 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 
 
 class SecurityHeaders:
-    """Add ``SECURITY_HEADERS`` to every answer (pages, API, static files, errors)."""
+    """Add ``SECURITY_HEADERS`` to every answer (pages, API, static files, errors).
+
+    A redirect never sends people to the host the request named: Starlette builds the
+    trailing-slash redirect from the ``Host`` header (``GET /gebied/`` with ``Host:
+    evil.example`` would point to ``http://evil.example/gebied``), so a ``Location`` on
+    this server is cut to its path and query, relative to the configured base.
+
+    An exception that escapes the app before an answer started becomes the Dutch 500 of
+    ``web.errors`` here, inside this layer, so it carries the headers too; the exception
+    is logged with its traceback (for the operator, never in the answer).
+    """
 
     def __init__(self, app: Callable):
         self.app = app
@@ -55,16 +66,44 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
 
         async def send_with_headers(message):
+            nonlocal started
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
+                started = True
+                headers = [(k, _relative(v) if k.lower() == b"location" else v)
+                           for k, v in message.get("headers") or []]
                 present = {k.lower() for k, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise
+            logging.getLogger("betrokken.web").exception(
+                "Onverwachte fout bij %s %s", scope.get("method"), scope.get("path"))
+            await send_json(send_with_headers, 500, {"fout": _internal_error_text()})
+
+
+def _relative(location: bytes) -> bytes:
+    """``http://any.host/gebied?x`` -> ``/gebied?x``: redirects stay on this server."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location.decode("latin-1"))
+    if not parts.scheme and not parts.netloc:
+        return location
+    path = "/" + parts.path.lstrip("/")  # '//evil.example' would be a host again
+    return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
+
+
+def _internal_error_text() -> str:
+    from betrokken.web.errors import INTERNAL_ERROR_NL
+
+    return INTERNAL_ERROR_NL
 
 
 class HeadAsGet:
@@ -155,7 +194,7 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         received = 0
         refused = False
@@ -169,7 +208,7 @@ class BodySizeLimit:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     refused = True
-                    await self._refuse(send)
+                    await self._refuse(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 
@@ -189,8 +228,14 @@ class BodySizeLimit:
             f"Stuur een kortere lijst (hoogstens {limits.MAX_COMPOSE_POSTCODES} postcodes)."
         )
 
-    async def _refuse(self, send) -> None:
-        await send_json(send, 413, {"fout": self._message()})
+    async def _refuse(self, scope, receive, send) -> None:
+        """The Dutch 413 in the shape of every error: JSON for the API, a page for people."""
+        from starlette.requests import Request
+
+        from betrokken.web.errors import error_response
+
+        response = error_response(Request(scope), 413, self._message())
+        await response(scope, receive, send)
 
 
 class PageCache:
