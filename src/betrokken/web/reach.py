@@ -3,7 +3,8 @@
 Uploads are read in the request (at most ``MAX_UPLOAD_BYTES``), parsed by
 ``betrokken.uploads`` and computed in a worker thread (``run_in_threadpool``); nothing is
 written to disk. The result page carries the participants aggregated to postcode × age
-× sex counts in a hidden field, so the XLSX download re-computes without storing anything on the server.
+× sex counts in a hidden field, so the XLSX download re-computes without storing anything
+on the server.
 """
 
 from __future__ import annotations
