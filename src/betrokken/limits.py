@@ -35,8 +35,8 @@ MAX_UPLOAD_COLUMNS = 256
 """Right-most spreadsheet column with a value (column IV): a participant or quiz file has
 a dozen. A value in column XFD is refused before any row is built."""
 
-MAX_UPLOAD_CELLS = 400_000
-"""Most spreadsheet cells with a value in one upload."""
+MAX_UPLOAD_CELLS = 50_000
+"""Most spreadsheet cells with a value in one upload (10,000 participants × 4 columns fit)."""
 
 MAX_UPLOAD_UNPACKED_BYTES = 4 * 1024 * 1024
 """Largest total unpacked size of an uploaded .xlsx (a ZIP): 256 kB of ZIP can unpack to
