@@ -85,7 +85,7 @@ def test_the_database_checks_name_what_is_wrong(bad):
     expected = {"map": "is een map", "leeg.duckdb": "is leeg",
                 "afgebroken.duckdb": "kan niet geopend worden", "tekst.duckdb": "geen DuckDB",
                 "x.sqlite": "SQLite", "ander.duckdb": "geen betrokken-database",
-                "bestaat-niet.duckdb": "bestaat niet"}
+                "bestaat-niet.duckdb": "bestaat nog niet"}
     for name, words in expected.items():
         with pytest.raises(BetrokkenError, match=words):
             open_database(root / name)
@@ -167,3 +167,12 @@ def test_serve_says_when_the_port_is_taken(built_db):
         port = taken.getsockname()[1]
         result = runner.invoke(app, ["serve", "--db", str(built_db), "--port", str(port)])
     assert_explained(result, "al in gebruik", str(port))
+
+
+@pytest.mark.parametrize("name", ["tekst.duckdb", "x.sqlite", "ander.duckdb"])
+def test_build_never_overwrites_a_file_that_is_no_betrokken_database(bad, name):
+    target = bad["root"] / name
+    before = target.read_bytes()
+    result = runner.invoke(app, ["build", "--n-boot", "5", "--db", str(target)])
+    assert_explained(result, "overschrijven")
+    assert target.read_bytes() == before

@@ -121,3 +121,25 @@ def test_a_too_large_form_gets_a_dutch_page(client):
     assert response.headers["content-type"].startswith("text/html")
     assert "te groot" in response.text and '<html lang="nl"' in response.text
     assert_security_headers(response.headers)
+
+
+def test_the_national_report_is_typeset_once(built_db, monkeypatch):
+    from betrokken.web import themes
+
+    calls = []
+    original = themes.area_report
+
+    def counted(*args, **kwargs):
+        calls.append(args[2]["code"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(themes, "area_report", counted)
+    client = TestClient(create_app(built_db), raise_server_exceptions=False)
+    first = client.get("/api/areas/NL/report.pdf")
+    second = client.get("/api/areas/NL/report.pdf", headers={"accept-encoding": "gzip"})
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and first.content.startswith(b"%PDF")
+    assert second.headers["content-type"] == "application/pdf"
+    assert "content-encoding" not in second.headers
+    assert calls == ["NL"]
+    assert_security_headers(second.headers)

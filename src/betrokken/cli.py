@@ -85,6 +85,39 @@ def _print_error(message: str, hint: str | None) -> None:
         err_console.print(f"[yellow]Tip:[/] {hint}", highlight=False)
 
 
+def checked_db(db: Path | None) -> Path:
+    """The database path of a command that reads one, checked before any work: it must
+    exist and be a betrokken database this version reads (``store.database.open_database``,
+    no network); else a Dutch message on what is wrong and what to do."""
+    from betrokken.store.database import open_database
+
+    path = db_path_from(db)
+    open_database(path).close()
+    return path
+
+
+def refuse_to_overwrite_other_files(db_path: Path) -> None:
+    """A build replaces the file at ``--db``: only a betrokken database (or an empty or
+    damaged DuckDB file), never a text file, a SQLite file or another DuckDB database."""
+    from betrokken.store.database import check_database_file, open_database
+
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return
+    try:
+        check_database_file(db_path)
+    except BetrokkenError:
+        raise BetrokkenError(
+            f"--db '{db_path}' bestaat al en is geen DuckDB-database: de bouw zou het "
+            "overschrijven.", hint="Kies een ander pad, of verwijder het bestand eerst.") from None
+    try:
+        open_database(db_path).close()
+    except BetrokkenError as exc:
+        if "geen betrokken-database" in exc.message:
+            raise BetrokkenError(
+                f"--db '{db_path}' is een DuckDB-database van iets anders: de bouw zou haar "
+                "overschrijven.", hint="Kies een ander pad.") from None
+
+
 METHOD_WORDS = {
     "direct": "eigen waarde", "merged": "samengevoegde gemeenten",
     "parent_adjusted": "van de gemeente of wijk, gecorrigeerd voor de eigen bevolking",
@@ -126,6 +159,7 @@ def build(
             "bestanden het jaar.",
             hint="Laat --data-dir en BETROKKEN_DATA weg om per jaar te downloaden.")
     db_path = check_output_file(db_path_from(db), option="--db")
+    refuse_to_overwrite_other_files(db_path)
     try:
         report = build_database(
             db_path, data, console=err_console, quiet=quiet, n_boot=n_boot,
@@ -163,7 +197,7 @@ def info(
     """Wat staat er in de database: jaren, niveaus, aantallen, bronnen en licenties."""
     from betrokken.store.inspect import database_info
 
-    data = database_info(db_path_from(db))
+    data = database_info(checked_db(db))
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
         return
@@ -199,18 +233,17 @@ def serve(
     ),
 ) -> None:
     """Start het dashboard in de browser (http://127.0.0.1:8000)."""
-    from betrokken.store.database import check_database_file
     from betrokken.web.serve import check_port, default_workers
     from betrokken.web.serve import serve as run_server
 
     n = workers or default_workers()
-    check_database_file(db_path_from(db))
+    db_path = checked_db(db)
     check_port(host, port)
     console.print(
         f"Dashboard op [bold]http://{host}:{port}[/] met {n} werkproces(sen) "
         "(stoppen met Ctrl+C)"
     )
-    run_server(db_path_from(db), host=host, port=port, workers=n)
+    run_server(db_path, host=host, port=port, workers=n)
 
 
 FIT_DIR_PREFIX = "betrokken-model-"
@@ -347,7 +380,7 @@ def validate(
             hint="Gebruik --data-dir of BETROKKEN_DATA.",
         )
     check_output_dir(out)
-    path = run_validation(db_path_from(db), data, out, console=err_console)
+    path = run_validation(checked_db(db), data, out, console=err_console)
     console.print(f"[bold green]Validatie geschreven:[/] {path}")
 
 
@@ -369,7 +402,7 @@ def report(
 
     check_output_file(out, suffixes=(".pdf",))
     codes = parse_postcode_text(postcodes) if postcodes is not None else None
-    path = write_report(db_path_from(db), out, area_code=area, postcodes=codes,
+    path = write_report(checked_db(db), out, area_code=area, postcodes=codes,
                         national=national, compare_to=compare_to)
     console.print(f"[bold green]Rapport geschreven:[/] {path}")
 
@@ -391,7 +424,7 @@ def export(
 
     if out is not None:
         check_output_file(out)
-    path = export_areas(db_path_from(db), level=level, gemeente=gemeente, fmt=fmt, out=out)
+    path = export_areas(checked_db(db), level=level, gemeente=gemeente, fmt=fmt, out=out)
     console.print(f"[bold green]Geëxporteerd:[/] {path}")
 
 
@@ -425,7 +458,7 @@ def bereikcheck(
     participants, reached = read_participants(
         bestand.read_bytes(), bestand.name, source=f"'{bestand.name}'", web=False
     )
-    con = connect(db_path_from(db), read_only=True)
+    con = connect(checked_db(db), read_only=True)
     try:
         result = run_check(con, gebied, participants, reached)
     finally:
@@ -508,9 +541,10 @@ def import_survey(
 
     if uit is not None:
         check_output_file(uit, suffixes=(".xlsx", ".csv"), option="--uit")
+    db_path = checked_db(db)
     respondents = own.read_own_survey(bestand)
     model = load_model()
-    con = connect(db_path_from(db), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         target = reach.load_target(con, gebied, model.profile_ids)
     finally:

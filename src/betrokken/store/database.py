@@ -73,15 +73,30 @@ _BUILD_HINT = "Bouw de database met 'betrokken build' of geef met --db het juist
 def connect(
     path: str | Path | None = None, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """Open a database (or in-memory when path is None) with spatial loaded.
+    """Open a database (or in-memory when path is None) with spatial loaded, offline.
 
-    Read-only opening of an existing database goes through ``open_database``'s checks.
+    Read-only, the file is checked first (``check_database_file``: it exists and is a
+    complete DuckDB file) and a file DuckDB cannot open gets a Dutch message;
+    ``open_database`` also checks that it is a betrokken database of a readable layout.
     """
     if path is not None and read_only:
-        return open_database(path)
-    con = duckdb.connect(str(path) if path is not None else ":memory:", config=OFFLINE_CONFIG)
+        path = check_database_file(path)
+        try:
+            con = duckdb.connect(str(path), read_only=True, config=OFFLINE_CONFIG)
+        except duckdb.Error:
+            raise _unreadable(path) from None
+    else:
+        con = duckdb.connect(str(path) if path is not None else ":memory:",
+                             config=OFFLINE_CONFIG)
     load_spatial(con)
     return con
+
+
+def _unreadable(path: Path) -> BetrokkenError:
+    return BetrokkenError(
+        f"De database '{path}' kan niet geopend worden: het bestand is beschadigd, "
+        "afgebroken, van een andere DuckDB-versie of in gebruik door een bouwproces.",
+        hint=_BUILD_HINT)
 
 
 def check_database_file(path: str | Path) -> Path:
@@ -93,7 +108,8 @@ def check_database_file(path: str | Path) -> Path:
     """
     path = Path(path)
     if not path.exists():
-        raise BetrokkenError(f"De database '{path}' bestaat niet.", hint=_BUILD_HINT)
+        raise BetrokkenError(f"De database '{path}' bestaat nog niet.",
+                             hint="Bouw hem eerst met: betrokken build")
     if path.is_dir():
         raise BetrokkenError(
             f"'{path}' is een map, geen databasebestand.",
@@ -129,14 +145,7 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
     its layout (``build_info.db_format``) is not newer than ``DB_FORMAT``.
     """
     path = check_database_file(path)
-    unreadable = BetrokkenError(
-        f"De database '{path}' kan niet geopend worden: het bestand is beschadigd, "
-        "afgebroken, van een andere DuckDB-versie of in gebruik door een bouwproces.",
-        hint=_BUILD_HINT)
-    try:
-        con = duckdb.connect(str(path), read_only=True, config=OFFLINE_CONFIG)
-    except duckdb.Error:
-        raise unreadable from None
+    con = connect(path, read_only=True)
     try:
         missing = [t for t in PRODUCT_TABLES if not table_exists(con, t)]
         if missing:
@@ -150,10 +159,9 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
                 f"De database '{path}' heeft indeling {found}; deze versie van betrokken "
                 f"leest tot en met indeling {DB_FORMAT}.",
                 hint="Werk betrokken bij, of bouw de database opnieuw met deze versie.")
-        load_spatial(con)
     except duckdb.Error:
         con.close()
-        raise unreadable from None
+        raise _unreadable(path) from None
     except BaseException:
         con.close()
         raise

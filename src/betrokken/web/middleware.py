@@ -239,7 +239,7 @@ class BodySizeLimit:
 
 
 class PageCache:
-    """Keep rendered HTML pages (GET, 200) and area answers in memory, plain and gzipped.
+    """Keep rendered HTML pages (GET, 200), area answers and area report PDFs in memory.
 
     The database is read-only while serving and the pages depend only on their path and
     query string, so a page is rendered once and then copied to the socket; an area page
@@ -252,30 +252,41 @@ class PageCache:
     """Answers that are not pages: they have caches of their own or stream files."""
     ALSO_CACHED = re.compile(r"^/api/areas/[A-Za-z0-9]{1,20}$")
     """The one API answer asked for as often as a page (a few kB of JSON per area)."""
+    REPORTS = re.compile(r"^/api/areas/[A-Za-z0-9]{1,20}/report\.pdf$")
+    """Area reports (the national one takes 1-3 s to typeset): kept apart, a few at most."""
 
-    def __init__(self, app: Callable, max_pages: int, min_gzip_bytes: int = 2048):
+    def __init__(self, app: Callable, max_pages: int, min_gzip_bytes: int = 2048,
+                 max_reports: int = 16):
         import threading
         from collections import OrderedDict
 
         self.app = app
         self.max_pages = max_pages
+        self.max_reports = max_reports
         self.min_gzip_bytes = min_gzip_bytes
         self._pages: OrderedDict[tuple[str, bytes], tuple[list, bytes, bytes]] = OrderedDict()
+        self._reports: OrderedDict[tuple[str, bytes], tuple[list, bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or not (
-            self.ALSO_CACHED.match(scope["path"]) or not scope["path"].startswith(self.NOT_PAGES)
-        ):
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
+        report = bool(self.REPORTS.match(scope["path"]))
+        if not (report or self.ALSO_CACHED.match(scope["path"])
+                or not scope["path"].startswith(self.NOT_PAGES)):
+            await self.app(scope, receive, send)
+            return
+        store, limit = (self._reports, self.max_reports) if report else (self._pages,
+                                                                          self.max_pages)
+        kinds = (b"application/pdf",) if report else (b"text/html", b"application/json")
         headers = scope.get("headers") or []
         wants_gzip = any(k == b"accept-encoding" and b"gzip" in v for k, v in headers)
         key = (scope["path"], scope.get("query_string") or b"")
         with self._lock:
-            hit = self._pages.get(key)
+            hit = store.get(key)
             if hit is not None:
-                self._pages.move_to_end(key)
+                store.move_to_end(key)
         if hit is not None:
             await self._send(send, *hit, wants_gzip)
             return
@@ -290,9 +301,7 @@ class PageCache:
             nonlocal start, caching
             if message["type"] == "http.response.start":
                 content_type = dict(message.get("headers") or []).get(b"content-type", b"")
-                caching = message["status"] == 200 and content_type.startswith(
-                    (b"text/html", b"application/json")
-                )
+                caching = message["status"] == 200 and content_type.startswith(kinds)
                 if not caching:
                     await send(message)
                 start = message
@@ -310,17 +319,18 @@ class PageCache:
         body = b"".join(chunks)
         page_headers = [(k, v) for k, v in start.get("headers") or []
                         if k not in (b"content-length", b"content-encoding", b"vary")]
-        entry = (page_headers, body, gzip.compress(body, compresslevel=6))
+        # a PDF is compressed inside already: its 'packed' copy is itself, never sent gzipped
+        entry = (page_headers, body, body if report else gzip.compress(body, compresslevel=6))
         with self._lock:
-            self._pages[key] = entry
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
+            store[key] = entry
+            while len(store) > limit:
+                store.popitem(last=False)
         await self._send(send, *entry, wants_gzip)
 
     async def _send(self, send, headers, plain, packed, wants_gzip) -> None:
         out = list(headers) + [(b"vary", b"Accept-Encoding")]
         body = plain
-        if wants_gzip and len(plain) >= self.min_gzip_bytes:
+        if wants_gzip and len(plain) >= self.min_gzip_bytes and packed is not plain:
             body = packed
             out.append((b"content-encoding", b"gzip"))
         out.append((b"content-length", str(len(body)).encode()))
