@@ -176,3 +176,37 @@ def test_build_never_overwrites_a_file_that_is_no_betrokken_database(bad, name):
     result = runner.invoke(app, ["build", "--n-boot", "5", "--db", str(target)])
     assert_explained(result, "overschrijven")
     assert target.read_bytes() == before
+
+
+def test_ctrl_c_during_build_ends_with_one_dutch_line(tmp_path, built_db, data_dir):
+    import hashlib
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "live.duckdb"
+    shutil.copy(built_db, db)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "betrokken.cli", "build", "--data-dir", str(data_dir),
+         "--db", str(db), "--n-boot", "5", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    building = tmp_path / f"live.duckdb.building-{proc.pid}"
+    deadline = time.monotonic() + 240
+    try:
+        while not building.exists():  # the build has started (past imports and checks)
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the build never started"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert lines == ["Bouw afgebroken (Ctrl+C): de bestaande database is ongewijzigd."], err
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert not building.exists()

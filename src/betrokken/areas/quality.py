@@ -246,9 +246,8 @@ than ``SEX_RATIO_MAX_OUTLIERS`` of the areas of a level, the source counts are w
 SEX_RATIO_MIN_POPULATION = 1000
 SEX_RATIO_MAX_OUTLIERS = 0.01
 MAX_MISSING_MARGIN = 0.10
-"""Largest share of current areas of a level that may lack a margin (all of its shares
-empty: secret or unpublished CBS cells; real data: at most 2.8 %, wijk ages). A margin
-missing everywhere is the documented national fallback, not an error."""
+"""Largest share of the populated current areas of a level that may lack a margin (all
+of its shares empty). A margin missing everywhere is the documented national fallback."""
 MARGIN_MIN_POPULATION = 50
 MAX_POPULATED_WITHOUT_MARGIN = 10
 """Areas of at least 50 residents without a margin, per level (real data: at most 3)."""
@@ -282,34 +281,36 @@ def check_sex_ratio(areas: pd.DataFrame) -> list[dict]:
 
 
 def check_margins_present(areas: pd.DataFrame) -> list[dict]:
-    """Each margin (age, sex, households, background, education) present in all but at
-    most ``MAX_MISSING_MARGIN`` of the current areas of a level, and missing in at most
-    ``MAX_POPULATED_WITHOUT_MARGIN`` areas with ``MARGIN_MIN_POPULATION`` residents or more
-    (a source file cut short drops the margin of its last areas): one check per level."""
+    """Each margin (age, sex, households, background, education) present in the current
+    areas of a level with ``MARGIN_MIN_POPULATION`` residents or more: missing in at most
+    ``MAX_MISSING_MARGIN`` of them and in at most ``MAX_POPULATED_WITHOUT_MARGIN`` (a source
+    file cut short drops the margin of its last areas). Smaller areas are often secret
+    (CBS); a margin missing everywhere is the national fallback. One check per level."""
     out = []
     for (level, year), group in areas[areas["is_current"]].groupby(["level", "year"]):
         populated = group["population"].fillna(0).to_numpy() >= MARGIN_MIN_POPULATION
+        if not populated.any():
+            continue
         found = {}
         for margin, columns in SHARE_GROUPS.items():
             present = [c for c in columns if c in group]
             if present:
                 missing = group[present].isna().all(axis=1).to_numpy()
                 if missing.mean() < 1.0:  # nowhere: the national distribution stands in
-                    found[margin] = (float(missing.mean()), missing & populated)
+                    found[margin] = missing & populated
         if not found:
             continue
-        worst = max(found, key=lambda m: (found[m][1].sum(), found[m][0]))
-        share, lost = found[worst]
-        ok = (max(v[0] for v in found.values()) <= MAX_MISSING_MARGIN
-              and lost.sum() <= MAX_POPULATED_WITHOUT_MARGIN)
+        worst = max(found, key=lambda m: found[m].sum())
+        lost = found[worst]
+        share = lost.sum() / populated.sum()
+        ok = share <= MAX_MISSING_MARGIN and lost.sum() <= MAX_POPULATED_WITHOUT_MARGIN
         examples = ", ".join(group["area_code"].to_numpy()[lost][:6])
         out.append(_check(
             f"marges_{level}_{year}", ok,
-            f"Marges op niveau {level} ({year}): hoogstens "
-            f"{max(v[0] for v in found.values()):.1%} van de gebieden zonder cijfers "
-            f"(toegestaan {MAX_MISSING_MARGIN:.0%}); {worst} ontbreekt in {int(lost.sum())} "
-            f"gebieden met minstens {MARGIN_MIN_POPULATION} inwoners (toegestaan "
-            f"{MAX_POPULATED_WITHOUT_MARGIN})" + (f": {examples}" if examples else "") + "."
+            f"Marges op niveau {level} ({year}): {worst} ontbreekt in {int(lost.sum())} van "
+            f"{int(populated.sum())} gebieden met minstens {MARGIN_MIN_POPULATION} inwoners "
+            f"({share:.1%}; toegestaan {MAX_POPULATED_WITHOUT_MARGIN} en "
+            f"{MAX_MISSING_MARGIN:.0%})" + (f": {examples}" if examples else "") + "."
             + ("" if ok else " Is een bronbestand afgebroken of een kolom leeg?")))
     return out
 

@@ -251,8 +251,9 @@ def atomic_build(target: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     remove_dead_build_files(target)
     tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
     with _stop_signals_interrupt():
-        con = connect(tmp)
-        try:
+        con = None
+        try:  # from the first byte of the new file: Ctrl+C while connecting leaves nothing
+            con = connect(tmp)
             yield con
             con.execute(
                 "CREATE TABLE IF NOT EXISTS build_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -262,8 +263,9 @@ def atomic_build(target: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
             os.replace(tmp, target)
         except BaseException as exc:
-            with contextlib.suppress(Exception):
-                con.close()
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    con.close()
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
             if isinstance(exc, duckdb.Error) and _disk_full(exc):
