@@ -21,6 +21,8 @@ from betrokken.cli_checks import (
     MAX_WORKERS,
     check_output_dir,
     check_output_file,
+    checked_db,
+    refuse_to_overwrite_other_files,
     write_file,
 )
 from betrokken.cli_dutch import install as _install_dutch
@@ -83,39 +85,6 @@ def _print_error(message: str, hint: str | None) -> None:
     err_console.print(f"[bold red]Fout:[/] {message}", markup=True, highlight=False)
     if hint:
         err_console.print(f"[yellow]Tip:[/] {hint}", highlight=False)
-
-
-def checked_db(db: Path | None) -> Path:
-    """The database path of a command that reads one, checked before any work: it must
-    exist and be a betrokken database this version reads (``store.database.open_database``,
-    no network); else a Dutch message on what is wrong and what to do."""
-    from betrokken.store.database import open_database
-
-    path = db_path_from(db)
-    open_database(path).close()
-    return path
-
-
-def refuse_to_overwrite_other_files(db_path: Path) -> None:
-    """A build replaces the file at ``--db``: only a betrokken database (or an empty or
-    damaged DuckDB file), never a text file, a SQLite file or another DuckDB database."""
-    from betrokken.store.database import check_database_file, open_database
-
-    if not db_path.is_file() or db_path.stat().st_size == 0:
-        return
-    try:
-        check_database_file(db_path)
-    except BetrokkenError:
-        raise BetrokkenError(
-            f"--db '{db_path}' bestaat al en is geen DuckDB-database: de bouw zou het "
-            "overschrijven.", hint="Kies een ander pad, of verwijder het bestand eerst.") from None
-    try:
-        open_database(db_path).close()
-    except BetrokkenError as exc:
-        if "geen betrokken-database" in exc.message:
-            raise BetrokkenError(
-                f"--db '{db_path}' is een DuckDB-database van iets anders: de bouw zou haar "
-                "overschrijven.", hint="Kies een ander pad.") from None
 
 
 METHOD_WORDS = {

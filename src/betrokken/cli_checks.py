@@ -1,4 +1,5 @@
-"""Checks the command line makes before any work starts: output paths and option ranges.
+"""Checks the command line makes before any work starts: the database, output paths and
+option ranges.
 
 A command that writes a file checks its path first (not a folder, the folder exists and
 is writable), so a long build or report does not end in a traceback at the last step.
@@ -17,7 +18,7 @@ from betrokken.errors import BetrokkenError
 from betrokken.store.database import os_error_nl
 
 __all__ = ["MAX_N_BOOT", "MAX_PORT", "MAX_WORKERS", "check_output_dir", "check_output_file",
-           "write_file"]
+           "checked_db", "refuse_to_overwrite_other_files", "write_file"]
 
 MAX_N_BOOT = 100_000
 """Most bootstrap replicates an option accepts (the default is a few hundred)."""
@@ -82,3 +83,37 @@ def write_file(path: Path, data: bytes) -> Path:
         raise BetrokkenError(f"'{path}' kon niet geschreven worden: {os_error_nl(exc)}.",
                              hint="Kies een ander pad met schrijfrechten.") from None
     return Path(path)
+
+
+def checked_db(db: Path | None) -> Path:
+    """The database path of a command that reads one, checked before any work: it must
+    exist and be a betrokken database this version reads (``store.database.open_database``,
+    no network); else a Dutch message on what is wrong and what to do."""
+    from betrokken.config import db_path_from
+    from betrokken.store.database import open_database
+
+    path = db_path_from(db)
+    open_database(path).close()
+    return path
+
+
+def refuse_to_overwrite_other_files(db_path: Path) -> None:
+    """A build replaces the file at ``--db``: only a betrokken database (or an empty or
+    damaged DuckDB file), never a text file, a SQLite file or another DuckDB database."""
+    from betrokken.store.database import check_database_file, open_database
+
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return
+    try:
+        check_database_file(db_path)
+    except BetrokkenError:
+        raise BetrokkenError(
+            f"--db '{db_path}' bestaat al en is geen DuckDB-database: de bouw zou het "
+            "overschrijven.", hint="Kies een ander pad, of verwijder het bestand eerst.") from None
+    try:
+        open_database(db_path).close()
+    except BetrokkenError as exc:
+        if "geen betrokken-database" in exc.message:
+            raise BetrokkenError(
+                f"--db '{db_path}' is een DuckDB-database van iets anders: de bouw zou haar "
+                "overschrijven.", hint="Kies een ander pad.") from None
