@@ -28,7 +28,7 @@ def previous_areas(db_path: Path) -> pd.DataFrame | None:
     import duckdb
 
     from betrokken.errors import BetrokkenError
-    from betrokken.store.database import OFFLINE_CONFIG, check_database_file
+    from betrokken.store.database import check_database_file, go_offline
 
     if not Path(db_path).is_file():
         return None
@@ -37,7 +37,8 @@ def previous_areas(db_path: Path) -> pd.DataFrame | None:
     except BetrokkenError:
         return None
     try:
-        with duckdb.connect(str(db_path), read_only=True, config=OFFLINE_CONFIG) as con:
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            go_offline(con)
             return con.execute(
                 "SELECT level, area_code, area_name FROM areas WHERE is_current").df()
     except duckdb.Error:  # an old or damaged database: nothing to compare with

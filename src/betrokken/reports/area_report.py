@@ -245,9 +245,9 @@ def compare_builds(con, old_path: Path) -> dict:
     old_path = Path(old_path)
     if not old_path.is_file():
         raise BetrokkenError(f"Vergelijkingsdatabase '{old_path}' bestaat niet.")
-    from betrokken.store.database import open_database
+    from betrokken.store.database import connect
 
-    old = open_database(old_path)
+    old = connect(old_path, read_only=True)  # checked, offline; may be an older layout
     lines = []
     try:
         new_nat = dict((m, v) for m, v in con.execute(

@@ -82,14 +82,21 @@ def connect(
     if path is not None and read_only:
         path = check_database_file(path)
         try:
-            con = duckdb.connect(str(path), read_only=True, config=OFFLINE_CONFIG)
+            con = duckdb.connect(str(path), read_only=True)
         except duckdb.Error:
             raise _unreadable(path) from None
     else:
-        con = duckdb.connect(str(path) if path is not None else ":memory:",
-                             config=OFFLINE_CONFIG)
+        con = duckdb.connect(str(path) if path is not None else ":memory:")
+    go_offline(con)
     load_spatial(con)
     return con
+
+
+def go_offline(con: duckdb.DuckDBPyConnection) -> None:
+    """``OFFLINE_CONFIG`` on an open connection. Set after connecting, not as connect
+    options: DuckDB refuses a second connection to a file with other options."""
+    for name, value in OFFLINE_CONFIG.items():
+        con.execute(f"SET {name} = {str(value).lower()}")
 
 
 def _unreadable(path: Path) -> BetrokkenError:

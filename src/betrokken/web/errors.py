@@ -70,7 +70,7 @@ def error_response(request: Request, status: int, message: str, hint: str | None
     (no lone surrogates) and short. The security headers are set here too, so an answer
     made outside the middleware stack (a 500 from Starlette's outermost layer) has them.
     """
-    from betrokken.web.middleware import SECURITY_HEADERS
+    from betrokken.web.headers import SECURITY_HEADERS
 
     message = safe_text(message)
     hint = None if hint is None else safe_text(hint)
@@ -121,7 +121,7 @@ def install_error_handlers(app: FastAPI) -> None:
         try:
             return error_response(request, 500, INTERNAL_ERROR_NL)
         except Exception:  # the error page itself failed: the plain JSON shape
-            from betrokken.web.middleware import SECURITY_HEADERS
+            from betrokken.web.headers import SECURITY_HEADERS
 
             return JSONResponse({"fout": INTERNAL_ERROR_NL}, status_code=500, headers={
                 k.decode(): v.decode() for k, v in SECURITY_HEADERS})

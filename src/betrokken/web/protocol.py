@@ -23,7 +23,7 @@ import json
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from betrokken.web import limits
-from betrokken.web.middleware import SECURITY_HEADERS
+from betrokken.web.headers import SECURITY_HEADERS
 
 __all__ = ["BoundedUrlHttpToolsProtocol", "raw_error_response"]
 
