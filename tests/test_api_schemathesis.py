@@ -9,10 +9,14 @@ ids it holds, code and postcode patterns; ``web/openapi_schema.py``). Where a va
 request still depends on facts a schema cannot relate, ``positive_data_acceptance`` also
 accepts the one Dutch 4xx that names that fact, per operation (``CONFIG``; the reasons are
 in docs/serving.md). Every other check runs unchanged on every operation.
+
+``schemathesis_hooks.py`` adds lone UTF-16 surrogates to the strings of JSON bodies
+(schemathesis itself only generates UTF-8-encodable text): they once gave a 500.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +28,7 @@ from betrokken.web.serve import UVICORN_OPTIONS
 from helpers_server import live_server
 
 pytestmark = pytest.mark.slow
+HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
 MAX_EXAMPLES = 20
 CONFIG = """
 [checks.negative_data_rejection]
@@ -57,6 +62,7 @@ def test_schemathesis_finds_nothing(small_db, tmp_path: Path):
              "--max-examples", str(MAX_EXAMPLES), "--seed", "11", "--no-color",
              "--request-timeout", "20", "--workers", "1"],
             cwd=tmp_path, capture_output=True, text=True, timeout=900,
+            env={**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)},
         )
     summary = result.stdout[-12000:]
     assert result.returncode == 0, summary

@@ -21,6 +21,7 @@ class BuildReport:
     db_path: Path
     level_counts: dict[str, int] = field(default_factory=dict)
     quality: list[dict] = field(default_factory=list)
+    changed_files: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     mix_rows: int = 0
     local: dict = field(default_factory=dict)
@@ -73,6 +74,13 @@ def build_database(
         from betrokken.sources.manifest import check_manifest
 
         report.manifest_files = check_manifest(data_dir)
+    elif data_dir is not None:  # said, not silent; the content checks still run
+        from betrokken.sources.manifest import manifest_differences
+
+        _, report.changed_files, report.manifest_files = manifest_differences(data_dir)
+        for line in report.changed_files:
+            console.print(f"[yellow]LET OP[/] afwijkend van het manifest (doorgegaan met "
+                          f"--accept-changed-data): {line}", highlight=False)
     with make_progress(console, disable=quiet) as progress:
         t0 = time.perf_counter()
         monitor = _read_monitor(data_dir)  # a local file is checked before the long steps

@@ -15,6 +15,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from betrokken.cli_checks import (
+    MAX_N_BOOT,
+    MAX_PORT,
+    MAX_WORKERS,
+    check_output_dir,
+    check_output_file,
+    checked_db,
+    refuse_to_overwrite_other_files,
+    write_file,
+)
 from betrokken.cli_dutch import install as _install_dutch
 from betrokken.config import data_dir_from, db_path_from
 from betrokken.errors import BetrokkenError
@@ -44,19 +54,37 @@ AcceptChangedOption = typer.Option(
 
 
 def friendly_errors(func):
-    """Print BetrokkenError as a Dutch message and exit 2 instead of a traceback."""
+    """Print BetrokkenError as a Dutch message and exit 2 instead of a traceback.
+
+    A file system error that no check foresaw is said in Dutch too (exit 2), and Ctrl+C
+    ends with one Dutch line (exit 130).
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from betrokken.store.database import os_error_nl
+
         try:
             return func(*args, **kwargs)
         except BetrokkenError as exc:
-            err_console.print(f"[bold red]Fout:[/] {exc.message}")
-            if exc.hint:
-                err_console.print(f"[yellow]Tip:[/] {exc.hint}")
+            _print_error(exc.message, exc.hint)
             raise typer.Exit(code=2) from None
+        except OSError as exc:
+            where = f" ('{exc.filename}')" if exc.filename else ""
+            _print_error(f"Bestandsfout{where}: {os_error_nl(exc)}.",
+                         "Controleer het pad en de rechten.")
+            raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            err_console.print("[bold red]Afgebroken[/] (Ctrl+C).")
+            raise typer.Exit(code=130) from None
 
     return wrapper
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    err_console.print(f"[bold red]Fout:[/] {message}", markup=True, highlight=False)
+    if hint:
+        err_console.print(f"[yellow]Tip:[/] {hint}", highlight=False)
 
 
 METHOD_WORDS = {
@@ -82,7 +110,8 @@ def local_report_lines(local: dict | None) -> list[str]:
 def build(
     data_dir: Path | None = DataDirOption,
     db: Path | None = DbOption,
-    n_boot: int | None = typer.Option(None, "--n-boot", help="Aantal bootstrap-replicaties."),
+    n_boot: int | None = typer.Option(None, "--n-boot", min=1, max=MAX_N_BOOT,
+                                      help="Aantal bootstrap-replicaties."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Geen voortgangsbalken."),
     year: int | None = typer.Option(
         None, "--year", help="KWB-jaar van een downloadbuild (tabel volgens de CBS-catalogus)."),
@@ -98,14 +127,17 @@ def build(
             "--year kiest het jaar van een downloadbuild; met een datamap bepalen de "
             "bestanden het jaar.",
             hint="Laat --data-dir en BETROKKEN_DATA weg om per jaar te downloaden.")
+    db_path = check_output_file(db_path_from(db), option="--db")
+    refuse_to_overwrite_other_files(db_path)
     try:
         report = build_database(
-            db_path_from(db), data, console=err_console, quiet=quiet, n_boot=n_boot,
+            db_path, data, console=err_console, quiet=quiet, n_boot=n_boot,
             year=year, accept_changed_data=accept_changed_data,
         )
-    except BuildInterrupted as exc:
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM/SIGHUP (BuildInterrupted)
+        why = str(exc) if isinstance(exc, BuildInterrupted) else "Ctrl+C"
         err_console.print(
-            f"[bold red]Bouw afgebroken[/] ({exc}): de bestaande database is ongewijzigd."
+            f"[bold red]Bouw afgebroken[/] ({why}): de bestaande database is ongewijzigd."
         )
         raise typer.Exit(code=130) from None
     for check in report.quality:
@@ -134,7 +166,7 @@ def info(
     """Wat staat er in de database: jaren, niveaus, aantallen, bronnen en licenties."""
     from betrokken.store.inspect import database_info
 
-    data = database_info(db_path_from(db))
+    data = database_info(checked_db(db))
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
         return
@@ -162,23 +194,25 @@ def info(
 def serve(
     db: Path | None = DbOption,
     host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
-    port: int = typer.Option(8000, help="Poort."),
+    port: int = typer.Option(8000, min=1, max=MAX_PORT, help="Poort."),
     workers: int = typer.Option(
-        1, "--workers", "-w", min=0,
+        1, "--workers", "-w", min=0, max=MAX_WORKERS,
         help="Aantal werkprocessen (0: één per processorkern). Meer processen = meer "
         "verzoeken tegelijk.",
     ),
 ) -> None:
     """Start het dashboard in de browser (http://127.0.0.1:8000)."""
-    from betrokken.web.serve import default_workers
+    from betrokken.web.serve import check_port, default_workers
     from betrokken.web.serve import serve as run_server
 
     n = workers or default_workers()
+    db_path = checked_db(db)
+    check_port(host, port)
     console.print(
         f"Dashboard op [bold]http://{host}:{port}[/] met {n} werkproces(sen) "
         "(stoppen met Ctrl+C)"
     )
-    run_server(db_path_from(db), host=host, port=port, workers=n)
+    run_server(db_path, host=host, port=port, workers=n)
 
 
 FIT_DIR_PREFIX = "betrokken-model-"
@@ -204,7 +238,8 @@ def fit(
         help="Schat alleen de gebiedsmodellen (laag vertrouwen, politieke betrokkenheid, "
         "profiel gegeven beide) opnieuw, naast het bestaande profielmodel.",
     ),
-    n_boot: int = typer.Option(200, "--n-boot", help="Bootstrap-hertrekkingen (gebiedsmodellen)."),
+    n_boot: int = typer.Option(200, "--n-boot", min=1, max=MAX_N_BOOT,
+                               help="Bootstrap-hertrekkingen (gebiedsmodellen)."),
     accept_changed_data: bool = AcceptChangedOption,
 ) -> None:
     """Schat de acht profielen en het lidmaatschapsmodel opnieuw uit de enquête.
@@ -234,6 +269,7 @@ def fit(
     if not replace_artifact:
         if out is None:
             out = Path.cwd() / f"{FIT_DIR_PREFIX}{datetime.now():%Y%m%d-%H%M%S}"
+        check_output_dir(out)
         if out.exists() and any(out.iterdir()):
             raise BetrokkenError(
                 f"De map '{out}' bestaat al en is niet leeg.",
@@ -276,6 +312,8 @@ def manifest(
         raise BetrokkenError(
             "Voor 'manifest' is een datamap nodig.", hint="Gebruik --data-dir of BETROKKEN_DATA."
         )
+    if out is not None:
+        check_output_file(out, suffixes=(".csv",))
     path = write_manifest(data, out=out)
     console.print(f"[bold green]Manifest geschreven:[/] {path}")
 
@@ -310,7 +348,8 @@ def validate(
             "Voor 'validate' is een datamap met validation/ nodig.",
             hint="Gebruik --data-dir of BETROKKEN_DATA.",
         )
-    path = run_validation(db_path_from(db), data, out, console=err_console)
+    check_output_dir(out)
+    path = run_validation(checked_db(db), data, out, console=err_console)
     console.print(f"[bold green]Validatie geschreven:[/] {path}")
 
 
@@ -330,8 +369,9 @@ def report(
     from betrokken.areas.postcodes import parse_postcode_text
     from betrokken.reports.area_report import write_report
 
+    check_output_file(out, suffixes=(".pdf",))
     codes = parse_postcode_text(postcodes) if postcodes is not None else None
-    path = write_report(db_path_from(db), out, area_code=area, postcodes=codes,
+    path = write_report(checked_db(db), out, area_code=area, postcodes=codes,
                         national=national, compare_to=compare_to)
     console.print(f"[bold green]Rapport geschreven:[/] {path}")
 
@@ -351,7 +391,9 @@ def export(
     """Exporteer profielmix, intervallen en vlaggen voor QGIS en Excel."""
     from betrokken.store.export import export_areas
 
-    path = export_areas(db_path_from(db), level=level, gemeente=gemeente, fmt=fmt, out=out)
+    if out is not None:
+        check_output_file(out)
+    path = export_areas(checked_db(db), level=level, gemeente=gemeente, fmt=fmt, out=out)
     console.print(f"[bold green]Geëxporteerd:[/] {path}")
 
 
@@ -378,11 +420,14 @@ def bereikcheck(
     )
 
     if not bestand.is_file():
-        raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet.")
+        raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet."
+                             if not bestand.exists() else f"'{bestand}' is geen bestand.")
+    if xlsx is not None:
+        check_output_file(xlsx, suffixes=(".xlsx",), option="--xlsx")
     participants, reached = read_participants(
         bestand.read_bytes(), bestand.name, source=f"'{bestand.name}'", web=False
     )
-    con = connect(db_path_from(db), read_only=True)
+    con = connect(checked_db(db), read_only=True)
     try:
         result = run_check(con, gebied, participants, reached)
     finally:
@@ -404,7 +449,7 @@ def bereikcheck(
     for line in result["advice"]:
         console.print(line, markup=False)
     if xlsx is not None:
-        xlsx.write_bytes(result_workbook(result))
+        write_file(xlsx, result_workbook(result))
         console.print(f"[bold green]Geschreven:[/] {xlsx}")
 
 
@@ -422,6 +467,10 @@ def quiz(
     from betrokken.model.quiz import quiz_items
     from betrokken.reports.quiz_print import quiz_pdf, quiz_template_csv
 
+    if pdf is not None:
+        check_output_file(pdf, suffixes=(".pdf",), option="--pdf")
+    if sjabloon is not None:
+        check_output_file(sjabloon, suffixes=(".csv",), option="--sjabloon")
     model = load_model()
     if pdf is None and sjabloon is None:
         for i, item in enumerate(quiz_items(model), start=1):
@@ -430,10 +479,10 @@ def quiz(
                 console.print(f"   {opt['value']} = {opt['label']}", markup=False)
         return
     if pdf is not None:
-        pdf.write_bytes(quiz_pdf(model))
+        write_file(pdf, quiz_pdf(model))
         console.print(f"[bold green]Geschreven:[/] {pdf}")
     if sjabloon is not None:
-        sjabloon.write_bytes(quiz_template_csv(model))
+        write_file(sjabloon, quiz_template_csv(model))
         console.print(f"[bold green]Geschreven:[/] {sjabloon}")
 
 
@@ -459,11 +508,12 @@ def import_survey(
     from betrokken.store.database import connect
     from betrokken.survey import own
 
-    if uit is not None and uit.suffix.lower() not in (".xlsx", ".csv"):
-        raise BetrokkenError(f"'{uit.name}': kies een uitvoerbestand op .xlsx of .csv.")
+    if uit is not None:
+        check_output_file(uit, suffixes=(".xlsx", ".csv"), option="--uit")
+    db_path = checked_db(db)
     respondents = own.read_own_survey(bestand)
     model = load_model()
-    con = connect(db_path_from(db), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         target = reach.load_target(con, gebied, model.profile_ids)
     finally:
@@ -508,7 +558,7 @@ def import_survey(
             )
         console.print(table)
     if uit is not None:
-        uit.write_bytes(own.report_file(report, model, uit.name))
+        write_file(uit, own.report_file(report, model, uit.name))
         console.print(f"[bold green]Geschreven:[/] {uit}")
 
 

@@ -74,6 +74,18 @@ _ERROR_PATTERNS = (
     (re.compile(r"^Option (.*) requires an argument\.$"), r"Optie \1 heeft een waarde nodig."),
     (re.compile(r"Did you mean (.*)\?"), r"Bedoelt u \1?"),
     (re.compile(r"\(Possible options: (.*)\)"), r"(mogelijke opties: \1)"),
+    # Typer checks option values with Pydantic, whose messages are English
+    (re.compile(r"Input should be a valid integer, got a number with a fractional part"),
+     "verwacht een geheel getal, zonder decimalen"),
+    (re.compile(r"Input should be a valid integer[^.]*"), "verwacht een geheel getal"),
+    (re.compile(r"Input should be a finite number"), "verwacht een eindig getal"),
+    (re.compile(r"Input should be a valid number[^.]*"), "verwacht een getal"),
+    (re.compile(r"Input should be a valid boolean[^.]*"), "verwacht ja of nee (true/false)"),
+    (re.compile(r"Input should be greater than or equal to (\S+)"), r"moet minstens \1 zijn"),
+    (re.compile(r"Input should be less than or equal to (\S+)"), r"mag hoogstens \1 zijn"),
+    (re.compile(r"Input should be greater than (\S+)"), r"moet groter zijn dan \1"),
+    (re.compile(r"Input should be less than (\S+)"), r"moet kleiner zijn dan \1"),
+    (re.compile(r"Input should be (.*)"), r"ongeldige invoer (\1)"),
 )
 
 

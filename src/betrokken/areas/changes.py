@@ -27,10 +27,18 @@ def previous_areas(db_path: Path) -> pd.DataFrame | None:
     """The current areas of an existing database (None when there is none to compare)."""
     import duckdb
 
+    from betrokken.errors import BetrokkenError
+    from betrokken.store.database import check_database_file, go_offline
+
     if not Path(db_path).is_file():
         return None
     try:
+        check_database_file(db_path)  # a SQLite file would make DuckDB go online
+    except BetrokkenError:
+        return None
+    try:
         with duckdb.connect(str(db_path), read_only=True) as con:
+            go_offline(con)
             return con.execute(
                 "SELECT level, area_code, area_name FROM areas WHERE is_current").df()
     except duckdb.Error:  # an old or damaged database: nothing to compare with

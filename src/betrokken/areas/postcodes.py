@@ -21,13 +21,20 @@ import re
 from betrokken.errors import BetrokkenError
 
 __all__ = [
+    "PC4_MAX",
+    "PC4_MIN",
     "PostcodeListError",
     "TooManyPostcodesError",
     "decode_postcode_file",
     "parse_postcode_text",
     "pc4_from_token",
     "pc4_list",
+    "postcode_tokens",
 ]
+
+PC4_MIN, PC4_MAX = 1000, 9999
+"""A Dutch PC4 is a number from 1000 to 9999 ('0123' is none): the one rule every reader of
+postcodes follows (``pc4_from_token``, ``survey.vu``)."""
 
 _POSTCODE_RE = re.compile(r"^([1-9]\d{3})([A-Z]{2})?$")
 _JOIN_PC6_RE = re.compile(r"\b(\d{4})\s+([A-Za-z]{2})\b")
@@ -100,8 +107,16 @@ def _is_header(line: str) -> bool:
     return bool(tokens) and not any(t[:1].isdigit() for t in tokens)
 
 
+def postcode_tokens(text: str) -> list[str]:
+    """The tokens of free text that should each be a postcode: split at white space,
+    commas, semicolons, bars and quotes, with '3511 AB' kept together as one PC6."""
+    joined = _JOIN_PC6_RE.sub(r"\1\2", text)
+    return [t for t in _SEPARATORS_RE.split(joined) if t]
+
+
 def parse_postcode_text(text: str, *, max_codes: int | None = None) -> list[str]:
-    """PC4 codes from free text (pasted or an uploaded .txt/.csv), header line allowed.
+    """PC4 codes from free text (pasted, or an upload read by ``betrokken.uploads``),
+    header line allowed.
 
     The first line is a header only when more lines follow and none of its tokens starts
     with a digit; a lone line is always read as postcodes, so a single wrong line is
@@ -110,9 +125,7 @@ def parse_postcode_text(text: str, *, max_codes: int | None = None) -> list[str]
     lines = [ln for ln in text.replace("\ufeff", "").splitlines() if ln.strip()]
     if len(lines) > 1 and _is_header(lines[0]):
         lines = lines[1:]
-    joined = _JOIN_PC6_RE.sub(r"\1\2", "\n".join(lines))
-    tokens = [t for t in _SEPARATORS_RE.split(joined) if t]
-    return pc4_list(tokens, max_codes=max_codes)
+    return pc4_list(postcode_tokens("\n".join(lines)), max_codes=max_codes)
 
 
 def decode_postcode_file(data: bytes, name: str) -> str:

@@ -55,6 +55,9 @@ def run_quality_checks(tables) -> list[dict]:
         check_wijk_population(areas),
         check_pc4_population(areas, tables.crosswalk),
         check_current_fields(areas),
+        *check_sex_ratio(areas),
+        *check_margins_present(areas),
+        check_pc4_complete(areas, tables.crosswalk),
         check_geometries_present(areas, tables.geometries,
                                  without=getattr(tables, "levels_without_polygons", ())),
         check_geometries_valid(tables.geometries),
@@ -236,6 +239,103 @@ def check_geometries_valid(geometries: gpd.GeoDataFrame) -> dict:
                       f"'geometry' is ongeldig: {reason}.")
     return _check("geometrie_geldig", True,
                   f"Alle {len(geometries)} geometrieën zijn geldig.")
+
+
+SEX_RATIO_RANGE = (0.25, 0.80)
+"""Plausible share of men in an area of at least ``SEX_RATIO_MIN_POPULATION`` residents
+(real data: 0.44-0.65; a prison or barracks can push a small wijk up). Outside it in more
+than ``SEX_RATIO_MAX_OUTLIERS`` of the areas of a level, the source counts are wrong
+(e.g. men counted a hundredfold: more men than inhabitants)."""
+SEX_RATIO_MIN_POPULATION = 1000
+SEX_RATIO_MAX_OUTLIERS = 0.01
+MAX_MISSING_MARGIN = 0.10
+"""Largest share of the populated current areas of a level that may lack a margin (all
+of its shares empty). A margin missing everywhere is the documented national fallback."""
+MARGIN_MIN_POPULATION = 50
+MAX_POPULATED_WITHOUT_MARGIN = 10
+"""Areas of at least 50 residents without a margin, per level (real data: at most 3)."""
+PC4_MISSING_ADDRESSES = 100
+"""A PC4 with at least this many addresses in the address crosswalk must have its own
+population row; ``PC4_MAX_MISSING`` such postcodes without one mean a file cut short."""
+PC4_MAX_MISSING = 5
+
+
+def check_sex_ratio(areas: pd.DataFrame) -> list[dict]:
+    """Shares of men within ``SEX_RATIO_RANGE`` in (nearly) every sizeable area."""
+    out = []
+    lo, hi = SEX_RATIO_RANGE
+    for (level, year), group in areas[areas["is_current"]].groupby(["level", "year"]):
+        big = group[group["population"].fillna(0) >= SEX_RATIO_MIN_POPULATION]
+        share = pd.to_numeric(big["share_man"], errors="coerce")
+        odd = big[(share < lo) | (share > hi)]
+        if len(big) == 0:
+            continue
+        ok = len(odd) <= SEX_RATIO_MAX_OUTLIERS * len(big)
+        example = "" if odd.empty else (
+            f" (bv. {odd['area_code'].iloc[0]}: {float(odd['share_man'].iloc[0]):.0%} mannen)")
+        out.append(_check(
+            f"geslacht_{level}_{year}", ok,
+            f"Aandeel mannen op niveau {level} ({year}): {len(odd)} van {len(big)} gebieden "
+            f"met minstens {SEX_RATIO_MIN_POPULATION} inwoners buiten "
+            f"{lo:.0%}–{hi:.0%}{example}"
+            + ("." if ok else "; de bron telt meer mannen (of vrouwen) dan kan, bv. meer "
+               "mannen dan inwoners.")))
+    return out
+
+
+def check_margins_present(areas: pd.DataFrame) -> list[dict]:
+    """Each margin (age, sex, households, background, education) present in the current
+    areas of a level with ``MARGIN_MIN_POPULATION`` residents or more: missing in at most
+    ``MAX_MISSING_MARGIN`` of them and in at most ``MAX_POPULATED_WITHOUT_MARGIN`` (a source
+    file cut short drops the margin of its last areas). Smaller areas are often secret
+    (CBS); a margin missing everywhere is the national fallback. One check per level."""
+    out = []
+    for (level, year), group in areas[areas["is_current"]].groupby(["level", "year"]):
+        populated = group["population"].fillna(0).to_numpy() >= MARGIN_MIN_POPULATION
+        if not populated.any():
+            continue
+        found = {}
+        for margin, columns in SHARE_GROUPS.items():
+            present = [c for c in columns if c in group]
+            if present:
+                missing = group[present].isna().all(axis=1).to_numpy()
+                if missing.mean() < 1.0:  # nowhere: the national distribution stands in
+                    found[margin] = missing & populated
+        if not found:
+            continue
+        worst = max(found, key=lambda m: found[m].sum())
+        lost = found[worst]
+        share = lost.sum() / populated.sum()
+        ok = share <= MAX_MISSING_MARGIN and lost.sum() <= MAX_POPULATED_WITHOUT_MARGIN
+        examples = ", ".join(group["area_code"].to_numpy()[lost][:6])
+        out.append(_check(
+            f"marges_{level}_{year}", ok,
+            f"Marges op niveau {level} ({year}): {worst} ontbreekt in {int(lost.sum())} van "
+            f"{int(populated.sum())} gebieden met minstens {MARGIN_MIN_POPULATION} inwoners "
+            f"({share:.1%}; toegestaan {MAX_POPULATED_WITHOUT_MARGIN} en "
+            f"{MAX_MISSING_MARGIN:.0%})" + (f": {examples}" if examples else "") + "."
+            + ("" if ok else " Is een bronbestand afgebroken of een kolom leeg?")))
+    return out
+
+
+def check_pc4_complete(areas: pd.DataFrame, crosswalk: pd.DataFrame) -> dict:
+    """Every PC4 with addresses (crosswalk) has a population row: a PC4 file cut short
+    drops postcodes that would otherwise look like CBS gaps."""
+    pc4 = set(_current(areas, "pc4")["area_code"].astype(str))
+    if not pc4 or crosswalk is None or crosswalk.empty:
+        return _check("pc4_volledig", True, "Geen PC4-niveau of adressentabel in deze bouw.",
+                      hard=False)
+    addresses = crosswalk.groupby("pc4")["n_addresses"].sum()
+    lost = addresses[(addresses >= PC4_MISSING_ADDRESSES)
+                     & ~addresses.index.astype(str).isin(pc4)]
+    ok = len(lost) <= PC4_MAX_MISSING
+    names = ", ".join(str(c) for c in lost.sort_values(ascending=False).index[:8])
+    return _check(
+        "pc4_volledig", ok,
+        f"{len(lost)} postcodes (PC4) met minstens {PC4_MISSING_ADDRESSES} adressen hebben "
+        f"geen bevolkingscijfers"
+        + (f" ({names})" if names else "")
+        + ("." if ok else f"; meer dan {PC4_MAX_MISSING}: is het PC4-bestand afgebroken?"))
 
 
 def _current(areas: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -43,6 +43,7 @@ from betrokken.areas.population import adult_weight
 from betrokken.areas.postcodes import pc4_from_token
 from betrokken.areas.poststratify import MARGIN_COLUMNS
 from betrokken.errors import BetrokkenError, UnknownAreaError
+from betrokken.limits import MAX_PARTICIPANT_COUNT
 
 __all__ = [
     "AGE_LABELS",
@@ -54,7 +55,10 @@ __all__ = [
     "multinomial_intervals",
     "normalise_age_band",
     "normalise_sex",
+    "participant_count",
     "participants_frame",
+    "participants_from_rows",
+    "participants_from_text",
 ]
 
 CHECK_LEVEL = 0.90
@@ -131,6 +135,24 @@ def normalise_sex(value: object) -> str | None:
     return _SEX_ALIASES[text]
 
 
+def participant_count(raw: object) -> int | None:
+    """A row's count of participants: a whole number from 1 to ``MAX_PARTICIPANT_COUNT``
+    (empty: 1); ``None`` for anything else ('1e308', 'nan', '-3', '2.5', 'veel')."""
+    if raw is None or raw == "":
+        return 1
+    if isinstance(raw, bool):
+        return None
+    try:
+        value = float(str(raw).strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not np.isfinite(value) or not value.is_integer():
+        return None
+    if not 1 <= value <= MAX_PARTICIPANT_COUNT:
+        return None
+    return int(value)
+
+
 def participants_frame(
     rows: list[dict], *, source: str = "de invoer", max_rows: int | None = None
 ) -> pd.DataFrame:
@@ -168,20 +190,18 @@ def participants_frame(
             problems.append(f"regel {i}: geslacht {str(exc)[:12]!r}")
             continue
         raw_count = row.get("count", 1)
-        try:
-            count = float(1 if raw_count in (None, "") else str(raw_count).replace(",", "."))
-        except ValueError:
-            count = -1.0
-        if not np.isfinite(count) or count < 0:
+        count = participant_count(raw_count)
+        if count is None:
             problems.append(f"regel {i}: aantal {str(raw_count)[:12]!r}")
             continue
-        out.append({"pc4": pc4, "age_band": age, "sex": sex, "count": count})
+        out.append({"pc4": pc4, "age_band": age, "sex": sex, "count": float(count)})
     if problems:
         more = f" (en nog {len(problems) - 5})" if len(problems) > 5 else ""
         raise ReachError(
             f"Onbruikbare waarden in {source}: {'; '.join(problems[:5])}{more}.",
             hint="Postcode: 3511 of 3511AB. Leeftijdsklasse: 15_24 (18–24), 25_44, 45_64 of "
-            "65plus. Geslacht: man of vrouw. Aantal: een getal ≥ 0. Leeg mag.",
+            f"65plus. Geslacht: man of vrouw. Aantal: een geheel getal van 1 tot en met "
+            f"{MAX_PARTICIPANT_COUNT:,}".replace(",", ".") + ". Leeg mag.",
         )
     frame = pd.DataFrame(out, columns=["pc4", "age_band", "sex", "count"])
     if frame["count"].sum() <= 0:
@@ -592,49 +612,46 @@ _HEADER_NAMES = {
 }
 
 
-def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataFrame:
-    """Participants from pasted text or a decoded file.
+def participants_from_rows(rows: list[list[str]], *, source: str, max_rows: int
+                           ) -> pd.DataFrame:
+    """Participants from the rows of a table (``betrokken.uploads``: a file or pasted text).
 
-    With a header line naming ``postcode`` (and optionally ``leeftijd``, ``geslacht``,
-    ``aantal``) the columns are read by name (separator: comma, semicolon or tab);
-    without one, the text is a plain postcode list, one participant per postcode token.
+    With a header row naming ``postcode`` (and optionally ``leeftijd``, ``geslacht``,
+    ``aantal``) the columns are read by name; without one, the cells are a plain postcode
+    list, one participant per postcode (a first row whose first token is no postcode is a
+    header and skipped).
     """
-    import csv
-    import io
+    from betrokken.areas.postcodes import PostcodeListError, pc4_list, postcode_tokens
 
-    from betrokken.areas.postcodes import PostcodeListError, parse_postcode_text
-
-    lines = [ln for ln in text.replace("\ufeff", "").splitlines() if ln.strip()]
-    if not lines:
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
         raise ReachError(f"Er staan geen deelnemers in {source}.")
-    first = lines[0]
-    delimiter = max([";", "\t", ","], key=first.count)
-    header = [h.strip().strip('"').lower() for h in first.split(delimiter)]
+    header = [h.strip().strip('"').lower() for h in rows[0]]
     if "postcode" in {_HEADER_NAMES.get(h) for h in header}:
-        if len(lines) - 1 > max_rows:
+        if len(rows) - 1 > max_rows:
             raise ReachError(
-                f"Te veel regels in {source}: {len(lines) - 1}, het maximum is {max_rows}.",
+                f"Te veel regels in {source}: {len(rows) - 1}, het maximum is {max_rows}.",
                 hint="Tel deelnemers per postcode op (kolom 'aantal').",
             )
-        reader = csv.reader(io.StringIO("\n".join(lines[1:])), delimiter=delimiter)
         keys = [_HEADER_NAMES.get(h) for h in header]
-        rows = [{k: v for k, v in zip(keys, rec, strict=False) if k} for rec in reader]
-        return participants_frame(rows, source=source)
-    tokens_text = "\n".join(lines)
+        records = [{k: v for k, v in zip(keys, rec, strict=False) if k} for rec in rows[1:]]
+        return participants_frame(records, source=source)
+    lines = [";".join(row) for row in rows]
+    tokens = postcode_tokens("\n".join(lines))
+    if tokens and pc4_from_token(tokens[0]) is None and len(lines) > 1:
+        tokens = postcode_tokens("\n".join(lines[1:]))
     try:
-        from betrokken.areas.postcodes import _JOIN_PC6_RE, _SEPARATORS_RE
-
-        joined = _JOIN_PC6_RE.sub(r"\1\2", tokens_text)
-        tokens = [t for t in _SEPARATORS_RE.split(joined) if t]
-        if tokens and pc4_from_token(tokens[0]) is None and len(lines) > 1:
-            tokens = [
-                t
-                for t in _SEPARATORS_RE.split(_JOIN_PC6_RE.sub(r"\1\2", "\n".join(lines[1:])))
-                if t
-            ]
-        parse_postcode_text(" ".join(tokens))  # names the tokens that are no postcode
+        pc4_list(tokens)  # names the tokens that are no postcode
     except PostcodeListError as exc:
         raise ReachError(f"{source}: {exc.message}", hint=exc.hint) from None
     if len(tokens) > max_rows:
         raise ReachError(f"Te veel regels in {source}: {len(tokens)}, het maximum is {max_rows}.")
     return participants_frame([{"postcode": t} for t in tokens], source=source)
+
+
+def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataFrame:
+    """Participants from pasted text (the download form carries them as text)."""
+    from betrokken.uploads import text_rows
+
+    return participants_from_rows(text_rows(text, name=source, max_rows=max_rows + 1),
+                                  source=source, max_rows=max_rows)

@@ -245,10 +245,9 @@ def compare_builds(con, old_path: Path) -> dict:
     old_path = Path(old_path)
     if not old_path.is_file():
         raise BetrokkenError(f"Vergelijkingsdatabase '{old_path}' bestaat niet.")
-    try:
-        old = duckdb.connect(str(old_path), read_only=True)
-    except duckdb.Error as exc:
-        raise BetrokkenError(f"'{old_path}' is geen leesbare betrokken-database: {exc}") from None
+    from betrokken.store.database import connect
+
+    old = connect(old_path, read_only=True)  # checked, offline; may be an older layout
     lines = []
     try:
         new_nat = dict((m, v) for m, v in con.execute(
@@ -348,8 +347,6 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
                  postcodes: list[str] | None = None, national: bool = False,
                  compare_to: Path | None = None) -> Path:
     """The CLI's job: open the database, build the chosen report, write ``out``."""
-    import duckdb
-
     from betrokken.web import queries
 
     if sum(x is not None and x is not False for x in (area_code, postcodes, national)) != 1:
@@ -359,7 +356,9 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
     if not Path(db_path).is_file():
         raise BetrokkenError(f"Database '{db_path}' bestaat niet.",
                              hint="Bouw eerst met 'betrokken build'.")
-    con = duckdb.connect(str(db_path), read_only=True)
+    from betrokken.store.database import open_database
+
+    con = open_database(db_path)
     try:
         cat = queries.load_catalogue(con)
         if national:

@@ -28,6 +28,7 @@ __all__ = [
     "FileEntry",
     "check_manifest",
     "describe_file",
+    "manifest_differences",
     "read_manifest",
     "write_manifest",
 ]
@@ -117,13 +118,11 @@ def manifest_for(data_dir: Path) -> tuple[Path, dict[str, FileEntry]]:
     return path, read_manifest(path)
 
 
-def check_manifest(data_dir: Path, *, under: str | None = None) -> int:
-    """Compare the declared files (optionally only those under ``under/``) with the disk.
-
-    Files declared but absent are left to the source readers (they name what is
-    missing). Returns the number of files checked; raises ``ChangedDataError`` naming
-    every file whose row count or hash differs.
-    """
+def manifest_differences(data_dir: Path, *, under: str | None = None
+                         ) -> tuple[Path, list[str], int]:
+    """``(manifest path, one Dutch line per differing file, files checked)``: every
+    declared file (optionally only under ``under/``) whose row count or SHA-256 differs,
+    with how (rows found and declared; else the first hash digits of both)."""
     data_dir = Path(data_dir)
     manifest_path, entries = manifest_for(data_dir)
     problems = []
@@ -144,7 +143,21 @@ def check_manifest(data_dir: Path, *, under: str | None = None) -> int:
                 f"'{rel}': {found.rows:,} {what} in plaats van {declared.rows:,}".replace(",", ".")
             )
         else:
-            problems.append(f"'{rel}': inhoud anders (SHA-256 {found.sha256[:12]}…)")
+            rows = "" if found.rows is None else f", {found.rows:,} regels".replace(",", ".")
+            problems.append(f"'{rel}': inhoud anders (SHA-256 {found.sha256[:12]}… in "
+                            f"plaats van {declared.sha256[:12]}…{rows} zoals vastgelegd)")
+    return manifest_path, problems, checked
+
+
+def check_manifest(data_dir: Path, *, under: str | None = None) -> int:
+    """Compare the declared files (optionally only those under ``under/``) with the disk.
+
+    Files declared but absent are left to the source readers (they name what is
+    missing). Returns the number of files checked; raises ``ChangedDataError`` naming
+    every file whose row count or hash differs.
+    """
+    data_dir = Path(data_dir)
+    manifest_path, problems, checked = manifest_differences(data_dir, under=under)
     if problems:
         own = manifest_path.name == MANIFEST_NAME and manifest_path.parent == data_dir
         source = f"'{manifest_path}'" if own else "het referentiemanifest van betrokken"

@@ -50,18 +50,143 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("LOAD spatial")
 
 
+OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+"""DuckDB never fetches an extension over the network: the product promises local files
+(spatial comes from its wheel, ``load_spatial``)."""
+
+DB_FORMAT = 1
+"""Layout version of a betrokken database (``build_info.db_format``); a database without
+the key predates it and has layout 1. A newer one needs a newer betrokken."""
+
+PRODUCT_TABLES = ("areas", "profiles", "build_info")
+"""Tables every betrokken database has: a DuckDB file without them is someone else's."""
+
+_DUCKDB_MAGIC = b"DUCK"
+_DUCKDB_MAGIC_OFFSET = 8
+_DUCKDB_HEADER_BYTES = 3 * 4096
+"""A DuckDB file starts with a main header (``DUCK`` at byte 8) and two database headers
+of 4 kB each; anything shorter is cut off."""
+
+_BUILD_HINT = "Bouw de database met 'betrokken build' of geef met --db het juiste bestand."
+
+
 def connect(
     path: str | Path | None = None, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """Open a database (or in-memory when path is None) with spatial loaded."""
-    if path is not None and read_only and not Path(path).exists():
-        raise BetrokkenError(
-            f"De database '{path}' bestaat nog niet.",
-            hint="Bouw hem eerst met: betrokken build",
-        )
-    con = duckdb.connect(str(path) if path is not None else ":memory:", read_only=read_only)
+    """Open a database (or in-memory when path is None) with spatial loaded, offline.
+
+    Read-only, the file is checked first (``check_database_file``: it exists and is a
+    complete DuckDB file) and a file DuckDB cannot open gets a Dutch message;
+    ``open_database`` also checks that it is a betrokken database of a readable layout.
+    """
+    if path is not None and read_only:
+        path = check_database_file(path)
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            raise _unreadable(path) from None
+    else:
+        con = duckdb.connect(str(path) if path is not None else ":memory:")
+    go_offline(con)
     load_spatial(con)
     return con
+
+
+def go_offline(con: duckdb.DuckDBPyConnection) -> None:
+    """``OFFLINE_CONFIG`` on an open connection. Set after connecting, not as connect
+    options: DuckDB refuses a second connection to a file with other options."""
+    for name, value in OFFLINE_CONFIG.items():
+        con.execute(f"SET {name} = {str(value).lower()}")
+
+
+def _unreadable(path: Path) -> BetrokkenError:
+    return BetrokkenError(
+        f"De database '{path}' kan niet geopend worden: het bestand is beschadigd, "
+        "afgebroken, van een andere DuckDB-versie of in gebruik door een bouwproces.",
+        hint=_BUILD_HINT)
+
+
+def check_database_file(path: str | Path) -> Path:
+    """The path of a betrokken database file, or a Dutch ``BetrokkenError`` on what is
+    wrong with it: missing, a folder, empty, cut off, not a DuckDB file (SQLite, text…).
+
+    Reads only the first bytes: DuckDB never sees a file that is not its own (it would
+    try to download an extension for a SQLite file).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise BetrokkenError(f"De database '{path}' bestaat nog niet.",
+                             hint="Bouw hem eerst met: betrokken build")
+    if path.is_dir():
+        raise BetrokkenError(
+            f"'{path}' is een map, geen databasebestand.",
+            hint=f"Geef het bestand zelf, bv. --db {path / 'betrokken.duckdb'}.")
+    if not path.is_file():
+        raise BetrokkenError(f"'{path}' is geen gewoon bestand.", hint=_BUILD_HINT)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_DUCKDB_HEADER_BYTES)
+    except OSError as exc:
+        raise BetrokkenError(f"De database '{path}' kan niet gelezen worden "
+                             f"({os_error_nl(exc)}).") from None
+    if not head:
+        raise BetrokkenError(f"De database '{path}' is leeg (0 bytes).", hint=_BUILD_HINT)
+    magic = head[_DUCKDB_MAGIC_OFFSET:_DUCKDB_MAGIC_OFFSET + len(_DUCKDB_MAGIC)]
+    if magic != _DUCKDB_MAGIC:
+        kind = ("een SQLite-database" if head.startswith(b"SQLite format 3")
+                else "geen DuckDB-database")
+        raise BetrokkenError(f"'{path}' is {kind}, geen betrokken-database.", hint=_BUILD_HINT)
+    if len(head) < _DUCKDB_HEADER_BYTES:
+        raise BetrokkenError(
+            f"De database '{path}' is afgebroken ({len(head)} bytes): het bestand is "
+            "onvolledig gekopieerd of beschadigd.", hint=_BUILD_HINT)
+    return path
+
+
+def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open a built betrokken database read-only, offline, with spatial loaded.
+
+    Checks, each with a Dutch message on what is wrong and what to do: the file exists,
+    is a file and a complete DuckDB file (``check_database_file``, before DuckDB touches
+    it), DuckDB can open it, it holds the tables of this product (``PRODUCT_TABLES``) and
+    its layout (``build_info.db_format``) is not newer than ``DB_FORMAT``.
+    """
+    path = check_database_file(path)
+    con = connect(path, read_only=True)
+    try:
+        missing = [t for t in PRODUCT_TABLES if not table_exists(con, t)]
+        if missing:
+            raise BetrokkenError(
+                f"'{path}' is een DuckDB-database, maar geen betrokken-database (tabellen "
+                f"ontbreken: {', '.join(missing)}).", hint=_BUILD_HINT)
+        row = con.execute("SELECT value FROM build_info WHERE key = 'db_format'").fetchone()
+        found = int(row[0]) if row and str(row[0]).isdigit() else 1
+        if found > DB_FORMAT:
+            raise BetrokkenError(
+                f"De database '{path}' heeft indeling {found}; deze versie van betrokken "
+                f"leest tot en met indeling {DB_FORMAT}.",
+                hint="Werk betrokken bij, of bouw de database opnieuw met deze versie.")
+    except duckdb.Error:
+        con.close()
+        raise _unreadable(path) from None
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def os_error_nl(exc: OSError) -> str:
+    """A file system error in Dutch words (``strerror`` is English)."""
+    import errno
+
+    words = {
+        errno.EACCES: "geen toegang (rechten)", errno.EPERM: "niet toegestaan (rechten)",
+        errno.EROFS: "het bestandssysteem is alleen-lezen", errno.ENOSPC: "de schijf is vol",
+        errno.EISDIR: "het is een map", errno.ENOTDIR: "een deel van het pad is geen map",
+        errno.ENOENT: "bestand of map bestaat niet", errno.EEXIST: "bestaat al",
+        errno.ENAMETOOLONG: "de naam is te lang", errno.EDQUOT: "de schijfruimte is op",
+    }
+    return words.get(exc.errno, f"systeemfout {exc.errno}")
 
 
 class BuildInterrupted(KeyboardInterrupt):
@@ -133,15 +258,21 @@ def atomic_build(target: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     remove_dead_build_files(target)
     tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
     with _stop_signals_interrupt():
-        con = connect(tmp)
-        try:
+        con = None
+        try:  # from the first byte of the new file: Ctrl+C while connecting leaves nothing
+            con = connect(tmp)
             yield con
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS build_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            con.execute("INSERT OR REPLACE INTO build_info VALUES ('db_format', ?)",
+                        [str(DB_FORMAT)])
             con.execute("CHECKPOINT")
             con.close()
             os.replace(tmp, target)
         except BaseException as exc:
-            with contextlib.suppress(Exception):
-                con.close()
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    con.close()
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
             if isinstance(exc, duckdb.Error) and _disk_full(exc):

@@ -27,22 +27,23 @@ respondents in areas whose model mix is published.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from betrokken import schema
-from betrokken.areas.postcodes import decode_postcode_file, pc4_from_token
+from betrokken.areas.postcodes import pc4_from_token
 from betrokken.areas.reach import ReachError, normalise_age_band, normalise_sex
-from betrokken.errors import BetrokkenError
+from betrokken.limits import LOCAL_FILE, MAX_RESPONDENT_ROWS, TableBudget
 from betrokken.model.quiz import QUIZ_ITEMS
+from betrokken.uploads import read_rows
 
 __all__ = [
     "MIN_RESPONDENTS_PUBLISHED",
     "MIN_WIJKEN_REGRESSION",
     "MAX_RESPONDENT_ROWS",
+    "quiz_answers_from_rows",
     "read_quiz_answers",
     "read_own_survey",
     "respondent_probabilities",
@@ -56,9 +57,6 @@ MIN_RESPONDENTS_PUBLISHED = schema.MIN_RESIDENTS_PUBLISHED
 """Fewest respondents behind any published aggregate (the area suppression threshold)."""
 MIN_WIJKEN_REGRESSION = 5
 """Fewest wijken with enough respondents to fit ``direct ~ 1 + model`` (else: offset)."""
-MAX_RESPONDENT_ROWS = 50_000
-"""Most respondents read from one own-survey file."""
-MAX_UNPACKED_XLSX_BYTES = 32 * 1024 * 1024
 _Z90 = 1.6448536269514722
 _COLUMNS = {
     "leeftijd": "age_band",
@@ -70,21 +68,32 @@ _COLUMNS = {
 }
 
 
-def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
-    """Respondents of a CSV/XLSX quiz file: quiz items (0/1/2 or empty), age_band, sex, pc4."""
+def read_quiz_answers(data: bytes, name: str, *, budget: TableBudget = LOCAL_FILE
+                      ) -> pd.DataFrame:
+    """Respondents of a CSV/XLSX quiz file: quiz items (0/1/2 or empty), age_band, sex, pc4.
+
+    Read by ``betrokken.uploads`` within ``budget`` (a local file by default; the web app
+    passes ``WEB_UPLOAD``)."""
     if not data.strip():
         raise ReachError(f"Het bestand '{name}' is leeg.")
-    try:
-        if name.lower().endswith(".xlsx"):
-            _check_xlsx_size(data, name)
-            raw = pd.read_excel(io.BytesIO(data), dtype=str)
-        else:
-            text = decode_postcode_file(data, name)
-            raw = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str)
-    except BetrokkenError:
-        raise
-    except Exception:  # pandas/openpyxl raise many kinds for a broken file
-        raise ReachError(f"'{name}' is geen leesbare tabel (CSV of Excel).") from None
+    rows = read_rows(data, name, budget=budget, max_rows=MAX_RESPONDENT_ROWS + 1)
+    return quiz_answers_from_rows(rows, name)
+
+
+def _table(rows: list[list[str]], name: str) -> pd.DataFrame:
+    """Header row + data rows -> a frame of strings ('' for empty); duplicate or empty
+    column names keep their first column."""
+    if not rows:
+        raise ReachError(f"Het bestand '{name}' is leeg.")
+    header = [str(c).strip().lower() for c in rows[0]]
+    keep = [i for i, h in enumerate(header) if h and header.index(h) == i]
+    body = [[row[i] if i < len(row) else "" for i in keep] for row in rows[1:]]
+    return pd.DataFrame(body, columns=[header[i] for i in keep], dtype=object)
+
+
+def quiz_answers_from_rows(rows: list[list[str]], name: str) -> pd.DataFrame:
+    """``read_quiz_answers`` on rows already read (header first)."""
+    raw = _table(rows, name)
     if len(raw) > MAX_RESPONDENT_ROWS:
         raise ReachError(
             f"Te veel regels in '{name}': {len(raw)}, het maximum is {MAX_RESPONDENT_ROWS}."
@@ -138,22 +147,6 @@ def read_quiz_answers(data: bytes, name: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _check_xlsx_size(data: bytes, name: str) -> None:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ReachError(f"'{name}' is geen leesbaar Excel-bestand.") from None
-    if unpacked > MAX_UNPACKED_XLSX_BYTES:
-        raise ReachError(
-            f"Het Excel-bestand '{name}' is uitgepakt groter dan "
-            f"{MAX_UNPACKED_XLSX_BYTES // (1024 * 1024)} MB.",
-            hint="Zet alleen de antwoorden in het eerste werkblad, of gebruik een .csv-bestand.",
-        )
-
-
 def read_own_survey(path: Path) -> pd.DataFrame:
     """Respondents of a municipality's own file: a Burgerpeiling ``.sav`` or a quiz CSV/XLSX.
 
@@ -162,7 +155,8 @@ def read_own_survey(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise ReachError(f"Het bestand '{path}' bestaat niet.")
+        raise ReachError(f"Het bestand '{path}' bestaat niet." if not path.exists()
+                         else f"'{path}' is geen bestand.")
     if path.suffix.lower() != ".sav":
         return read_quiz_answers(path.read_bytes(), path.name)
     from betrokken.survey.burgerpeiling import read_burgerpeiling
@@ -494,30 +488,13 @@ def report_file(report: dict, model, name: str) -> bytes:
     return xlsx_bytes(area, "Gebied", about, extra={"Wijken": wijken})
 
 
-def has_quiz_columns(data: bytes, name: str) -> bool:
-    """Whether a participant file's header names at least one quiz item."""
-    if not data.strip():
-        return False
-    if name.lower().endswith(".xlsx"):
-        _check_xlsx_size(data, name)
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        except Exception:  # openpyxl raises many kinds for a broken workbook
-            raise ReachError(f"'{name}' is geen leesbaar Excel-bestand.") from None
-        header = {str(c).strip().lower() for c in first if c is not None}
-    else:
-        text = decode_postcode_file(data, name)
-        line = text.lstrip("\ufeff").split("\n", 1)[0].lower()
-        header = {t.strip().strip('"') for t in line.replace("\t", ";").replace(",", ";")
-                  .split(";")}
-    return bool(header & set(QUIZ_ITEMS))
+def has_quiz_columns(header: list[str]) -> bool:
+    """Whether a table's header row names at least one quiz item."""
+    return bool({str(c).strip().strip('"').lower() for c in header} & set(QUIZ_ITEMS))
 
 
 def quiz_participants(
-    data: bytes, name: str, model
+    rows: list[list[str]], name: str, model
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Participants with quiz answers: the Bereikcheck frame and their reached profiles.
 
@@ -526,7 +503,7 @@ def quiz_participants(
     least one quiz item (the reached mix). Participants without a postcode cannot be
     placed and are refused.
     """
-    respondents = read_quiz_answers(data, name)
+    respondents = quiz_answers_from_rows(rows, name)
     missing = respondents["pc4"].isna()
     if missing.any():
         raise ReachError(

@@ -37,14 +37,16 @@ def _age_band(raw: pd.Series) -> pd.Series:
 
 
 def _pc4(raw: pd.Series) -> pd.Series:
-    """Postal code as typed by the respondent -> PC4 number (1000-9999) or NaN.
+    """Postal code as typed by the respondent -> PC4 number (1000-9999) or NaN ('0123').
 
     Respondents sometimes typed the full PC6 ('1761 VN'): the first four digits are kept;
     anything not starting with four digits (e.g. '290u') is missing.
     """
+    from betrokken.areas.postcodes import PC4_MAX, PC4_MIN
+
     text = raw.astype("string").str.strip()
-    digits = text.str.extract(r"^(\d{4})", expand=False)
-    return pd.to_numeric(digits, errors="coerce")
+    digits = pd.to_numeric(text.str.extract(r"^(\d{4})", expand=False), errors="coerce")
+    return digits.where(digits.between(PC4_MIN, PC4_MAX))  # '0123' is no PC4
 
 
 TRUST_SCALE = "0 = helemaal geen vertrouwen … 10 = volledig vertrouwen"

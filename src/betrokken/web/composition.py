@@ -1,15 +1,13 @@
 """A custom area ('eigen gebied'): a list of PC4 codes -> its profile composition.
 
 The statistics live in ``betrokken.areas.compose.PostcodeComposer`` (adult-weighted
-over the PC4 mixes, with intervals); this module only reads uploaded files (text
-decoding and parsing in ``areas.postcodes``) and applies the publication rule to the
-answer.
+over the PC4 mixes, with intervals); this module only reads uploaded files (through
+``betrokken.uploads``; postcodes parsed by ``areas.postcodes``) and applies the
+publication rule to the answer.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Any
 
 from fastapi import UploadFile
@@ -17,15 +15,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from betrokken import schema
 from betrokken.areas.compose import PostcodeComposer
-from betrokken.areas.postcodes import PostcodeListError, decode_postcode_file
 from betrokken.errors import BetrokkenError
+from betrokken.uploads import UploadTooLarge, read_text
+
+__all__ = ["NotAvailable", "UploadTooLarge", "compose", "read_upload", "upload_text"]
 from betrokken.web import limits, queries
-
-
-class UploadTooLarge(BetrokkenError):
-    """An uploaded file above ``limits.MAX_UPLOAD_BYTES``."""
-
-    status_code = 413
 
 
 class NotAvailable(BetrokkenError):
@@ -45,59 +39,9 @@ async def read_upload(upload: UploadFile) -> str:
 
 
 def upload_text(data: bytes, name: str) -> str:
-    """The postcode text in an uploaded file's bytes, within every upload limit."""
-    if len(data) > limits.MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(
-            f"Het bestand '{name}' is groter dan {limits.MAX_UPLOAD_BYTES // 1024} kB.",
-            hint=f"Gebruik een lijst van hoogstens {limits.MAX_COMPOSE_POSTCODES} postcodes.",
-        )
-    if not data.strip():
-        raise PostcodeListError(f"Het bestand '{name}' is leeg.")
-    if name.lower().endswith(".xlsx"):
-        return _xlsx_text(data, name)
-    text = decode_postcode_file(data, name)
-    if text.count("\n") >= limits.MAX_UPLOAD_ROWS:
-        raise _too_many_rows(name)
-    return text
-
-
-def _too_many_rows(name: str) -> UploadTooLarge:
-    return UploadTooLarge(
-        f"Het bestand '{name}' heeft meer dan {limits.MAX_UPLOAD_ROWS:,} regels.".replace(",", "."),
-        hint=f"Gebruik een lijst van hoogstens {limits.MAX_COMPOSE_POSTCODES} postcodes, "
-        "zonder lege regels of andere gegevens.",
-    )
-
-
-def _xlsx_text(data: bytes, name: str) -> str:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise PostcodeListError(f"'{name}' is geen leesbaar Excel-bestand.") from exc
-    if unpacked > limits.MAX_UPLOAD_UNPACKED_BYTES:
-        raise UploadTooLarge(
-            f"Het Excel-bestand '{name}' is uitgepakt groter dan "
-            f"{limits.MAX_UPLOAD_UNPACKED_BYTES // (1024 * 1024)} MB.",
-            hint="Zet alleen de postcodes in het eerste werkblad, of upload een .csv-bestand.",
-        )
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        lines = []
-        for n_rows, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if n_rows > limits.MAX_UPLOAD_ROWS:
-                raise _too_many_rows(name)
-            cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
-            if cells:
-                lines.append(";".join(cells))
-    except BetrokkenError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise PostcodeListError(f"'{name}' is geen leesbaar Excel-bestand.") from exc
-    return "\n".join(lines)
+    """The postcode text in an uploaded file's bytes, within every upload limit
+    (``betrokken.uploads``, budget ``limits.WEB_UPLOAD``)."""
+    return read_text(data, name)
 
 
 def compose(composer: PostcodeComposer | None, cat: queries.Catalogue, codes: list[str]) -> dict:

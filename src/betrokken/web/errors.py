@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from betrokken.areas.postcodes import PostcodeListError, TooManyPostcodesError
-from betrokken.errors import BetrokkenError, UnknownAreaError
+from betrokken.errors import BetrokkenError, UnknownAreaError, safe_text
 
 __all__ = [
     "ERROR_RESPONSES", "UPLOAD_RESPONSES", "ErrorBody", "error_response",
@@ -64,19 +64,36 @@ def _wants_json(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, message: str, hint: str | None = None):
-    """The one shape of an error: JSON for the API, a Dutch HTML page for people."""
+    """The one shape of an error: JSON for the API, a Dutch HTML page for people.
+
+    Message and hint may repeat the user's input: ``safe_text`` makes them writable
+    (no lone surrogates) and short. The security headers are set here too, so an answer
+    made outside the middleware stack (a 500 from Starlette's outermost layer) has them.
+    """
+    from betrokken.web.headers import SECURITY_HEADERS
+
+    message = safe_text(message)
+    hint = None if hint is None else safe_text(hint)
     if _wants_json(request):
         body = {"fout": message}
         if hint:
             body["tip"] = hint
-        return JSONResponse(body, status_code=status)
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status": status, "message": message, "hint": hint, "page": "fout"},
-        status_code=status,
-    )
+        response = JSONResponse(body, status_code=status)
+    else:
+        templates: Jinja2Templates = request.app.state.templates
+        response = templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": status, "message": message, "hint": hint, "page": "fout"},
+            status_code=status,
+        )
+    for name, value in SECURITY_HEADERS:
+        response.headers[name.decode()] = value.decode()
+    return response
+
+
+INTERNAL_ERROR_NL = "Er ging iets mis in het dashboard zelf (geen fout in uw invoer)."
+"""The one text of a 500: the server's own fault, said in Dutch."""
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -101,9 +118,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - a bug
-        return error_response(
-            request, 500, "Er ging iets mis in het dashboard zelf (geen fout in uw invoer)."
-        )
+        try:
+            return error_response(request, 500, INTERNAL_ERROR_NL)
+        except Exception:  # the error page itself failed: the plain JSON shape
+            from betrokken.web.headers import SECURITY_HEADERS
+
+            return JSONResponse({"fout": INTERNAL_ERROR_NL}, status_code=500, headers={
+                k.decode(): v.decode() for k, v in SECURITY_HEADERS})
 
 
 def _allowed_methods(request: Request) -> str:
@@ -155,7 +176,7 @@ def _dutch_validation_message(exc: RequestValidationError) -> tuple[str, str | N
         )
     if kind == "string_pattern_mismatch" and field == "gebiedscode":
         return (
-            f"'{str(first.get('input', ''))[:40]}' is geen geldige gebiedscode.",
+            f"'{safe_text(first.get('input', ''), 40)}' is geen geldige gebiedscode.",
             "Gebruik een code als GM0344 (gemeente), WK034401 (wijk), BU03440101 (buurt), "
             "3511 (postcode) of NL.",
         )

@@ -6,16 +6,30 @@ that enforce them quote these numbers, so changing a limit here changes it every
 
 from __future__ import annotations
 
+from betrokken.limits import (  # the limits on uploaded tables, shared with the CLI
+    MAX_PARTICIPANT_COUNT,
+    MAX_PARTICIPANT_ROWS,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_CELLS,
+    MAX_UPLOAD_COLUMNS,
+    MAX_UPLOAD_ROWS,
+    MAX_UPLOAD_UNPACKED_BYTES,
+)
+
 __all__ = [
     "MAX_COMPOSE_POSTCODES",
     "MAX_UPLOAD_BYTES",
     "MAX_UPLOAD_ROWS",
     "MAX_UPLOAD_UNPACKED_BYTES",
+    "MAX_UPLOAD_COLUMNS",
+    "MAX_UPLOAD_CELLS",
+    "MAX_PARTICIPANT_COUNT",
     "MAX_PASTE_CHARS",
     "MAX_PARTICIPANT_ROWS",
     "MAX_REQUEST_BYTES",
     "MAX_URL_BYTES",
     "MAX_URL_READ_BYTES",
+    "MAX_HEADER_BYTES",
     "MAX_QUERY_POSTCODE_CHARS",
     "MIN_COMPARE_AREAS",
     "MAX_COMPARE_AREAS",
@@ -38,22 +52,8 @@ __all__ = [
 MAX_COMPOSE_POSTCODES = 500
 """Most distinct postcodes in one custom area (pasted, uploaded, JSON or map request)."""
 
-MAX_UPLOAD_BYTES = 256 * 1024
-"""Largest uploaded postcode file (a PC6 address list of a few thousand lines fits)."""
-
-MAX_UPLOAD_ROWS = 20_000
-"""Most lines (text) or rows (spreadsheet) read from an uploaded file: an address list
-of a few thousand lines fits; a sheet of a million empty rows is refused, not read."""
-
-MAX_UPLOAD_UNPACKED_BYTES = 4 * 1024 * 1024
-"""Largest total unpacked size of an uploaded .xlsx (a ZIP): 256 kB of ZIP can unpack to
-hundreds of megabytes of sheet XML, so the declared sizes are checked before reading."""
-
 MAX_PASTE_CHARS = 100_000
 """Longest pasted postcode text in the custom-area form."""
-
-MAX_PARTICIPANT_ROWS = 10_000
-"""Most rows (participants, or postcodes with a count) in one Bereikcheck upload or request."""
 
 MIN_COMPARE_AREAS = 2
 MAX_COMPARE_AREAS = 4
@@ -91,6 +91,10 @@ MAX_URL_READ_BYTES = 32 * 1024
 """How much of a request's URL the server keeps (``web.protocol``); the rest of a longer
 request line is read and dropped, so the app still sees a URL above ``MAX_URL_BYTES`` and
 answers 414. Must stay below 64 kB, the most ``httptools.parse_url`` can parse."""
+
+MAX_HEADER_BYTES = 16 * 1024
+"""Most bytes of request headers (names and values; the URL is bounded on its own). More
+gets a Dutch 431 from the server itself (``web.protocol``); browsers send about 1 kB."""
 
 MAX_QUERY_POSTCODE_CHARS = 4096
 """Longest postcode list in a query string (500 codes as '3511AB,' fit). Well below

@@ -7,46 +7,28 @@ request and streaming answers stay streaming.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 
 from betrokken.web import limits
+from betrokken.web.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 
 __all__ = ["BodySizeLimit", "HeadAsGet", "PageCache", "SecurityHeaders", "UrlLengthLimit",
            "CONTENT_SECURITY_POLICY", "SECURITY_HEADERS"]
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    # style attributes (bars, swatches) and the styles MapLibre/Swagger/ReDoc inject
-    "style-src 'self' 'unsafe-inline'",
-    # the PDOK background map (BRT-Achtergrondkaart) when reachable; own outlines otherwise
-    "img-src 'self' data: blob: https://service.pdok.nl",
-    "font-src 'self' data:",
-    "connect-src 'self' https://service.pdok.nl",
-    # MapLibre and ReDoc run web workers from blob: URLs
-    "worker-src 'self' blob:",
-    "child-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
-"""Everything comes from this server (plus PDOK's background tiles); nothing may frame the
-dashboard."""
-
-SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
-)
-
-
 class SecurityHeaders:
-    """Add ``SECURITY_HEADERS`` to every answer (pages, API, static files, errors)."""
+    """Add ``SECURITY_HEADERS`` to every answer (pages, API, static files, errors).
+
+    A redirect never sends people to the host the request named: Starlette builds the
+    trailing-slash redirect from the ``Host`` header (``GET /gebied/`` with ``Host:
+    evil.example`` would point to ``http://evil.example/gebied``), so a ``Location`` on
+    this server is cut to its path and query, relative to the configured base.
+
+    An exception that escapes the app before an answer started becomes the Dutch 500 of
+    ``web.errors`` here, inside this layer, so it carries the headers too; the exception
+    is logged with its traceback (for the operator, never in the answer).
+    """
 
     def __init__(self, app: Callable):
         self.app = app
@@ -55,16 +37,44 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
 
         async def send_with_headers(message):
+            nonlocal started
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
+                started = True
+                headers = [(k, _relative(v) if k.lower() == b"location" else v)
+                           for k, v in message.get("headers") or []]
                 present = {k.lower() for k, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise
+            logging.getLogger("betrokken.web").exception(
+                "Onverwachte fout bij %s %s", scope.get("method"), scope.get("path"))
+            await send_json(send_with_headers, 500, {"fout": _internal_error_text()})
+
+
+def _relative(location: bytes) -> bytes:
+    """``http://any.host/gebied?x`` -> ``/gebied?x``: redirects stay on this server."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location.decode("latin-1"))
+    if not parts.scheme and not parts.netloc:
+        return location
+    path = "/" + parts.path.lstrip("/")  # '//evil.example' would be a host again
+    return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
+
+
+def _internal_error_text() -> str:
+    from betrokken.web.errors import INTERNAL_ERROR_NL
+
+    return INTERNAL_ERROR_NL
 
 
 class HeadAsGet:
@@ -155,7 +165,7 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         received = 0
         refused = False
@@ -169,7 +179,7 @@ class BodySizeLimit:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     refused = True
-                    await self._refuse(send)
+                    await self._refuse(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 
@@ -189,12 +199,18 @@ class BodySizeLimit:
             f"Stuur een kortere lijst (hoogstens {limits.MAX_COMPOSE_POSTCODES} postcodes)."
         )
 
-    async def _refuse(self, send) -> None:
-        await send_json(send, 413, {"fout": self._message()})
+    async def _refuse(self, scope, receive, send) -> None:
+        """The Dutch 413 in the shape of every error: JSON for the API, a page for people."""
+        from starlette.requests import Request
+
+        from betrokken.web.errors import error_response
+
+        response = error_response(Request(scope), 413, self._message())
+        await response(scope, receive, send)
 
 
 class PageCache:
-    """Keep rendered HTML pages (GET, 200) and area answers in memory, plain and gzipped.
+    """Keep rendered HTML pages (GET, 200), area answers and area report PDFs in memory.
 
     The database is read-only while serving and the pages depend only on their path and
     query string, so a page is rendered once and then copied to the socket; an area page
@@ -207,30 +223,41 @@ class PageCache:
     """Answers that are not pages: they have caches of their own or stream files."""
     ALSO_CACHED = re.compile(r"^/api/areas/[A-Za-z0-9]{1,20}$")
     """The one API answer asked for as often as a page (a few kB of JSON per area)."""
+    REPORTS = re.compile(r"^/api/areas/[A-Za-z0-9]{1,20}/report\.pdf$")
+    """Area reports (the national one takes 1-3 s to typeset): kept apart, a few at most."""
 
-    def __init__(self, app: Callable, max_pages: int, min_gzip_bytes: int = 2048):
+    def __init__(self, app: Callable, max_pages: int, min_gzip_bytes: int = 2048,
+                 max_reports: int = 16):
         import threading
         from collections import OrderedDict
 
         self.app = app
         self.max_pages = max_pages
+        self.max_reports = max_reports
         self.min_gzip_bytes = min_gzip_bytes
         self._pages: OrderedDict[tuple[str, bytes], tuple[list, bytes, bytes]] = OrderedDict()
+        self._reports: OrderedDict[tuple[str, bytes], tuple[list, bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or not (
-            self.ALSO_CACHED.match(scope["path"]) or not scope["path"].startswith(self.NOT_PAGES)
-        ):
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
+        report = bool(self.REPORTS.match(scope["path"]))
+        if not (report or self.ALSO_CACHED.match(scope["path"])
+                or not scope["path"].startswith(self.NOT_PAGES)):
+            await self.app(scope, receive, send)
+            return
+        store, limit = (self._reports, self.max_reports) if report else (self._pages,
+                                                                          self.max_pages)
+        kinds = (b"application/pdf",) if report else (b"text/html", b"application/json")
         headers = scope.get("headers") or []
         wants_gzip = any(k == b"accept-encoding" and b"gzip" in v for k, v in headers)
         key = (scope["path"], scope.get("query_string") or b"")
         with self._lock:
-            hit = self._pages.get(key)
+            hit = store.get(key)
             if hit is not None:
-                self._pages.move_to_end(key)
+                store.move_to_end(key)
         if hit is not None:
             await self._send(send, *hit, wants_gzip)
             return
@@ -245,9 +272,7 @@ class PageCache:
             nonlocal start, caching
             if message["type"] == "http.response.start":
                 content_type = dict(message.get("headers") or []).get(b"content-type", b"")
-                caching = message["status"] == 200 and content_type.startswith(
-                    (b"text/html", b"application/json")
-                )
+                caching = message["status"] == 200 and content_type.startswith(kinds)
                 if not caching:
                     await send(message)
                 start = message
@@ -265,17 +290,18 @@ class PageCache:
         body = b"".join(chunks)
         page_headers = [(k, v) for k, v in start.get("headers") or []
                         if k not in (b"content-length", b"content-encoding", b"vary")]
-        entry = (page_headers, body, gzip.compress(body, compresslevel=6))
+        # a PDF is compressed inside already: its 'packed' copy is itself, never sent gzipped
+        entry = (page_headers, body, body if report else gzip.compress(body, compresslevel=6))
         with self._lock:
-            self._pages[key] = entry
-            while len(self._pages) > self.max_pages:
-                self._pages.popitem(last=False)
+            store[key] = entry
+            while len(store) > limit:
+                store.popitem(last=False)
         await self._send(send, *entry, wants_gzip)
 
     async def _send(self, send, headers, plain, packed, wants_gzip) -> None:
         out = list(headers) + [(b"vary", b"Accept-Encoding")]
         body = plain
-        if wants_gzip and len(plain) >= self.min_gzip_bytes:
+        if wants_gzip and len(plain) >= self.min_gzip_bytes and packed is not plain:
             body = packed
             out.append((b"content-encoding", b"gzip"))
         out.append((b"content-length", str(len(body)).encode()))

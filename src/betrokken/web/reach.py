@@ -1,9 +1,10 @@
 """Bereikcheck routes: POST /api/bereikcheck, the page /bereikcheck and its XLSX download.
 
-Uploads are read in the request (size-checked by ``composition.read_upload``), parsed and
-computed in a worker thread (``run_in_threadpool``); nothing is written to disk. The
-result page carries the participants aggregated to postcode × age × sex counts in a hidden
-field, so the XLSX download re-computes without storing anything on the server.
+Uploads are read in the request (at most ``MAX_UPLOAD_BYTES``), parsed by
+``betrokken.uploads`` and computed in a worker thread (``run_in_threadpool``); nothing is
+written to disk. The result page carries the participants aggregated to postcode × age
+× sex counts in a hidden field, so the XLSX download re-computes without storing anything
+on the server.
 """
 
 from __future__ import annotations
@@ -59,37 +60,27 @@ def run_check(cur, area: str, participants, reached=None) -> dict[str, Any]:
 def read_participants(data: bytes, name: str, *, source: str, web: bool = True):
     """Participants from file bytes or pasted text: ``(frame, reached or None)``.
 
+    Read by ``betrokken.uploads`` (budget ``WEB_UPLOAD``; ``web=False``, the CLI reading
+    a local file: ``LOCAL_FILE``); the row limit ``MAX_PARTICIPANT_ROWS`` holds for both.
     A header naming quiz items makes it a quiz answer file (``survey.own``): the reached
-    profile mix replaces the expected one. ``web=False`` (the CLI) lifts the upload size
-    limit; the row limit stays.
+    profile mix replaces the expected one.
     """
-    from betrokken.areas.postcodes import decode_postcode_file
+    from betrokken.limits import LOCAL_FILE, WEB_UPLOAD
     from betrokken.survey import own
-    from betrokken.web.composition import _xlsx_text, upload_text
+    from betrokken.uploads import read_rows
 
-    if web and len(data) > limits.MAX_UPLOAD_BYTES:
-        upload_text(data, name)  # raises the size message
     if not data.strip():
         raise reach.ReachError(
             f"Het bestand '{name}' is leeg." if source.startswith("'")
             else f"Er staan geen deelnemers in {source}."
         )
-    if own.has_quiz_columns(data, name):
-        participants, pc4, probs = own.quiz_participants(data, name, load_model())
-        if len(participants) > limits.MAX_PARTICIPANT_ROWS:
-            raise reach.ReachError(
-                f"Te veel regels in {source}: {len(participants)}, "
-                f"het maximum is {limits.MAX_PARTICIPANT_ROWS}."
-            )
+    rows = read_rows(data, name, budget=WEB_UPLOAD if web else LOCAL_FILE,
+                     max_rows=limits.MAX_PARTICIPANT_ROWS + 1)
+    if rows and own.has_quiz_columns(rows[0]):
+        participants, pc4, probs = own.quiz_participants(rows, name, load_model())
         return participants, (pc4, probs)
-    if web:
-        text = upload_text(data, name)
-    elif name.lower().endswith(".xlsx"):
-        text = _xlsx_text(data, name)
-    else:
-        text = decode_postcode_file(data, name)
     return (
-        reach.participants_from_text(text, source=source, max_rows=limits.MAX_PARTICIPANT_ROWS),
+        reach.participants_from_rows(rows, source=source, max_rows=limits.MAX_PARTICIPANT_ROWS),
         None,
     )
 

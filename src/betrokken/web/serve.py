@@ -14,7 +14,7 @@ from pathlib import Path
 
 from betrokken.config import DB_ENV
 
-__all__ = ["UVICORN_OPTIONS", "app_from_environment", "default_workers", "serve"]
+__all__ = ["UVICORN_OPTIONS", "app_from_environment", "check_port", "default_workers", "serve"]
 
 UVICORN_OPTIONS: dict = {
     "server_header": False,  # no 'server: uvicorn' banner
@@ -26,6 +26,44 @@ UVICORN_OPTIONS: dict = {
     "http": "betrokken.web.protocol:BoundedUrlHttpToolsProtocol",
 }
 """Settings every way of serving shares (the CLI, the tests, the load benchmark)."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in Dutch, a port that cannot be served on ``host``: outside 1–65535, taken
+    by another program, reserved for the administrator, or an address not on this machine
+    (uvicorn would print English or hang)."""
+    import errno
+    import socket
+
+    from betrokken.errors import BetrokkenError
+
+    if not 1 <= port <= 65535:
+        raise BetrokkenError(f"Poort {port} bestaat niet: kies een poort van 1 tot en met 65535.",
+                             hint="Bijvoorbeeld --port 8000.")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise BetrokkenError(f"Het adres '{host}' is onbekend.",
+                             hint="Gebruik 127.0.0.1 (alleen deze computer) of 0.0.0.0.") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise BetrokkenError(
+                    f"Poort {port} op {host} is al in gebruik door een ander programma "
+                    "(misschien draait het dashboard al).",
+                    hint=f"Kies een andere poort, bv. --port {port + 1 if port < 65535 else 8000}."
+                ) from None
+            if exc.errno in (errno.EACCES, errno.EPERM):
+                raise BetrokkenError(
+                    f"Poort {port} mag alleen door de beheerder worden gebruikt.",
+                    hint="Kies een poort boven 1023, bv. --port 8000.") from None
+            raise BetrokkenError(f"Op adres {host}, poort {port} kan het dashboard niet "
+                                 "luisteren (het adres hoort niet bij deze computer?).",
+                                 hint="Gebruik 127.0.0.1 of 0.0.0.0.") from None
 
 
 def default_workers() -> int:
