@@ -20,7 +20,7 @@ import duckdb
 
 from betrokken.areas.compose import compose_postcodes
 from betrokken.reports.area_report import area_report, composed_area, national_area, write_report
-from betrokken.web import queries
+from betrokken.store import area_answers as queries
 
 
 def _median(fn, repeats: int) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import pytest
 from betrokken.reports import national
 from betrokken.reports.area_report import write_report
 from betrokken.sources import themes as src
-from betrokken.web import queries
+from betrokken.store import area_answers as queries
 
 SHIFT = 0.02
 """How much lower the 'earlier build' puts the national engagement index."""

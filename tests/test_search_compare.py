@@ -7,8 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from betrokken.store.search import normalise
 from betrokken.web.app import create_app
-from betrokken.web.search import normalise
 
 
 @pytest.fixture(scope="module")

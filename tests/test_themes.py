@@ -14,8 +14,8 @@ from betrokken.reports.approach import approach
 from betrokken.reports.area_report import write_report
 from betrokken.reports.themes import theme_dossiers
 from betrokken.sources import themes as src
+from betrokken.store import area_answers as queries
 from betrokken.themes import THEMES
-from betrokken.web import queries
 
 
 @pytest.fixture(scope="module")

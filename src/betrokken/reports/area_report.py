@@ -305,7 +305,7 @@ def _gemeente_median(con, measure: str) -> float | None:
 
 def national_area(cat) -> dict:
     """The country as an 'area' for the report machinery (NL mix from the build)."""
-    from betrokken.web import queries
+    from betrokken.store import area_answers as queries
 
     detail = queries.national_detail(cat)
     return {**detail, "code": "NL", "name": "Nederland", "level": "land",
@@ -350,7 +350,7 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
     """The CLI's job: open the database, build the chosen report, write ``out``."""
     import duckdb
 
-    from betrokken.web import queries
+    from betrokken.store import area_answers as queries
 
     if sum(x is not None and x is not False for x in (area_code, postcodes, national)) != 1:
         raise BetrokkenError("Kies precies één van --area, --postcodes of --national.")

@@ -15,7 +15,9 @@ from fastapi.responses import Response
 
 from betrokken.areas.postcodes import parse_postcode_text, pc4_list
 from betrokken.errors import BetrokkenError
-from betrokken.web import limits, queries
+from betrokken.store import area_answers as queries
+from betrokken.store.search import search_catalogue
+from betrokken.web import limits
 from betrokken.web.composition import read_upload
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
@@ -25,7 +27,6 @@ from betrokken.web.openapi_schema import (
     POSTCODE_ITEMS_SCHEMA,
     POSTCODE_LIST_PATTERN,
 )
-from betrokken.web.search import search_catalogue
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERROR_RESPONSES)
 GZIP_MIN_BYTES = 2048  # as GZipMiddleware: smaller answers are not worth compressing

@@ -25,8 +25,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from betrokken.areas.compose import PostcodeComposer
+from betrokken.store import area_answers as queries
 from betrokken.store.database import connect
-from betrokken.web import api, api_docs, downloads, limits, openapi_schema, pages, queries
+from betrokken.web import api, api_docs, downloads, limits, openapi_schema, pages
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
 from betrokken.web.formatting import FILTERS

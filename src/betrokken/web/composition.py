@@ -19,7 +19,8 @@ from betrokken import schema
 from betrokken.areas.compose import PostcodeComposer
 from betrokken.areas.postcodes import PostcodeListError, decode_postcode_file
 from betrokken.errors import BetrokkenError
-from betrokken.web import limits, queries
+from betrokken.store import area_answers as queries
+from betrokken.web import limits
 
 
 class UploadTooLarge(BetrokkenError):

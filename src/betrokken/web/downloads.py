@@ -22,8 +22,9 @@ from fastapi.responses import Response
 
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
+from betrokken.store import area_answers as queries
 from betrokken.store.spreadsheet import about_rows, dutch_frame, excel_csv_bytes, xlsx_bytes
-from betrokken.web import limits, queries
+from betrokken.web import limits
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 from betrokken.web.openapi_schema import AREA_CODE_PATTERN, POSTCODE_LIST_PATTERN

@@ -12,8 +12,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from betrokken.areas.postcodes import parse_postcode_text
+from betrokken.areas.reliability import RULES_NL as RELIABILITY_RULES_NL
 from betrokken.errors import BetrokkenError, UnknownAreaError
-from betrokken.web import limits, queries
+from betrokken.store import area_answers as queries
+from betrokken.store.search import resolve_name, search_catalogue
+from betrokken.web import limits
 from betrokken.web.api import parse_compare_codes
 from betrokken.web.basemap import BASEMAP
 from betrokken.web.composition import read_upload
@@ -22,8 +25,6 @@ from betrokken.web.errors import status_for
 from betrokken.web.formatting import DEMOGRAPHIC_GROUPS
 from betrokken.web.palette import DIVERGING_RAMP, SHARE_RAMP, diverging_breaks, quantile_breaks
 from betrokken.web.profile_text import profile_texts
-from betrokken.web.reliability import RULES_NL as RELIABILITY_RULES_NL
-from betrokken.web.search import resolve_name, search_catalogue
 from betrokken.web.validation_summary import validation_sentences
 
 router = APIRouter(include_in_schema=False)

@@ -21,9 +21,10 @@ from betrokken.reports.approach import MIN_SHARE, approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
 from betrokken.reports.trend_chart import trend_svg
+from betrokken.store import area_answers as queries
 from betrokken.themes import THEMES
 from betrokken.themes.attitudes import C1_NOTE
-from betrokken.web import limits, queries
+from betrokken.web import limits
 from betrokken.web.formatting import number, pct
 from betrokken.web.pages import Cursor, render
 

@@ -12,8 +12,9 @@ from betrokken.areas.postcodes import pc4_list
 from betrokken.reports.approach import approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
+from betrokken.store import area_answers as queries
 from betrokken.themes import THEMES
-from betrokken.web import limits, queries
+from betrokken.web import limits
 from betrokken.web.api import AreaCode, Cursor
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 from betrokken.web.openapi_schema import POSTCODE_ITEMS_SCHEMA

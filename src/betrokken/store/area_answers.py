@@ -26,10 +26,10 @@ import pandas as pd
 
 from betrokken import schema
 from betrokken.areas.population import ADULT_AGE_WEIGHTS, adult_weight
+from betrokken.areas.reliability import reliability
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.database import table_exists
 from betrokken.web.palette import profile_colours
-from betrokken.web.reliability import reliability
 
 NATIONAL_CODE = "NL"
 """Pseudo area code for the whole country (the root of the area tree)."""
