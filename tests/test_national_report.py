@@ -12,7 +12,7 @@ import pytest
 from betrokken.reports import national
 from betrokken.reports.area_report import write_report
 from betrokken.sources import themes as src
-from betrokken.store import area_answers as queries
+from betrokken.store.catalogue import load_catalogue
 
 SHIFT = 0.02
 """How much lower the 'earlier build' puts the national engagement index."""
@@ -78,7 +78,7 @@ def test_spread_of_gemeenten_and_wijken_is_the_databases(report, con):
 
 
 def test_map_of_gemeenten_has_every_published_gemeente_in_a_class(con, tmp_path):
-    cat = queries.load_catalogue(con)
+    cat = load_catalogue(con)
     found = national.gemeente_map(con, cat, tmp_path / "m.svg")
     gemeenten = [c for c, r in cat.areas.items() if r["level"] == "gemeente"]
     assert found["n"] == len(gemeenten)

@@ -231,7 +231,7 @@ def render_pdf(data: dict, workdir: Path) -> bytes:
 
 def area_report(con, cat, area: dict, *, national: bool = False,
                 compare: dict | None = None) -> bytes:
-    """PDF bytes of the report of ``area`` (``queries.area_detail`` or a composed area)."""
+    """PDF bytes of the report of ``area`` (``area_answers.area_detail`` or a composed area)."""
     with tempfile.TemporaryDirectory(prefix="betrokken-report-") as tmp:
         work = Path(tmp)
         return render_pdf(report_data(con, cat, area, workdir=work, compare=compare,
@@ -305,11 +305,11 @@ def _gemeente_median(con, measure: str) -> float | None:
 
 def national_area(cat) -> dict:
     """The country as an 'area' for the report machinery (NL mix from the build)."""
-    from betrokken.store import area_answers as queries
+    from betrokken.store import area_answers
 
-    detail = queries.national_detail(cat)
+    detail = area_answers.national_detail(cat)
     return {**detail, "code": "NL", "name": "Nederland", "level": "land",
-            "suppressed": False, "contrasts": {}, "local": queries.local_rows(cat, "NL01")}
+            "suppressed": False, "contrasts": {}, "local": area_answers.local_rows(cat, "NL01")}
 
 
 def composed_area(composition: dict, cat) -> dict:
@@ -350,7 +350,8 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
     """The CLI's job: open the database, build the chosen report, write ``out``."""
     import duckdb
 
-    from betrokken.store import area_answers as queries
+    from betrokken.store import area_answers
+    from betrokken.store.catalogue import load_catalogue
 
     if sum(x is not None and x is not False for x in (area_code, postcodes, national)) != 1:
         raise BetrokkenError("Kies precies één van --area, --postcodes of --national.")
@@ -361,7 +362,7 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
                              hint="Bouw eerst met 'betrokken build'.")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        cat = queries.load_catalogue(con)
+        cat = load_catalogue(con)
         if national:
             pdf = area_report(con, cat, national_area(cat), national=True,
                               compare=compare_builds(con, compare_to) if compare_to else None)
@@ -370,7 +371,7 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
 
             pdf = area_report(con, cat, composed_area(compose_postcodes(con, postcodes), cat))
         else:
-            pdf = area_report(con, cat, queries.area_detail(cat, queries.canonical_code(
+            pdf = area_report(con, cat, area_answers.area_detail(cat, area_answers.canonical_code(
                 area_code)))
     finally:
         con.close()

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 
 from betrokken.areas.postcodes import parse_postcode_text, pc4_list
 from betrokken.errors import BetrokkenError
-from betrokken.store import area_answers as queries
+from betrokken.store import area_answers, geojson, rankings
+from betrokken.store.catalogue import NATIONAL_CODE, Catalogue
 from betrokken.store.search import search_catalogue
 from betrokken.web import limits
 from betrokken.web.composition import read_upload
@@ -45,7 +46,7 @@ AreaCode = Annotated[
 ]
 
 
-def _catalogue(request: Request) -> queries.Catalogue:
+def _catalogue(request: Request) -> Catalogue:
     return request.app.state.dashboard.catalogue
 
 
@@ -55,7 +56,7 @@ def _catalogue(request: Request) -> queries.Catalogue:
     response_model=dict[str, Any],
 )
 def get_area(code: AreaCode, request: Request) -> Response:
-    plain, packed = request.app.state.dashboard.area_json(queries.canonical_code(code))
+    plain, packed = request.app.state.dashboard.area_json(area_answers.canonical_code(code))
     return prepared_response(request, plain, packed, "application/json")
 
 
@@ -74,7 +75,7 @@ def get_children(
     request: Request,
     level: Annotated[Level, Query(description="wijk, buurt of pc4 (gemeente onder NL)")],
 ) -> dict[str, Any]:
-    return queries.children(_catalogue(request), queries.canonical_code(code), level)
+    return area_answers.children(_catalogue(request), area_answers.canonical_code(code), level)
 
 
 @router.get(
@@ -88,7 +89,7 @@ def get_geojson(
     request: Request,
     level: Annotated[Level | None, Query(description="Leeg: het gebied zelf")] = None,
 ) -> Response:
-    plain, packed = request.app.state.dashboard.geojson(queries.canonical_code(code), level)
+    plain, packed = request.app.state.dashboard.geojson(area_answers.canonical_code(code), level)
     headers = {
         "Cache-Control": f"public, max-age={limits.GEOJSON_MAX_AGE_S}",
         "Vary": "Accept-Encoding",
@@ -174,10 +175,10 @@ def get_compose_geojson(
 ) -> Response:
     cat = _catalogue(request)
     codes = parse_postcode_text(postcodes, max_codes=limits.MAX_COMPOSE_POSTCODES)
-    items = [queries.area_item(cat, c) for c in codes]
+    items = [area_answers.area_item(cat, c) for c in codes]
     if any(it["level"] != "pc4" for it in items):
         raise BetrokkenError("Alleen postcodes (PC4) kunnen een eigen gebied vormen.")
-    return Response(queries.geojson_of(cur, cat, items, "pc4"), media_type="application/geo+json")
+    return Response(geojson.geojson_of(cur, cat, items, "pc4"), media_type="application/geo+json")
 
 
 @router.get("/compare", summary="Twee tot vier gebieden naast elkaar")
@@ -191,7 +192,7 @@ def get_compare(
 ) -> dict[str, Any]:
     items = parse_compare_codes(codes)
     cat = _catalogue(request)
-    return {"areas": [queries.area_detail(cat, c) for c in items]}
+    return {"areas": [area_answers.area_detail(cat, c) for c in items]}
 
 
 @router.get("/target-groups/{profile_id}", summary="Waar woont een profiel: de grootste aandelen")
@@ -200,13 +201,13 @@ def get_target_group(
     request: Request,
     scope: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS,
                                 json_schema_extra={"pattern": AREA_CODE_PATTERN})
-                     ] = queries.NATIONAL_CODE,
+                     ] = NATIONAL_CODE,
     level: Level = "gemeente",
 ) -> dict[str, Any]:
     cat = _catalogue(request)
     profile = cat.profile(profile_id)
-    code = queries.canonical_code(scope)
-    top = queries.top_areas(cat, profile_id, code, level, limits.TOP_AREAS)
+    code = area_answers.canonical_code(scope)
+    top = rankings.top_areas(cat, profile_id, code, level, limits.TOP_AREAS)
     return {"profile": profile, "scope": code, "level": level, "top_areas": top}
 
 
@@ -218,7 +219,7 @@ def get_sources(request: Request) -> dict[str, Any]:
 
 def parse_compare_codes(raw: str) -> list[str]:
     """'GM0344, WK034401' -> canonical codes; between MIN and MAX_COMPARE_AREAS."""
-    items = list(dict.fromkeys(queries.canonical_code(c) for c in raw.split(",") if c.strip()))
+    items = list(dict.fromkeys(area_answers.canonical_code(c) for c in raw.split(",") if c.strip()))
     if not limits.MIN_COMPARE_AREAS <= len(items) <= limits.MAX_COMPARE_AREAS:
         raise BetrokkenError(
             f"Vergelijk {limits.MIN_COMPARE_AREAS} tot {limits.MAX_COMPARE_AREAS} gebieden; "

@@ -25,7 +25,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from betrokken.areas.compose import PostcodeComposer
-from betrokken.store import area_answers as queries
+from betrokken.store import area_answers, geojson
+from betrokken.store.catalogue import load_catalogue
 from betrokken.store.database import connect
 from betrokken.web import api, api_docs, downloads, limits, openapi_schema, pages
 from betrokken.web.deps import cursor_dependency
@@ -38,6 +39,7 @@ from betrokken.web.middleware import (
     SecurityHeaders,
     UrlLengthLimit,
 )
+from betrokken.web.palette import colour_profiles
 from betrokken.web.provenance import public_catalogue
 
 WEB_DIR = Path(__file__).parent
@@ -53,7 +55,7 @@ class Dashboard:
         self.con = connect(self.db_path, read_only=True)
         # Requests run side by side; tiny queries gain nothing from intra-query threads.
         self.con.execute(f"SET threads = {limits.DUCKDB_THREADS}")
-        self.catalogue = public_catalogue(queries.load_catalogue(self.con))
+        self.catalogue = public_catalogue(colour_profiles(load_catalogue(self.con)))
         self._geojson: OrderedDict[tuple[str, str | None], tuple[bytes, bytes]] = OrderedDict()
         self._compositions: OrderedDict[tuple[str, ...], dict] = OrderedDict()
         self._areas: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
@@ -105,7 +107,7 @@ class Dashboard:
             if code in self._areas:
                 self._areas.move_to_end(code)
                 return self._areas[code]
-        detail = queries.area_detail(self.catalogue, code)
+        detail = area_answers.area_detail(self.catalogue, code)
         text = json.dumps(
             jsonable_encoder(detail), ensure_ascii=False, allow_nan=False, separators=(",", ":")
         ).encode()
@@ -129,7 +131,7 @@ class Dashboard:
                 return self._geojson[key]
         cur = self.cursor()
         try:
-            text = queries.children_geojson(cur, self.catalogue, code, level).encode()
+            text = geojson.children_geojson(cur, self.catalogue, code, level).encode()
         finally:
             cur.close()
         pair = (text, gzip.compress(text, compresslevel=6))

@@ -19,7 +19,7 @@ from betrokken import schema
 from betrokken.areas.compose import PostcodeComposer
 from betrokken.areas.postcodes import PostcodeListError, decode_postcode_file
 from betrokken.errors import BetrokkenError
-from betrokken.store import area_answers as queries
+from betrokken.store.catalogue import Catalogue, int_or_none
 from betrokken.web import limits
 
 
@@ -101,7 +101,7 @@ def _xlsx_text(data: bytes, name: str) -> str:
     return "\n".join(lines)
 
 
-def compose(composer: PostcodeComposer | None, cat: queries.Catalogue, codes: list[str]) -> dict:
+def compose(composer: PostcodeComposer | None, cat: Catalogue, codes: list[str]) -> dict:
     """Composition of the area made of these PC4 codes (already syntax-checked).
 
     Unknown postcodes raise ``UnknownAreaError`` (404) naming them; suppressed postcodes
@@ -115,7 +115,7 @@ def compose(composer: PostcodeComposer | None, cat: queries.Catalogue, codes: li
         "postcodes": raw.get("postcodes", codes),
         "used": raw.get("used", []),
         "suppressed_postcodes": raw.get("suppressed", []),
-        "population": queries._int_or_none(raw.get("population")),
+        "population": int_or_none(raw.get("population")),
         "interval_level": schema.INTERVAL_LEVEL,
         "n_boot": raw.get("n_boot"),
     }

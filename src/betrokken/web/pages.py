@@ -14,7 +14,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.areas.reliability import RULES_NL as RELIABILITY_RULES_NL
 from betrokken.errors import BetrokkenError, UnknownAreaError
-from betrokken.store import area_answers as queries
+from betrokken.store import area_answers, rankings
+from betrokken.store.catalogue import NATIONAL_CODE, Catalogue
 from betrokken.store.search import resolve_name, search_catalogue
 from betrokken.web import limits
 from betrokken.web.api import parse_compare_codes
@@ -53,16 +54,16 @@ def render(request: Request, template: str, page: str, **context) -> HTMLRespons
     )
 
 
-def _profile_texts(cat: queries.Catalogue) -> dict:
+def _profile_texts(cat: Catalogue) -> dict:
     """Display texts of the profile cards (see ``profile_text``), made once."""
-    texts = getattr(cat, "_profile_texts", None)
+    texts = cat.caches.get("profile_texts")
     if texts is None:
         texts = profile_texts(cat.profiles)
-        cat._profile_texts = texts
+        cat.caches["profile_texts"] = texts
     return texts
 
 
-def _catalogue(request: Request) -> queries.Catalogue:
+def _catalogue(request: Request) -> Catalogue:
     return request.app.state.dashboard.catalogue
 
 
@@ -74,7 +75,7 @@ def _gemeenten(cur) -> list[dict]:
     return [{"code": c, "name": n} for c, n in rows]
 
 
-def _map_profiles(cat: queries.Catalogue) -> list[dict]:
+def _map_profiles(cat: Catalogue) -> list[dict]:
     return [
         {"id": p["id"], "name": p["name"], "colour": p["colour"],
          "share": p.get("share_nl_areas", p.get("share"))}
@@ -95,14 +96,14 @@ NATIONAL_MAP_MODE = "i_engagement_index"
 """The start page's overview map: every gemeente, coloured by the engagement index."""
 
 
-def _national_map_context(cat: queries.Catalogue) -> dict:
+def _national_map_context(cat: Catalogue) -> dict:
     """Map and legend of all gemeenten by engagement index (quantile classes), or no map
     when the database has no geometries or no indices."""
     if not (cat.has_geometries and cat.has_mix and "gemeente" in cat.levels):
         return {"show_national_map": False}
     name = NATIONAL_MAP_MODE.removeprefix("i_")
     values = [(a.get("indices") or {}).get(name)
-              for a in queries.children(cat, queries.NATIONAL_CODE, "gemeente")["areas"]
+              for a in area_answers.children(cat, NATIONAL_CODE, "gemeente")["areas"]
               if not a["suppressed"]]
     values = [v for v in values if v is not None]
     if not values:
@@ -113,7 +114,7 @@ def _national_map_context(cat: queries.Catalogue) -> dict:
         "colour_profile": None,
         "map_profiles": _map_profiles(cat),
         "breaks": quantile_breaks(values),
-        "geojson_url": f"/api/areas/{queries.NATIONAL_CODE}/geojson?level=gemeente",
+        "geojson_url": f"/api/areas/{NATIONAL_CODE}/geojson?level=gemeente",
         "map_label": "Kaart van alle gemeenten, gekleurd naar betrokkenheid (index)",
     }
 
@@ -145,12 +146,12 @@ def search_page(request: Request, cur: Cursor, q: str = ""):
 
 @router.get("/gebied", response_class=HTMLResponse)
 def area_by_query(code: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)]):
-    return RedirectResponse(f"/gebied/{queries.canonical_code(code)}", status_code=303)
+    return RedirectResponse(f"/gebied/{area_answers.canonical_code(code)}", status_code=303)
 
 
 @router.get("/gemeente/{code}", response_class=HTMLResponse)
 def gemeente_page(code: str):
-    return RedirectResponse(f"/gebied/{queries.canonical_code(code)}", status_code=307)
+    return RedirectResponse(f"/gebied/{area_answers.canonical_code(code)}", status_code=307)
 
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
@@ -162,13 +163,13 @@ def area_page(
     kleur: str = "dominant",
 ):
     cat = _catalogue(request)
-    code = queries.canonical_code(code)
-    if code == queries.NATIONAL_CODE:
+    code = area_answers.canonical_code(code)
+    if code == NATIONAL_CODE:
         return RedirectResponse("/doelgroep", status_code=303)
-    area = queries.area_detail(cat, code)
-    national = queries.national_detail(cat)
+    area = area_answers.area_detail(cat, code)
+    national = area_answers.national_detail(cat)
     gemeente_detail = (
-        queries.area_detail(cat, area["gemeente"]["code"]) if area["gemeente"] else None
+        area_answers.area_detail(cat, area["gemeente"]["code"]) if area["gemeente"] else None
     )
     comparisons = [d for d in (gemeente_detail, national) if d and not d["suppressed"]]
     column_names = [area["name"], *[d["name"] for d in comparisons]]
@@ -188,7 +189,7 @@ def area_page(
         "demographic_groups": DEMOGRAPHIC_GROUPS,
         "child_level": None,
         "show_map": False,
-        "peers": queries.peer_gemeenten(cat, code) if area["level"] == "gemeente" else [],
+        "peers": area_answers.peer_gemeenten(cat, code) if area["level"] == "gemeente" else [],
     }
     context.update(_map_context(request, cur, code, area, niveau, kleur))
     return render(request, "area.html", "gebied", **context)
@@ -223,7 +224,7 @@ def _map_context(request, cur, code, area, niveau, kleur) -> dict:
         )
         return base
     child_level = niveau or levels[0]
-    kids = queries.children(cat, code, child_level)
+    kids = area_answers.children(cat, code, child_level)
     breaks: list[float] = []
     shown = [a for a in kids["areas"] if not a["suppressed"]]
     if colour_mode in cat.profile_ids:
@@ -255,7 +256,7 @@ def target_group_page(
     request: Request,
     cur: Cursor,
     profiel: str | None = None,
-    gebied: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = queries.NATIONAL_CODE,
+    gebied: Annotated[str, Query(max_length=limits.MAX_AREA_CODE_CHARS)] = NATIONAL_CODE,
     niveau: str | None = None,
     kleur: str = "aandeel",
 ):
@@ -264,11 +265,11 @@ def target_group_page(
         raise BetrokkenError("Deze database bevat nog geen profielen.")
     diff_mode = kleur == "verschil"
     profile = cat.profile(profiel) if profiel else cat.profiles[0]
-    scope = queries.canonical_code(gebied) if gebied.strip() else queries.NATIONAL_CODE
-    if scope == queries.NATIONAL_CODE:
-        scope_detail = queries.national_detail(cat)
+    scope = area_answers.canonical_code(gebied) if gebied.strip() else NATIONAL_CODE
+    if scope == NATIONAL_CODE:
+        scope_detail = area_answers.national_detail(cat)
     else:
-        scope_detail = queries.area_detail(cat, scope)
+        scope_detail = area_answers.area_detail(cat, scope)
     levels = scope_detail["child_levels"]
     if not levels:
         raise BetrokkenError(
@@ -276,9 +277,9 @@ def target_group_page(
             hint="Kies een gemeente of wijk, of Nederland.",
         )
     level = niveau if niveau in levels else levels[0]
-    kids = queries.children(cat, scope, level)
+    kids = area_answers.children(cat, scope, level)
     shares = [a["shares"][profile["id"]] for a in kids["areas"] if not a["suppressed"]]
-    top = queries.top_areas(cat, profile["id"], scope, level, limits.TOP_AREAS)
+    top = rankings.top_areas(cat, profile["id"], scope, level, limits.TOP_AREAS)
     return render(
         request,
         "target_group.html",
@@ -327,12 +328,12 @@ def compare_page(
                     choices.append(_choice(raw, i, text, found))
             if not choices:
                 codes_ok = parse_compare_codes(",".join(resolved))
-                areas = [queries.area_detail(cat, c) for c in codes_ok]
+                areas = [area_answers.area_detail(cat, c) for c in codes_ok]
         except BetrokkenError as exc:
             error = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
             status = status_for(exc)
     shown = [{**a, "name": _with_gemeente(a)} for a in areas if not a["suppressed"]]
-    national = queries.national_detail(cat) if areas else None
+    national = area_answers.national_detail(cat) if areas else None
     if national is not None:
         national = {**national, "demographics": national_demographics(cat)}
     response = render(
@@ -361,7 +362,7 @@ def _with_gemeente(area: dict) -> str:
     return f"{area['name']} ({gm['name']})"
 
 
-def national_demographics(cat: queries.Catalogue) -> dict:
+def national_demographics(cat: Catalogue) -> dict:
     """Kerncijfers for the Nederland column: the gemeenten's figures weighted by residents.
 
     An approximation for shares whose base is not the population (e.g. households); it
@@ -369,7 +370,7 @@ def national_demographics(cat: queries.Catalogue) -> dict:
     """
     out = {}
     rows = [r for r in cat.areas.values() if r["level"] == "gemeente" and r.get("population")]
-    for col in queries.DEMOGRAPHIC_COLUMNS:
+    for col in area_answers.DEMOGRAPHIC_COLUMNS:
         if col == "urbanity":  # a class, not an amount: no average
             continue
         pairs = [(r[col], r["population"]) for r in rows if r.get(col) is not None]
@@ -391,13 +392,13 @@ def _choice(raw: list[str], index: int, text: str, candidates: list[dict]) -> di
     return {"text": text, "options": options}
 
 
-def _resolve_area(cat: queries.Catalogue, text: str, notes: list[str]) -> str | list[dict]:
+def _resolve_area(cat: Catalogue, text: str, notes: list[str]) -> str | list[dict]:
     """A code as typed, the one area a name means (the choice is reported), or the
     candidates when the name fits several areas (the page asks which one)."""
     text = text.strip()[: limits.MAX_SEARCH_CHARS]
     try:
-        code = queries.canonical_code(text)
-        queries.area_row(cat, code)
+        code = area_answers.canonical_code(text)
+        area_answers.area_row(cat, code)
         return code
     except BetrokkenError:
         pass
@@ -443,7 +444,7 @@ async def custom_area_result(
         )
         response.status_code = status_for(exc)
         return response
-    national = queries.national_detail(cat)
+    national = area_answers.national_detail(cat)
     return render(
         request,
         "custom_area.html",
@@ -479,7 +480,7 @@ def profiles_overview(request: Request):
                   plot=_profile_plot(_catalogue(request)))
 
 
-def _profile_plot(cat: queries.Catalogue) -> dict | None:
+def _profile_plot(cat: Catalogue) -> dict | None:
     """Positions for the trust x engagement chart, its axes fitted to the profiles.
 
     The dashed lines are the national averages (share-weighted over the profiles), so

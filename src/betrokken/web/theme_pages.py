@@ -21,7 +21,8 @@ from betrokken.reports.approach import MIN_SHARE, approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
 from betrokken.reports.trend_chart import trend_svg
-from betrokken.store import area_answers as queries
+from betrokken.store import area_answers
+from betrokken.store.catalogue import NATIONAL_CODE
 from betrokken.themes import THEMES
 from betrokken.themes.attitudes import C1_NOTE
 from betrokken.web import limits
@@ -197,10 +198,10 @@ def _nav(base: str, query: str) -> list[dict]:
 
 def _area(request: Request, code: str) -> tuple[dict, str]:
     cat = request.app.state.dashboard.catalogue
-    code = queries.canonical_code(code)
-    if code == queries.NATIONAL_CODE:
+    code = area_answers.canonical_code(code)
+    if code == NATIONAL_CODE:
         return national_area(cat), code
-    return queries.area_detail(cat, code), code
+    return area_answers.area_detail(cat, code), code
 
 
 async def _composed(request: Request, postcodes: str) -> tuple[dict, list[str]]:
@@ -250,14 +251,14 @@ def _approach_page(request: Request, cur, area: dict, base: str, query: str,
 
 
 def _area_links(code: str) -> dict:
-    return {"page": None if code == queries.NATIONAL_CODE else f"/gebied/{code}",
+    return {"page": None if code == NATIONAL_CODE else f"/gebied/{code}",
             "pdf": f"/api/areas/{code}/report.pdf", "themes_json": f"/api/areas/{code}/themes",
             "approach_json": f"/api/areas/{code}/approach"}
 
 
 @router.get("/gebied/{code}/themas", response_class=HTMLResponse)
 def themes_index(code: str):
-    return RedirectResponse(f"/gebied/{queries.canonical_code(code)}/thema/"
+    return RedirectResponse(f"/gebied/{area_answers.canonical_code(code)}/thema/"
                             f"{next(iter(THEMES))}", status_code=303)
 
 

@@ -12,7 +12,8 @@ from betrokken.areas.postcodes import pc4_list
 from betrokken.reports.approach import approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
 from betrokken.reports.themes import theme_dossiers
-from betrokken.store import area_answers as queries
+from betrokken.store import area_answers
+from betrokken.store.catalogue import NATIONAL_CODE
 from betrokken.themes import THEMES
 from betrokken.web import limits
 from betrokken.web.api import AreaCode, Cursor
@@ -34,10 +35,10 @@ Postcodes = Annotated[list[Any], Body(description="JSON-lijst met postcodes (PC4
 
 def _area(request: Request, code: str) -> dict:
     cat = request.app.state.dashboard.catalogue
-    code = queries.canonical_code(code)
-    if code == queries.NATIONAL_CODE:
+    code = area_answers.canonical_code(code)
+    if code == NATIONAL_CODE:
         return national_area(cat)
-    return queries.area_detail(cat, code)
+    return area_answers.area_detail(cat, code)
 
 
 def _composed(request: Request, postcodes: list) -> dict:
