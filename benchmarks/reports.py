@@ -18,10 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from betrokken.areas.compose import compose_postcodes
 from betrokken.reports.area_report import area_report, composed_area, national_area, write_report
 from betrokken.store import area_answers
 from betrokken.store.catalogue import load_catalogue
+from betrokken.store.pc4_estimates import compose_postcodes
 
 
 def _median(fn, repeats: int) -> tuple[float, float]:

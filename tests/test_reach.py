@@ -8,6 +8,7 @@ import pytest
 
 from betrokken.areas import reach
 from betrokken.model.artifact import load_model
+from betrokken.store.target_areas import TargetAreaReader
 
 AREA = "GM0344"  # Utrecht: ten wijken
 
@@ -21,7 +22,7 @@ def model():
 def target(built_db, model):
     con = duckdb.connect(str(built_db), read_only=True)
     try:
-        yield reach.load_target(con, AREA, model.profile_ids)
+        yield reach.load_target(TargetAreaReader(con), AREA, model.profile_ids)
     finally:
         con.close()
 

@@ -457,6 +457,7 @@ def import_survey(
     from betrokken.areas import reach
     from betrokken.model.artifact import load_model
     from betrokken.store.database import connect
+    from betrokken.store.target_areas import TargetAreaReader
     from betrokken.survey import own
 
     if uit is not None and uit.suffix.lower() not in (".xlsx", ".csv"):
@@ -465,7 +466,7 @@ def import_survey(
     model = load_model()
     con = connect(db_path_from(db), read_only=True)
     try:
-        target = reach.load_target(con, gebied, model.profile_ids)
+        target = reach.load_target(TargetAreaReader(con), gebied, model.profile_ids)
     finally:
         con.close()
     report = own.own_survey_report(respondents, target, model)

@@ -23,8 +23,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from betrokken.errors import BetrokkenError  # noqa: E402
 from betrokken.reports.approach import approach  # noqa: E402
+from betrokken.reports.national import national_sections  # noqa: E402
 from betrokken.reports.themes import theme_dossiers  # noqa: E402
 from betrokken.reports.trend_chart import trend_svg  # noqa: E402
+from betrokken.store import area_answers  # noqa: E402
+from betrokken.store.catalogue import load_catalogue  # noqa: E402
+from betrokken.store.database import connect  # noqa: E402
+from betrokken.store.pc4_estimates import compose_postcodes  # noqa: E402
+from betrokken.store.report_inputs import (  # noqa: E402
+    area_outline_wkb,
+    build_facts,
+    current_area_count,
+    gemeente_median,
+    national_values,
+    open_database,
+    profile_names,
+    source_rows,
+)
 
 TEMPLATE = "area_report.typ"
 GREYS = ("#000000", "#555555", "#999999")
@@ -75,15 +90,10 @@ def _trend_chart(trend: dict, label: str, gem_name: str, path: Path) -> None:
 def _map(con, code: str, path: Path) -> bool:
     import shapely
 
-    try:
-        con.execute("LOAD spatial")
-        row = con.execute("SELECT ST_AsWKB(geom_rd) FROM area_geometries WHERE area_code = ? "
-                          "ORDER BY year DESC LIMIT 1", [code]).fetchone()
-    except Exception:  # noqa: BLE001 - a database without geometries has no map
+    wkb = area_outline_wkb(con, code)
+    if wkb is None:
         return False
-    if not row:
-        return False
-    geom = shapely.from_wkb(bytes(row[0]))
+    geom = shapely.from_wkb(wkb)
     fig, ax = plt.subplots(figsize=(3, 3))
     polys = getattr(geom, "geoms", [geom])
     for poly in polys:
@@ -98,7 +108,7 @@ def _map(con, code: str, path: Path) -> bool:
 
 
 def _sources(con) -> list[str]:
-    rows = con.execute("SELECT description, year, licence FROM sources ORDER BY name").fetchall()
+    rows = source_rows(con)
     out = [f"{d} ({y}), {lic}" for d, y, lic in rows]
     out += ["Politie/CBS geregistreerde misdrijven 2012–2024 (47018NED), CC BY 4.0",
             "CBS energieverbruik per woning 2012–2022 (Kerncijfers wijken en buurten), "
@@ -130,7 +140,7 @@ METHOD = [
 def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = None,
                 national: bool = False) -> dict:
     """Everything the template shows, with chart files written into ``workdir``."""
-    info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+    info = build_facts(con)
     title = ("Staat van Betrokkenheid" if national else f"Gebiedsrapport {area['name']}")
     data = {
         "title": title, "national": national,
@@ -165,7 +175,6 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
                                                                workdir / "map.svg"):
         data["map"], data["map_alt"] = "map.svg", f"Kaart met de grenzen van {area['name']}."
     if national:
-        from betrokken.reports.national import national_sections
 
         data.update(national_sections(con, cat, workdir))
     for ref in (area.get("contrasts") or {}).values():
@@ -240,24 +249,12 @@ def area_report(con, cat, area: dict, *, national: bool = False,
 
 def compare_builds(con, old_path: Path) -> dict:
     """What changed in the national picture since an older database."""
-    import duckdb
-
-    old_path = Path(old_path)
-    if not old_path.is_file():
-        raise BetrokkenError(f"Vergelijkingsdatabase '{old_path}' bestaat niet.")
-    try:
-        old = duckdb.connect(str(old_path), read_only=True)
-    except duckdb.Error as exc:
-        raise BetrokkenError(f"'{old_path}' is geen leesbare betrokken-database: {exc}") from None
+    old = open_database(old_path)
     lines = []
     try:
-        new_nat = dict((m, v) for m, v in con.execute(
-            "SELECT measure, value FROM national_estimates").fetchall())
-        try:
-            old_nat = dict(old.execute("SELECT measure, value FROM national_estimates").fetchall())
-        except duckdb.Error:
-            old_nat = {}
-        names = dict(con.execute("SELECT id, name FROM profiles").fetchall())
+        new_nat = national_values(con)
+        old_nat = national_values(old)
+        names = profile_names(con)
         for measure, value in new_nat.items():
             before = old_nat.get(measure)
             label = names.get(measure, INDEX_LABELS.get(measure, measure.replace("_", " ")))
@@ -268,13 +265,12 @@ def compare_builds(con, old_path: Path) -> dict:
                              f"({(value - before) * 100:+.1f} procentpunt)".replace(".", ","))
         for measure, label in (("engagement_index", "betrokkenheid (index)"),
                                ("low_trust_share", "laag vertrouwen")):
-            now, before = _gemeente_median(con, measure), _gemeente_median(old, measure)
+            now, before = gemeente_median(con, measure), gemeente_median(old, measure)
             if now is not None and before is not None:
                 lines.append(f"Mediaan van de gemeenten, {label}: {_pct1(before)} → "
                              f"{_pct1(now)} ({(now - before) * 100:+.1f} procentpunt)"
                              .replace(".", ","))
-        n_new = con.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
-        n_old = old.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
+        n_new, n_old = current_area_count(con), current_area_count(old)
         lines.append(f"Aantal gebieden: {n_old} → {n_new}.")
     finally:
         old.close()
@@ -290,23 +286,8 @@ def _pct1(x: float) -> str:
     return f"{x * 100:.1f} %".replace(".", ",")
 
 
-def _gemeente_median(con, measure: str) -> float | None:
-    """Median of a published index over the current gemeenten of one database."""
-    import duckdb
-
-    try:
-        return con.execute(
-            f"SELECT median(i.{measure}) FROM area_indices i JOIN areas a ON a.area_code = "
-            "i.area_code AND a.year = i.year AND a.level = i.level AND a.is_current "
-            "WHERE i.level = 'gemeente' AND NOT coalesce(i.suppressed, false)").fetchone()[0]
-    except duckdb.Error:
-        return None
-
-
 def national_area(cat) -> dict:
     """The country as an 'area' for the report machinery (NL mix from the build)."""
-    from betrokken.store import area_answers
-
     detail = area_answers.national_detail(cat)
     return {**detail, "code": "NL", "name": "Nederland", "level": "land",
             "suppressed": False, "contrasts": {}, "local": area_answers.local_rows(cat, "NL01")}
@@ -348,11 +329,6 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
                  postcodes: list[str] | None = None, national: bool = False,
                  compare_to: Path | None = None) -> Path:
     """The CLI's job: open the database, build the chosen report, write ``out``."""
-    import duckdb
-
-    from betrokken.store import area_answers
-    from betrokken.store.catalogue import load_catalogue
-
     if sum(x is not None and x is not False for x in (area_code, postcodes, national)) != 1:
         raise BetrokkenError("Kies precies één van --area, --postcodes of --national.")
     if compare_to is not None and not national:
@@ -360,15 +336,13 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
     if not Path(db_path).is_file():
         raise BetrokkenError(f"Database '{db_path}' bestaat niet.",
                              hint="Bouw eerst met 'betrokken build'.")
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         cat = load_catalogue(con)
         if national:
             pdf = area_report(con, cat, national_area(cat), national=True,
                               compare=compare_builds(con, compare_to) if compare_to else None)
         elif postcodes is not None:
-            from betrokken.areas.compose import compose_postcodes
-
             pdf = area_report(con, cat, composed_area(compose_postcodes(con, postcodes), cat))
         else:
             pdf = area_report(con, cat, area_answers.area_detail(cat, area_answers.canonical_code(

@@ -28,6 +28,7 @@ from betrokken.areas.compose import PostcodeComposer
 from betrokken.store import area_answers, geojson
 from betrokken.store.catalogue import load_catalogue
 from betrokken.store.database import connect
+from betrokken.store.pc4_estimates import load_composer
 from betrokken.web import api, api_docs, downloads, limits, openapi_schema, pages
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
@@ -73,7 +74,7 @@ class Dashboard:
             if self._composer is None:
                 cur = self.cursor()
                 try:
-                    self._composer = PostcodeComposer.from_database(cur)
+                    self._composer = load_composer(cur)
                 finally:
                     cur.close()
             return self._composer

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from betrokken.areas import reach
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
+from betrokken.store.target_areas import TargetAreaReader
 from betrokken.web import limits
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
@@ -44,7 +45,7 @@ def run_check(cur, area: str, participants, reached=None) -> dict[str, Any]:
     answers (only those living in the target area count), or a (1, 8) array of summed
     posteriors (the download, which carries only that aggregate)."""
     model = load_model()
-    target = reach.load_target(cur, area, model.profile_ids)
+    target = reach.load_target(TargetAreaReader(cur), area, model.profile_ids)
     profiles = None
     if isinstance(reached, tuple):
         pc4, probs = reached
