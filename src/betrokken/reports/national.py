@@ -17,6 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from betrokken.store.theme_tables import gemeente_outlines_wkb, indicator_rows  # noqa: E402
+
 NL = "NL"
 MEASURES = {"engagement_index": "betrokkenheid (index)",
             "low_trust_share": "aandeel met laag vertrouwen"}
@@ -131,12 +133,7 @@ def gemeente_map(con, cat, path: Path) -> dict | None:
     values = dict(_values(cat, "gemeente", "engagement_index"))
     gemeenten = [c for c, r in cat.areas.items() if r["level"] == "gemeente"]
     try:
-        con.execute("LOAD spatial")
-        rows = con.execute(
-            "SELECT area_code, ST_AsWKB(ST_SimplifyPreserveTopology(geom_rd, ?)) FROM ("
-            "SELECT area_code, geom_rd, row_number() OVER (PARTITION BY area_code "
-            "ORDER BY year DESC) AS r FROM area_geometries WHERE level = 'gemeente') "
-            "WHERE r = 1", [MAP_SIMPLIFY_M]).fetchall()
+        rows = gemeente_outlines_wkb(con, MAP_SIMPLIFY_M)
     except Exception:  # noqa: BLE001 - a database without geometries has no map
         return None
     shapes = {code: shapely.from_wkb(bytes(wkb)) for code, wkb in rows
@@ -194,9 +191,7 @@ def _nl_series(con, indicator: str) -> list[tuple[int, float]]:
 
 
 def _nl_rows(con, indicator: str) -> list[tuple[int, float, bool]]:
-    return [(int(y), float(v), bool(c)) for y, v, c in con.execute(
-        "SELECT year, value, comparable FROM theme_indicators WHERE area_code = ? AND "
-        "indicator = ? ORDER BY year", [NL, indicator]).fetchall()]
+    return [(int(y), float(v), bool(c)) for y, v, c in indicator_rows(con, indicator, NL)]
 
 
 def trends(con, workdir: Path) -> dict | None:

@@ -1,4 +1,5 @@
-"""Maps: GeoJSON of areas with their shares, built from the geometry table."""
+"""Maps: GeoJSON of areas with their shares, the base map's gemeente outlines, and the RD
+polygons of the GeoPackage download, read from the geometry table."""
 
 from __future__ import annotations
 
@@ -88,3 +89,36 @@ def geojson_of(
             + "}"
         )
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def basemap_geojson(cur) -> bytes:
+    """Gemeente outlines (display geometry) with name and a label point inside each."""
+    rows = cur.execute(
+        "SELECT g.area_code, a.area_name, ST_AsGeoJSON(CASE WHEN ST_GeometryType(g.geom_display)"
+        " = 'GEOMETRYCOLLECTION' THEN ST_CollectionExtract(g.geom_display, 3) ELSE "
+        "g.geom_display END), ST_X(ST_PointOnSurface(g.geom_display)), "
+        "ST_Y(ST_PointOnSurface(g.geom_display)) "
+        "FROM area_geometries g JOIN areas a ON a.is_current AND a.level = g.level "
+        "AND a.area_code = g.area_code "
+        "WHERE g.level = 'gemeente' AND g.geom_display IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY g.area_code ORDER BY g.year DESC) = 1"
+    ).fetchall()
+    features = [
+        '{"type":"Feature","geometry":' + geom + ',"properties":'
+        + json.dumps({"code": code, "name": name, "lx": round(lx, 5), "ly": round(ly, 5)},
+                     ensure_ascii=False) + "}"
+        for code, name, geom, lx, ly in rows if geom
+    ]
+    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
+
+
+def rd_outlines_wkb(cur: duckdb.DuckDBPyConnection, level: str, codes: list[str]
+                    ) -> dict[str, bytes]:
+    """code -> latest RD New polygon (WKB) of these areas of one level."""
+    rows = cur.execute(
+        "SELECT area_code, ST_AsWKB(geom_rd) FROM area_geometries "
+        "WHERE level = ? AND list_contains(?, area_code) "
+        "QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY year DESC) = 1",
+        [level, codes],
+    ).fetchall()
+    return {c: bytes(w) for c, w in rows}

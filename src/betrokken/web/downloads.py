@@ -24,6 +24,7 @@ from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
 from betrokken.store import area_answers
 from betrokken.store.catalogue import Catalogue
+from betrokken.store.geojson import rd_outlines_wkb
 from betrokken.store.spreadsheet import about_rows, dutch_frame, excel_csv_bytes, xlsx_bytes
 from betrokken.web import limits
 from betrokken.web.deps import cursor_dependency
@@ -188,13 +189,8 @@ def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
     import shapely
 
     frame = dutch_frame(children_frame(kids, cat.profile_ids))
-    rows = cur.execute(
-        "SELECT area_code, ST_AsWKB(geom_rd) FROM area_geometries "
-        "WHERE level = ? AND list_contains(?, area_code) "
-        "QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY year DESC) = 1",
-        [level, frame["gebiedscode"].tolist()],
-    ).fetchall()
-    geoms = {c: shapely.from_wkb(bytes(w)) for c, w in rows}
+    outlines = rd_outlines_wkb(cur, level, frame["gebiedscode"].tolist())
+    geoms = {c: shapely.from_wkb(w) for c, w in outlines.items()}
     frame["geometry"] = frame["gebiedscode"].map(geoms)
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:28992")
     with tempfile.TemporaryDirectory(prefix="betrokken-gpkg-") as tmp:

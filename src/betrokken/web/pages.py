@@ -67,12 +67,9 @@ def _catalogue(request: Request) -> Catalogue:
     return request.app.state.dashboard.catalogue
 
 
-def _gemeenten(cur) -> list[dict]:
-    rows = cur.execute(
-        "SELECT area_code, area_name FROM areas WHERE is_current AND level = 'gemeente' "
-        "ORDER BY area_name"
-    ).fetchall()
-    return [{"code": c, "name": n} for c, n in rows]
+def _gemeenten(cat: Catalogue) -> list[dict]:
+    return [{"code": c, "name": cat.areas[c]["area_name"]}
+            for c in cat.members.get((NATIONAL_CODE, "gemeente"), [])]
 
 
 def _map_profiles(cat: Catalogue) -> list[dict]:
@@ -88,7 +85,7 @@ def _map_profiles(cat: Catalogue) -> list[dict]:
 
 @router.get("/", response_class=HTMLResponse)
 def start(request: Request, cur: Cursor):
-    return render(request, "start.html", "start", q=None, gemeenten=_gemeenten(cur),
+    return render(request, "start.html", "start", q=None, gemeenten=_gemeenten(_catalogue(request)),
                   **_national_map_context(_catalogue(request)))
 
 
@@ -137,7 +134,7 @@ def search_page(request: Request, cur: Cursor, q: str = ""):
         q=q,
         results=results,
         error=error,
-        gemeenten=_gemeenten(cur),
+        gemeenten=_gemeenten(_catalogue(request)),
     )
 
 
@@ -291,7 +288,7 @@ def target_group_page(
         top=top,
         n_areas=len(kids["areas"]),
         n_suppressed=sum(a["suppressed"] for a in kids["areas"]),
-        gemeenten=_gemeenten(cur),
+        gemeenten=_gemeenten(_catalogue(request)),
         colour_mode=f"verschil:{profile['id']}" if diff_mode else profile["id"],
         colour_choice="verschil" if diff_mode else "aandeel",
         colour_profile=profile,
