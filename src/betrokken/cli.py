@@ -368,14 +368,11 @@ def bereikcheck(
     db: Path | None = DbOption,
 ) -> None:
     """Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied."""
+    from betrokken.areas.reach import FEW_PARTICIPANTS
+    from betrokken.reports.reach_check import result_workbook, run_check
     from betrokken.store.database import connect
     from betrokken.web.formatting import number, pct, pct_interval
-    from betrokken.web.reach import (
-        FEW_PARTICIPANTS,
-        read_participants,
-        result_workbook,
-        run_check,
-    )
+    from betrokken.web.reach import read_participants
 
     if not bestand.is_file():
         raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet.")

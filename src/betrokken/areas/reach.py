@@ -56,6 +56,9 @@ __all__ = [
     "participants_frame",
 ]
 
+FEW_PARTICIPANTS = 30
+"""Below this many participants in the area the page and the CLI warn that 'in lijn'
+mostly means 'cannot be judged' (the intervals are very wide)."""
 CHECK_LEVEL = 0.90
 """Confidence of the whole check (all dimensions together)."""
 

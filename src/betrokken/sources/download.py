@@ -36,6 +36,7 @@ from betrokken.sources.kwb_gemeente import (
     GEMEENTE_2024,
     GEMEENTE_2024_POLYGONS,
 )
+from betrokken.sources.kwb_keys import OPTIONAL_YEAR_KEYS, YEAR_KEYS
 from betrokken.sources.kwb_population import KWB_2024_POPULATION
 from betrokken.sources.kwb_wijk import WIJK_2024, WIJK_2024_POLYGONS
 from betrokken.sources.mirror import fetch_source, mirror_url
@@ -246,8 +247,6 @@ def download_year(plan, data_dir: Path, catalogue: dict, *, progress=None
     boundaries of the same year (land parts) and the newest CBS PC4 file. Returns
     (extras, origins); ``extras['kwb']`` marks a build by year for the area stage.
     """
-    from betrokken.areas.kwb_year import OPTIONAL_YEAR_KEYS, YEAR_KEYS
-
     year = plan.year
     table = fetch_odata_table(plan.kwb_table, YEAR_KEYS, data_dir,
                               optional=OPTIONAL_YEAR_KEYS, progress=progress)

@@ -8,7 +8,6 @@ field, so the XLSX download re-computes without storing anything on the server.
 
 from __future__ import annotations
 
-import io
 from typing import Annotated, Any
 
 import duckdb
@@ -20,7 +19,7 @@ from fastapi.responses import Response
 from betrokken.areas import reach
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
-from betrokken.store.target_areas import TargetAreaReader
+from betrokken.reports.reach_check import result_workbook, run_check
 from betrokken.web import limits
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
@@ -29,32 +28,11 @@ api_router = APIRouter(prefix="/api", tags=["bereikcheck"],
                        responses={**ERROR_RESPONSES, **UPLOAD_RESPONSES})
 page_router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
-FEW_PARTICIPANTS = 30
-"""Below this many participants in the area the page and the CLI warn that 'in lijn'
-mostly means 'cannot be judged' (the intervals are very wide)."""
-
 _ERRORS = {
     404: {"description": "Onbekend doelgebied of onbekende postcode (JSON: fout, tip)"},
     413: {"description": "Verzoek te groot"},
     422: {"description": "Onbruikbare deelnemerslijst of doelgebied, met de regel erbij"},
 }
-
-
-def run_check(cur, area: str, participants, reached=None) -> dict[str, Any]:
-    """The check; ``reached`` is ``(pc4 codes, posteriors)`` of participants with quiz
-    answers (only those living in the target area count), or a (1, 8) array of summed
-    posteriors (the download, which carries only that aggregate)."""
-    model = load_model()
-    target = reach.load_target(TargetAreaReader(cur), area, model.profile_ids)
-    profiles = None
-    if isinstance(reached, tuple):
-        pc4, probs = reached
-        inside = np.isin(np.asarray(pc4, dtype=object), target.pc4_units["pc4"].to_numpy())
-        if inside.any():
-            profiles = probs[inside]
-    elif reached is not None:
-        profiles = np.asarray(reached, float).reshape(1, -1)
-    return reach.bereikcheck(target, participants, model, reached_profiles=profiles)
 
 
 def read_participants(data: bytes, name: str, *, source: str, web: bool = True):
@@ -165,7 +143,7 @@ def _render(request: Request, **context):
     return templates.TemplateResponse(
         request,
         "bereikcheck.html",
-        {"page": "bereikcheck", "few_participants": FEW_PARTICIPANTS, **context},
+        {"page": "bereikcheck", "few_participants": reach.FEW_PARTICIPANTS, **context},
         status_code=status_for(error) if error else 200,
     )
 
@@ -221,66 +199,6 @@ async def bereikcheck_result(
         labels={**reach.DIMENSION_LABELS, "profiel": "Profiel (bereikt, uit de quiz)"}
         if reached_counts else reach.DIMENSION_LABELS,
     )
-
-
-def result_workbook(result: dict) -> bytes:
-    """The check as an .xlsx: groups with verdicts, advice, reweighting table."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Groepen"
-    ws.append(
-        [
-            "dimensie",
-            "groep",
-            "omschrijving",
-            "deelnemers",
-            "aandeel deelnemers",
-            "aandeel volwassenen",
-            "ondergrens",
-            "bovengrens",
-            "oordeel",
-        ]
-    )
-    for g in result["groups"]:
-        ws.append(
-            [
-                g["dimension"],
-                g["group"],
-                g["label"],
-                g["participants"],
-                g["participants_share"],
-                g["population_share"],
-                g["lo"],
-                g["hi"],
-                g["verdict"],
-            ]
-        )
-    adv = wb.create_sheet("Advies")
-    adv.append([f"Doelgebied: {result['area_name']} ({result['area']})"])
-    adv.append([f"Intervallen: {result['interval_method']}, {result['level']:.0%}"])
-    for line in result["advice"] or ["Geen groep duidelijk ondervertegenwoordigd."]:
-        adv.append([line])
-    rw = wb.create_sheet("Herweging")
-    rw.append(
-        ["gebied", "naam", "leeftijd", "geslacht", "aandeel volwassenen", "deelnemers", "gewicht"]
-    )
-    for r in result["reweighting"]:
-        rw.append(
-            [
-                r["unit"],
-                r["unit_name"],
-                r["age_band"],
-                r["sex"],
-                r["population_share"],
-                r["participants"],
-                r["weight"],
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 @page_router.post("/download/bereikcheck.xlsx")
