@@ -40,7 +40,13 @@ import pandas as pd
 
 from betrokken import schema
 from betrokken.areas.population import adult_weight
-from betrokken.areas.postcodes import pc4_from_token
+from betrokken.areas.postcodes import (
+    _JOIN_PC6_RE,
+    _SEPARATORS_RE,
+    PostcodeListError,
+    parse_postcode_text,
+    pc4_from_token,
+)
 from betrokken.errors import BetrokkenError, UnknownAreaError
 
 __all__ = [
@@ -578,8 +584,6 @@ def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataF
     import csv
     import io
 
-    from betrokken.areas.postcodes import PostcodeListError, parse_postcode_text
-
     lines = [ln for ln in text.replace("\ufeff", "").splitlines() if ln.strip()]
     if not lines:
         raise ReachError(f"Er staan geen deelnemers in {source}.")
@@ -598,8 +602,6 @@ def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataF
         return participants_frame(rows, source=source)
     tokens_text = "\n".join(lines)
     try:
-        from betrokken.areas.postcodes import _JOIN_PC6_RE, _SEPARATORS_RE
-
         joined = _JOIN_PC6_RE.sub(r"\1\2", tokens_text)
         tokens = [t for t in _SEPARATORS_RE.split(joined) if t]
         if tokens and pc4_from_token(tokens[0]) is None and len(lines) > 1:

@@ -17,6 +17,10 @@ Rules (each a stated threshold, not a fitted model):
 
 from __future__ import annotations
 
+from betrokken.errors import BetrokkenError
+from betrokken.reports.themes import theme_dossiers
+from betrokken.themes import THEMES
+
 LADDER = ("informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen")
 LEVEL_RANK = {"laag": 0, "gemiddeld": 1, "hoog": 2}
 
@@ -228,10 +232,6 @@ def approach(area: dict, cat, *, theme: str | None = None, theme_title: str | No
 def approach_with_theme(con, cat, area: dict, theme: str | None) -> dict:
     """:func:`approach`, with the section on ``theme`` (one of ``themes.THEMES``) when given;
     a Dutch 400 for an unknown theme."""
-    from betrokken.errors import BetrokkenError
-    from betrokken.reports.themes import theme_dossiers
-    from betrokken.themes import THEMES
-
     if theme is None or area.get("suppressed"):
         return approach(area, cat)
     if theme not in THEMES:

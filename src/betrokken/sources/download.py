@@ -43,7 +43,13 @@ from betrokken.sources.mirror import fetch_source, mirror_url
 from betrokken.sources.odata import column_by_base, fetch_odata_table, odata_url
 from betrokken.sources.pc4_cbs import PC4_CBS, fetch_pc4_zip, pc4_url, read_pc4_zip
 from betrokken.sources.pdok import fetch_pdok_features, fetch_pdok_geojson, pdok_url
-from betrokken.sources.years import DEFAULT_YEAR, SUPPORTED_BUILD_YEARS, build_year, kwb_table
+from betrokken.sources.years import (
+    DEFAULT_YEAR,
+    SUPPORTED_BUILD_YEARS,
+    build_year,
+    check_kwb_table,
+    kwb_table,
+)
 
 POPULATION_FILE_KEYS = ("AantalInwoners", "Mannen", "Vrouwen", "Bevolkingsdichtheid",
                         "Woningvoorraad", "OppervlakteTotaal", "OppervlakteLand",
@@ -199,8 +205,6 @@ def download_sources(*, progress=None, cache: Path | None = None, year: int = DE
     (PDOK, land parts) and ``catalogue`` (the catalogue entry of the KWB table);
     ``origins`` maps source names to the URL they came from.
     """
-    from betrokken.sources.years import check_kwb_table
-
     if year not in SUPPORTED_BUILD_YEARS:
         build_year(year)  # names an unknown year first
         raise SourceError(

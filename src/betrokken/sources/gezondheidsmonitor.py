@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from betrokken.config import cache_dir as default_cache_dir
 from betrokken.errors import SourceError
+from betrokken.sources import mirror, odata, transfer, years
 from betrokken.sources.odata import key_by_base
 
 __all__ = [
@@ -241,9 +243,6 @@ def download_gezondheidsmonitor(cache_dir: Path | None = None, *, year: int | No
     bulk feed and filtered on adults 18+ and the point value; when the newest edition's table
     cannot be had, the one before it is used and the edition returned says which.
     """
-    from betrokken.config import cache_dir as default_cache_dir
-    from betrokken.sources import mirror, odata, transfer, years
-
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     base = mirror.mirror_url()
     if base is not None:

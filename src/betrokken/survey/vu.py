@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from betrokken.errors import SourceError
-from betrokken.survey.frame import check_frame
+from betrokken.survey.frame import TRUST_ITEMS, check_frame
 from betrokken.survey.mapping import Item, apply_mapping
 from betrokken.textfiles import encoding_problem, last_line_is_cut
 
@@ -361,8 +361,6 @@ def analysis_sample(frame: pd.DataFrame) -> pd.DataFrame:
     trust or engagement and are left out (their demographics alone would only dilute the
     classes). Also drops the two respondents without an age band or sex (none in 2021).
     """
-    from betrokken.survey.frame import TRUST_ITEMS
-
     keep = (
         frame[list(TRUST_ITEMS)].notna().any(axis=1) & frame["age"].notna() & frame["sex"].notna()
     )

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from betrokken.fit_areas import respondent_frame
+from betrokken.model.artifact import load_model
 from betrokken.survey.vu import vu_path
 
 N_BOOT = 200
@@ -131,9 +133,6 @@ def profile_attitudes(frame: pd.DataFrame, weights: np.ndarray, posterior: np.nd
 def compute_from_data(data_dir: Path) -> pd.DataFrame:
     """Respondents, weights and posteriors of the committed profile model, then
     :func:`profile_attitudes`."""
-    from betrokken.fit_areas import respondent_frame
-    from betrokken.model.artifact import load_model
-
     model = load_model()
     frame, weights, post, _ = respondent_frame(Path(data_dir), model)
     return profile_attitudes(frame, weights, post, list(model.profile_ids), Path(data_dir))

@@ -29,7 +29,21 @@ from betrokken.store import area_answers, geojson
 from betrokken.store.catalogue import load_catalogue
 from betrokken.store.database import connect
 from betrokken.store.pc4_estimates import load_composer
-from betrokken.web import api, api_docs, downloads, limits, openapi_schema, pages
+from betrokken.themes import THEMES
+from betrokken.web import (
+    api,
+    api_docs,
+    basemap,
+    downloads,
+    limits,
+    openapi_schema,
+    pages,
+    quiz,
+    reach,
+    theme_pages,
+    themes,
+)
+from betrokken.web.composition import compose
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
 from betrokken.web.formatting import FILTERS
@@ -84,8 +98,6 @@ class Dashboard:
 
         The result page, its CSV and its map ask for the same set in a row.
         """
-        from betrokken.web.composition import compose
-
         key = tuple(sorted(codes))
         with self._lock:
             if key in self._compositions:
@@ -145,9 +157,6 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.themes import THEMES
-    from betrokken.web import basemap, quiz, reach, theme_pages, themes
-
     dashboard = Dashboard(Path(db_path))
     levels = ", ".join(
         {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "pc4": "postcode (PC4)"}[lvl]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from betrokken.web import limits
+from betrokken.web.errors import error_response
 
 __all__ = ["BodySizeLimit", "HeadAsGet", "PageCache", "SecurityHeaders", "UrlLengthLimit",
            "CONTENT_SECURITY_POLICY", "SECURITY_HEADERS"]
@@ -110,8 +111,6 @@ class UrlLengthLimit:
 
     async def _refuse(self, scope, receive, send) -> None:
         from starlette.requests import Request
-
-        from betrokken.web.errors import error_response
 
         request = Request(scope)
         message = f"Het adres (URL) is te lang: maximaal {self.max_bytes // 1024} kB."

@@ -17,12 +17,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from betrokken.areas import reach
+from betrokken.areas.postcodes import decode_postcode_file
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
+from betrokken.model.quiz import check_answers, quiz_posterior
 from betrokken.reports.reach_check import result_workbook, run_check
+from betrokken.survey import own
 from betrokken.web import limits
+from betrokken.web.composition import _xlsx_text, upload_text
 from betrokken.web.deps import cursor_dependency
-from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES, status_for
 
 api_router = APIRouter(prefix="/api", tags=["bereikcheck"],
                        responses={**ERROR_RESPONSES, **UPLOAD_RESPONSES})
@@ -42,10 +46,6 @@ def read_participants(data: bytes, name: str, *, source: str, web: bool = True):
     profile mix replaces the expected one. ``web=False`` (the CLI) lifts the upload size
     limit; the row limit stays.
     """
-    from betrokken.areas.postcodes import decode_postcode_file
-    from betrokken.survey import own
-    from betrokken.web.composition import _xlsx_text, upload_text
-
     if web and len(data) > limits.MAX_UPLOAD_BYTES:
         upload_text(data, name)  # raises the size message
     if not data.strip():
@@ -75,8 +75,6 @@ def read_participants(data: bytes, name: str, *, source: str, web: bool = True):
 
 def _json_participants(rows: list) -> tuple[Any, Any]:
     """API rows; a row may carry ``answers`` (quiz item -> option value)."""
-    from betrokken.model.quiz import check_answers, quiz_posterior
-
     participants = reach.participants_frame(
         rows, source="participants", max_rows=limits.MAX_PARTICIPANT_ROWS
     )
@@ -136,8 +134,6 @@ async def post_bereikcheck(
 
 
 def _render(request: Request, **context):
-    from betrokken.web.errors import status_for
-
     templates = request.app.state.templates
     error = context.get("error")
     return templates.TemplateResponse(

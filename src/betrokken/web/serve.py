@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from betrokken.config import DB_ENV
+from betrokken.web.app import create_app
 
 __all__ = ["UVICORN_OPTIONS", "app_from_environment", "default_workers", "serve"]
 
@@ -36,16 +37,12 @@ def default_workers() -> int:
 
 def app_from_environment():
     """App factory for worker processes: the database path comes from ``BETROKKEN_DB``."""
-    from betrokken.web.app import create_app
-
     return create_app(Path(os.environ[DB_ENV]))
 
 
 def serve(db_path: Path, *, host: str, port: int, workers: int = 1) -> None:
     """Serve the dashboard on ``host:port`` with ``workers`` processes (1: in this one)."""
     import uvicorn
-
-    from betrokken.web.app import create_app
 
     if workers <= 1:
         uvicorn.run(create_app(db_path), host=host, port=port, **UVICORN_OPTIONS)
