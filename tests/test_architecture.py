@@ -1,0 +1,127 @@
+"""The house's structure, checked: layers (import-linter contracts in pyproject.toml),
+imports at module top, no private names across modules, SQL only in store/."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "betrokken"
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def test_import_contracts_hold(monkeypatch):
+    """Layers, the DuckDB boundary and the presentation boundary (pyproject.toml)."""
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True) == 0
+
+
+def test_a_broken_layer_is_reported(tmp_path, monkeypatch):
+    """The check can fail: web/ imports store/, so store/ above web/ breaks the contract."""
+    config = tmp_path / "contracts.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_package = "betrokken"\n\n'
+        '[[tool.importlinter.contracts]]\nname = "upside down"\ntype = "layers"\n'
+        'layers = ["betrokken.store", "betrokken.web"]\n'
+    )
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(config_filename=str(config), no_cache=True, no_logo=True) == 1
+
+
+def _function_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.ImportFrom) and (sub.module or "").startswith("betrokken"):
+                    found.append((sub.lineno, sub.module))
+                elif isinstance(sub, ast.Import):
+                    found += [(sub.lineno, a.name) for a in sub.names
+                              if a.name.startswith("betrokken")]
+    return found
+
+
+def test_imports_of_the_package_are_at_module_top():
+    """A hidden import hides a layer leak; only cli.py imports lazily (start-up speed)."""
+    hidden = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in _modules() if path.name != "cli.py"
+        for line, module in _function_imports(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert not hidden, "\n".join(hidden)
+
+
+PRIVATE_IMPORTS = {
+    # issue 21 (edges): one upload reader and one postcode rule replace these
+    ("betrokken.areas.reach", "betrokken.areas.postcodes._JOIN_PC6_RE"),
+    ("betrokken.areas.reach", "betrokken.areas.postcodes._SEPARATORS_RE"),
+    ("betrokken.web.reach", "betrokken.web.composition._xlsx_text"),
+    # issue 18 (est-model): the area-model fit and its coverage study share public names
+    ("betrokken.fit_areas", "betrokken.model.fit._fill"),
+    ("betrokken.model.area_models", "betrokken.model.artifact._jsonable"),
+    ("betrokken.reports.coverage", "betrokken.model.area_models._design"),
+    ("betrokken.reports.coverage", "betrokken.model.area_models._fit_binary"),
+    ("betrokken.reports.coverage", "betrokken.model.area_models._onehot"),
+}
+"""Private names still imported across modules, each removed by the named branch."""
+
+
+def test_no_module_imports_another_modules_private_names():
+    found = set()
+    for path in _modules():
+        own = _name(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.module == own:
+                continue
+            if (node.module or "").startswith("betrokken"):
+                found |= {(own, f"{node.module}.{a.name}") for a in node.names
+                          if a.name.startswith("_")}
+    assert found <= PRIVATE_IMPORTS, sorted(found - PRIVATE_IMPORTS)
+
+
+SQL_OUTSIDE_STORE = {
+    # the writers of the build's own tables, called by build.py with its connection
+    "themes/store.py",
+    # the web app sets its connection's thread count (the connection itself is store's)
+    "web/app.py",
+    # est-model (issue 18) and est-margins move these reads into store/
+    "areas/changes.py",
+    "reports/validation.py",
+}
+"""Modules that still run SQL outside store/, each with its reason."""
+
+_EXECUTE = re.compile(r"\.(execute|sql)\(")
+
+
+def test_sql_lives_in_store():
+    """The read model and the writers are in store/; nobody else queries the tables."""
+    found = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in _modules()
+        if path.parent.name != "store" and _EXECUTE.search(path.read_text(encoding="utf-8"))
+    )
+    assert set(found) <= SQL_OUTSIDE_STORE, sorted(set(found) - SQL_OUTSIDE_STORE)
+
+
+def test_every_package_and_module_is_in_the_layers():
+    """A package missing from the layers contract would be unchecked."""
+    text = PYPROJECT.read_text(encoding="utf-8")
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    modules = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    listed = set(re.findall(r"betrokken\.(\w+)", text.split("[tool.importlinter]")[1]
+                            .split("[[tool.importlinter.contracts]]")[1]))
+    assert packages | modules <= listed, sorted((packages | modules) - listed)
