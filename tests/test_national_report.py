@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from betrokken.dutch_numbers import number, percent, points
 from betrokken.reports import national
 from betrokken.reports.area_report import write_report
 from betrokken.sources import themes as src
@@ -19,11 +20,11 @@ SHIFT = 0.02
 
 
 def _pct1(x: float) -> str:
-    return f"{x * 100:.1f} %".replace(".", ",")
+    return percent(x, 1)
 
 
 def _num(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",")
+    return number(x, 1)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def test_trends_are_the_source_files(report, data_dir, con):
         in report
     turnout = con.execute("SELECT value FROM theme_indicators WHERE area_code = 'NL' AND "
                           "indicator = 'turnout_tk2021'").fetchone()[0]
-    assert f"Opkomst Tweede Kamer 2021: {_num(turnout)} %" in report
+    assert f"Opkomst Tweede Kamer 2021: {_num(turnout)}%" in report
     for title in ("Energie en warmte", "Leefomgeving en samenleven", "Veiligheid",
                   "Politiek en democratie"):
         assert title in report
@@ -118,12 +119,13 @@ def test_trends_are_the_source_files(report, data_dir, con):
 def test_changes_since_the_earlier_build(report, con):
     now = con.execute("SELECT value FROM national_estimates WHERE measure = "
                       "'engagement_index'").fetchone()[0]
-    shift = f"+{SHIFT * 100:.1f}".replace(".", ",")
-    line = f"betrokkenheid (index): {_pct1(now - SHIFT)} → {_pct1(now)} ({shift} procentpunt)"
+    shift = points(SHIFT)
+    assert shift == "+2 procentpunt"
+    line = f"betrokkenheid (index): {_pct1(now - SHIFT)} → {_pct1(now)} ({shift})"
     assert "Wat veranderde sinds de vorige bouw" in report
     assert line in report, line
     med = _published(con, "gemeente", "engagement_index").v.median()
     assert (f"Mediaan van de gemeenten, betrokkenheid (index): {_pct1(med - SHIFT)} → "
-            f"{_pct1(med)} ({shift} procentpunt)") in report
-    # unchanged measures say so: +0,0
-    assert "laag vertrouwen: " in report and "(+0,0 procentpunt)" in report
+            f"{_pct1(med)} ({shift})") in report
+    # unchanged measures say so, without a sign
+    assert "laag vertrouwen: " in report and "(0 procentpunt)" in report

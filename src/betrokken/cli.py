@@ -369,9 +369,9 @@ def bereikcheck(
 ) -> None:
     """Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied."""
     from betrokken.areas.reach import FEW_PARTICIPANTS
+    from betrokken.dutch_numbers import number, percent, percent_interval
     from betrokken.reports.reach_check import result_workbook, run_check
     from betrokken.store.database import connect
-    from betrokken.web.formatting import number, pct, pct_interval
     from betrokken.web.reach import read_participants
 
     if not bestand.is_file():
@@ -390,8 +390,8 @@ def bereikcheck(
     for col in ("dimensie", "groep", "deelnemers", "inwoners", "interval", "oordeel"):
         table.add_column(col)
     for g in result["groups"]:  # Dutch notation, as on the page
-        table.add_row(g["dimension"], g["label"], pct(g["participants_share"], 1),
-                      pct(g["population_share"], 1), pct_interval(g["lo"], g["hi"]),
+        table.add_row(g["dimension"], g["label"], percent(g["participants_share"], 1),
+                      percent(g["population_share"], 1), percent_interval(g["lo"], g["hi"], 1),
                       g["verdict"])
     console.print(table)
     if result["n_in_area"] < FEW_PARTICIPANTS:
@@ -452,6 +452,7 @@ def import_survey(
     50 respondenten komen in de uitvoer.
     """
     from betrokken.areas import reach
+    from betrokken.dutch_numbers import percent, percent_interval, points
     from betrokken.model.artifact import load_model
     from betrokken.store.database import connect
     from betrokken.store.target_areas import TargetAreaReader
@@ -483,9 +484,9 @@ def import_survey(
         for col in ("profiel", "eigen enquête", "90%-marge", "model"):
             table.add_column(col)
         for r in mix:
-            table.add_row(names[r["profile_id"]], f"{r['own_survey']:.1%}",
-                          f"{r['own_survey_lo']:.1%}–{r['own_survey_hi']:.1%}",
-                          f"{r['model']:.1%}")
+            table.add_row(names[r["profile_id"]], percent(r["own_survey"], 1),
+                          percent_interval(r["own_survey_lo"], r["own_survey_hi"], 1),
+                          percent(r["model"], 1))
         console.print(table)
     wijken = report["wijken"]
     if wijken.empty:
@@ -501,8 +502,8 @@ def import_survey(
             k = int(abs(shift).argmax())
             table.add_row(
                 str(g["unit_name"].iloc[0]), str(int(g["n_respondents"].iloc[0])),
-                str(g["dominant"].iloc[0]), f"{g['gamma'].mean():.0%}",
-                f"{names[g['profile_id'].iloc[k]]} {shift[k] * 100:+.1f} procentpunt",
+                str(g["dominant"].iloc[0]), percent(g["gamma"].mean(), 0),
+                f"{names[g['profile_id'].iloc[k]]} {points(shift[k])}",
             )
         console.print(table)
     if uit is not None:

@@ -21,6 +21,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from betrokken.dutch_numbers import MISSING, number, percent, percent_interval, points  # noqa: E402
 from betrokken.errors import BetrokkenError  # noqa: E402
 from betrokken.reports.approach import approach  # noqa: E402
 from betrokken.reports.national import national_sections  # noqa: E402
@@ -46,17 +47,15 @@ GREYS = ("#000000", "#555555", "#999999")
 
 
 def _pct(x) -> str:
-    return "–" if x is None else f"{x * 100:.0f} %"
+    return percent(x, 0)
 
 
 def _fmt(x, unit: str | None = None) -> str:
     if x is None:
-        return "–"
+        return MISSING
     if unit == "%" and x <= 1:
         return _pct(x)
-    text = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
-    # Dutch notation, as on the pages and in the report's own "Inwoners: 21.958"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return number(x, 1 if abs(x) < 100 else 0)
 
 
 def _mix_chart(mix: list[dict], path: Path) -> None:
@@ -126,7 +125,7 @@ METHOD = [
     "naar CBS-verdelingen). De profielmix van een gebied volgt alleen uit de samenstelling "
     "naar leeftijd, geslacht, opleiding en migratieachtergrond; lokale verschillen in "
     "betrokkenheid komen uit de Gezondheidsmonitor.",
-    "Elk cijfer heeft een 90 %-interval. Een verschil heet duidelijk als het interval van het "
+    "Elk cijfer heeft een 90%-interval. Een verschil heet duidelijk als het interval van het "
     "verschil geen nul bevat. Onder de gemeente zijn opleiding en inkomen van de gemeente "
     "overgenomen.",
     "Houdingen per profiel zijn gewogen gemiddelden over de respondenten (surveygewicht × "
@@ -160,11 +159,15 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
         "trends": None, "turnout": [],
     }
     if area.get("population"):
-        data["intro"].append(f"Inwoners: {area['population']:,}".replace(",", "."))
+        data["intro"].append(f"Inwoners: {number(area['population'])}")
     if data["suppressed"]:
         return data
     nl = cat.national
     mix = [{**m, "nl": (nl.get(m["profile_id"]) or (None,))[0]} for m in area.get("mix") or []]
+    for m in mix:  # the table's text, by the one rule (dutch_numbers)
+        m["share_text"] = percent(m.get("share"), 0)
+        m["interval_text"] = percent_interval(m.get("share_lo"), m.get("share_hi"), 0)
+        m["nl_text"] = percent(m["nl"], 0)
     data["mix"] = mix
     if mix:
         _mix_chart(mix, workdir / "mix.svg")
@@ -262,14 +265,13 @@ def compare_builds(con, old_path: Path) -> dict:
                 lines.append(f"{label}: nu {_pct1(value)}; niet in de vorige database.")
             else:
                 lines.append(f"{label}: {_pct1(before)} → {_pct1(value)} "
-                             f"({(value - before) * 100:+.1f} procentpunt)".replace(".", ","))
+                             f"({points(value - before)})")
         for measure, label in (("engagement_index", "betrokkenheid (index)"),
                                ("low_trust_share", "laag vertrouwen")):
             now, before = gemeente_median(con, measure), gemeente_median(old, measure)
             if now is not None and before is not None:
                 lines.append(f"Mediaan van de gemeenten, {label}: {_pct1(before)} → "
-                             f"{_pct1(now)} ({(now - before) * 100:+.1f} procentpunt)"
-                             .replace(".", ","))
+                             f"{_pct1(now)} ({points(now - before)})")
         n_new, n_old = current_area_count(con), current_area_count(old)
         lines.append(f"Aantal gebieden: {n_old} → {n_new}.")
     finally:
@@ -283,7 +285,7 @@ INDEX_LABELS = {"engagement_index": "betrokkenheid (index)",
 
 
 def _pct1(x: float) -> str:
-    return f"{x * 100:.1f} %".replace(".", ",")
+    return percent(x, 1)
 
 
 def national_area(cat) -> dict:

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from betrokken.dutch_numbers import number, percent  # noqa: E402
 from betrokken.store.theme_tables import gemeente_outlines_wkb, indicator_rows  # noqa: E402
 
 NL = "NL"
@@ -51,12 +52,11 @@ LINES = ("-", "--", ":", "-.")
 
 def num(x: float, digits: int = 1) -> str:
     """Dutch decimal comma, thousands with a dot."""
-    text = f"{x:,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return number(x, digits)
 
 
 def pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.1f} %".replace(".", ",")
+    return percent(x, 1)
 
 
 def _values(cat, level: str, measure: str) -> list[tuple[str, float]]:
@@ -248,7 +248,7 @@ def turnout(con) -> list[str]:
     for indicator, label in TURNOUT:
         rows = _nl_series(con, indicator)
         if rows:
-            out.append(f"Opkomst {label}: {num(rows[-1][1])} %")
+            out.append(f"Opkomst {label}: {num(rows[-1][1])}%")
     return out
 
 

@@ -8,6 +8,7 @@ area gets no figures at all, only the reason.
 
 from __future__ import annotations
 
+from betrokken.dutch_numbers import percent, percent_interval
 from betrokken.errors import BetrokkenError
 from betrokken.store.theme_tables import attitude_rows, indicator_meta, indicator_rows, table_names
 from betrokken.themes import THEMES
@@ -72,9 +73,7 @@ UNKNOWN = {
 
 
 def _pct(x: float | None, digits: int = 0) -> str:
-    if x is None:
-        return "–"
-    return f"{x * 100:.{digits}f} %".replace(".", ",")
+    return percent(x, digits)
 
 
 def _series(con, indicator: str, code: str) -> list[dict]:
@@ -135,7 +134,7 @@ def _attitudes(con, theme: str, mix: list[dict]) -> list[dict]:
             nl = entry["nederland"]["value"] if entry["nederland"] else None
             entry["sentence"] = (
                 f"'{entry['label']}': het hoogst bij {top['name']} ({_pct(top['value'])}, "
-                f"90 %-interval {_pct(top['lo'])}–{_pct(top['hi'])}), het laagst bij "
+                f"90%-interval {percent_interval(top['lo'], top['hi'], 0)}), het laagst bij "
                 f"{low['name']} ({_pct(low['value'])}). Gewogen naar de profielmix van dit "
                 f"gebied komt dat uit op {_pct(expected)} (landelijk {_pct(nl)}); dat verschil "
                 "volgt alleen uit de samenstelling van de bevolking.")

@@ -17,6 +17,7 @@ import re
 
 from betrokken import schema
 from betrokken.areas.reliability import reliability
+from betrokken.dutch_numbers import points
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store.catalogue import NATIONAL_CODE, Catalogue
 from betrokken.store.catalogue import clean as _clean
@@ -336,12 +337,6 @@ MIX_INPUTS: dict[str, str] = {
 }
 
 
-def _pp(diff: float) -> str:
-    points = round(diff * 100)
-    sign = "+" if points > 0 else ("−" if points < 0 else "±")
-    return f"{sign}{abs(points)} procentpunt"
-
-
 def contrast_summary(cat: Catalogue, code: str) -> dict:
     """Per reference (Nederland, gemeente): the clear differences and one Dutch sentence.
 
@@ -372,8 +367,8 @@ def contrast_summary(cat: Catalogue, code: str) -> dict:
                         "90%-interval).")
         else:
             parts = []
-            more = [f"{names[m]} ({_pp(v[0])})" for m, v in profiles[:3] if v[0] > 0]
-            less = [f"{names[m]} ({_pp(v[0])})" for m, v in profiles[:3] if v[0] < 0]
+            more = [f"{names[m]} ({points(v[0], 0)})" for m, v in profiles[:3] if v[0] > 0]
+            less = [f"{names[m]} ({points(v[0], 0)})" for m, v in profiles[:3] if v[0] < 0]
             if more:
                 parts.append("naar verhouding meer " + _join_nl(more))
             if less:
@@ -382,7 +377,7 @@ def contrast_summary(cat: Catalogue, code: str) -> dict:
                 if parts else f"Vergeleken met {ref_name} verschilt de profielmix van " \
                 f"{area_name} niet duidelijk"
             idx_parts = [
-                f"{INDEX_LABELS_NL[m]} is {'hoger' if v[0] > 0 else 'lager'} ({_pp(v[0])})"
+                f"{INDEX_LABELS_NL[m]} is {'hoger' if v[0] > 0 else 'lager'} ({points(v[0], 0)})"
                 for m, v in indices
             ]
             sentence = text + (". " + _capital(_join_nl(idx_parts)) if idx_parts else "") + "."

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.areas.reliability import RULES_NL as RELIABILITY_RULES_NL
+from betrokken.dutch_numbers import number
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.store import area_answers, rankings
 from betrokken.store.catalogue import NATIONAL_CODE, Catalogue
@@ -521,8 +522,8 @@ def _profile_plot(cat: Catalogue) -> dict | None:
         "points": points,
         "mean_x": round(sx(mean_t), 1),
         "mean_y": round(sy(mean_e), 1),
-        "x_range": [f"{v:.2f}".replace(".", ",") for v in tx],
-        "y_range": [f"{v:.2f}".replace(".", ",") for v in ty],
+        "x_range": [number(v, 2) for v in tx],
+        "y_range": [number(v, 2) for v in ty],
     }
 
 

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from betrokken.areas.postcodes import parse_postcode_text
+from betrokken.dutch_numbers import number, percent, points
 from betrokken.errors import BetrokkenError
 from betrokken.reports.approach import MIN_SHARE, approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
@@ -26,7 +27,6 @@ from betrokken.store.catalogue import NATIONAL_CODE
 from betrokken.themes import THEMES
 from betrokken.themes.attitudes import C1_NOTE
 from betrokken.web import limits
-from betrokken.web.formatting import number, pct
 from betrokken.web.pages import Cursor, render
 
 router = APIRouter(include_in_schema=False)
@@ -98,7 +98,7 @@ def value_text(indicator: dict, value) -> str:
         return "–"
     scale = indicator.get("scale")
     if scale == "fraction":
-        return pct(value)
+        return percent(value)
     if scale == "percent":
         return number(value, 1) + "%"
     if scale == "thousand_euro":
@@ -106,9 +106,6 @@ def value_text(indicator: dict, value) -> str:
     return number(value, 0 if abs(value) >= 100 else 1)
 
 
-def _signed(x: float) -> str:
-    points = f"{abs(x) * 100:.1f}".replace(".", ",")
-    return ("+" if x > 0 else "−" if x < 0 else "") + points + " procentpunt"
 
 
 def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
@@ -119,9 +116,9 @@ def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
             continue
         label = EVIDENCE_LABELS.get(key, key.replace("_", " "))
         if key in SIGNED_KEYS:
-            text = _signed(float(value))
+            text = points(float(value))
         elif key in SHARE_KEYS and isinstance(value, int | float):
-            text = pct(value)
+            text = percent(value)
         elif key in SCORE_KEYS:
             text = number(value, 2)
         elif key in DAY_KEYS:
@@ -131,9 +128,10 @@ def evidence_rows(evidence: dict) -> list[tuple[str, str]]:
         elif key == "ladder":
             text = " → ".join(value)
         elif key == "low_trust_share" and isinstance(value, dict):
-            text = f"{pct(value.get('value'))} ({pct(value.get('lo'))}–{pct(value.get('hi'))})"
+            text = (f"{percent(value.get('value'))} "
+                    f"({percent(value.get('lo'))}–{percent(value.get('hi'))})")
         elif key == "national" and isinstance(value, list | tuple):
-            text = " / ".join(pct(v) for v in value)
+            text = " / ".join(percent(v) for v in value)
         elif isinstance(value, float):
             text = number(value, 3)
         else:
