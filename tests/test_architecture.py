@@ -125,3 +125,21 @@ def test_every_package_and_module_is_in_the_layers():
     listed = set(re.findall(r"betrokken\.(\w+)", text.split("[tool.importlinter]")[1]
                             .split("[[tool.importlinter.contracts]]")[1]))
     assert packages | modules <= listed, sorted((packages | modules) - listed)
+
+
+ENVIRONMENT_OUTSIDE_CONFIG = {
+    # hands the database path to uvicorn's worker processes (edges, issue 21)
+    "web/serve.py",
+    # regenerates docs from the artifact under `python -m` (est-model, issue 18 item 6)
+    "model/fit.py",
+}
+
+
+def test_settings_are_read_in_config_only():
+    found = {
+        str(path.relative_to(PACKAGE))
+        for path in _modules()
+        if path.name != "config.py"
+        and re.search(r"os\.environ|os\.getenv", path.read_text(encoding="utf-8"))
+    }
+    assert found <= ENVIRONMENT_OUTSIDE_CONFIG, sorted(found - ENVIRONMENT_OUTSIDE_CONFIG)

@@ -65,7 +65,7 @@ __all__ = [
 FEW_PARTICIPANTS = 30
 """Below this many participants in the area the page and the CLI warn that 'in lijn'
 mostly means 'cannot be judged' (the intervals are very wide)."""
-CHECK_LEVEL = 0.90
+CHECK_LEVEL = schema.INTERVAL_LEVEL
 """Confidence of the whole check (all dimensions together)."""
 
 AGE_LABELS = {
@@ -214,8 +214,8 @@ class TargetArea:
     notes: list[str] = field(default_factory=list)
 
 
-_GM_RE = re.compile(r"^GM\d{4}$")
-_WK_RE = re.compile(r"^WK\d{6}$")
+_GM_RE = re.compile(rf"^{schema.GEMEENTE_CODE}$")
+_WK_RE = re.compile(rf"^{schema.WIJK_CODE}$")
 
 
 def _cells(rows: pd.DataFrame) -> pd.DataFrame:

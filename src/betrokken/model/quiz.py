@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from betrokken.config import data_dir_from
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
 from betrokken.model.segmentation import LCAParams, indicator_matrix
@@ -327,11 +328,9 @@ def quiz_report(model, indicators: pd.DataFrame) -> str:
 
 
 def _main() -> None:  # pragma: no cover - regenerates docs/quiz.md's quiz section
-    import os
     import sys
-    from pathlib import Path
 
-    frame, _ = load_vu(Path(os.environ["BETROKKEN_DATA"]))
+    frame, _ = load_vu(data_dir_from(None))
     sys.stdout.write(quiz_report(load_model(), indicator_matrix(frame)))
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from betrokken.config import cache_dir as default_cache_dir
 from betrokken.errors import SourceError
+from betrokken.schema import BUURT_CODE, GEMEENTE_CODE, WIJK_CODE
 from betrokken.sources import mirror, odata, transfer, years
 from betrokken.sources.odata import key_by_base
 
@@ -76,7 +77,7 @@ LEVEL_OF_KIND: dict[str, str] = {
     "Wijk": "wijk",
     "Buurt": "buurt",
 }
-CODE_PATTERN = re.compile(r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+CODE_PATTERN = re.compile(rf"^(NL01|{GEMEENTE_CODE}|{WIJK_CODE}|{BUURT_CODE})$")
 """Wijk and buurt codes end in letters in some gemeenten (Amsterdam since 2022)."""
 
 

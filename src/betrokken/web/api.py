@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, Upload
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from betrokken import schema
 from betrokken.areas.postcodes import parse_postcode_text, pc4_list
 from betrokken.errors import BetrokkenError
 from betrokken.store import area_answers, geojson, rankings
@@ -103,7 +104,7 @@ def get_geojson(
 @router.get("/profiles", summary="De acht profielkaarten en hun landelijke aandelen")
 def get_profiles(request: Request) -> dict[str, Any]:
     cat = _catalogue(request)
-    return {"interval_level": 0.9, "profiles": cat.profiles}
+    return {"interval_level": schema.INTERVAL_LEVEL, "profiles": cat.profiles}
 
 
 @router.get("/search", summary="Zoek gemeente, wijk, buurt of postcode op naam of code")

@@ -8,12 +8,12 @@ instead, so an area is never one polygon on grey. Served once per process, gzipp
 from __future__ import annotations
 
 import gzip
-import os
 import threading
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from betrokken.config import setting
 from betrokken.errors import BetrokkenError
 from betrokken.store.geojson import basemap_geojson
 from betrokken.web import limits
@@ -23,7 +23,8 @@ __all__ = ["BASEMAP", "router"]
 
 router = APIRouter(prefix="/api", tags=["api"], responses={**ERROR_RESPONSES})
 
-BASEMAP = os.environ.get("BETROKKEN_BASEMAP", "pdok")
+BASEMAP_ENV = "BETROKKEN_BASEMAP"
+BASEMAP = setting(BASEMAP_ENV, "pdok")
 """'pdok' (try PDOK's tiles first, the default) or 'eigen' (only our own outlines: for
 installations that must not contact other servers). The tile URL lives in map.js."""
 
