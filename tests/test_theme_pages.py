@@ -9,7 +9,6 @@ import re
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 
 from betrokken.dutch_numbers import number, points
 from betrokken.dutch_numbers import percent as pct
@@ -17,13 +16,6 @@ from betrokken.reports.approach import MIN_SHARE
 from betrokken.reports.trend_chart import LABEL_GAP, trend_svg
 from betrokken.sources import themes as src
 from betrokken.themes import THEMES
-
-
-@pytest.fixture(scope="module")
-def client(built_db):
-    from betrokken.web.app import create_app
-
-    return TestClient(create_app(built_db))
 
 
 def _text(page: str) -> str:
