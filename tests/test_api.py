@@ -9,7 +9,7 @@ import re
 import pytest
 
 from betrokken.web import limits
-from betrokken.web.api import AREA_CODE_PATTERN
+from betrokken.web.openapi_schema import AREA_CODE_PATTERN
 
 UTRECHT = "GM0344"
 

@@ -31,16 +31,20 @@ from betrokken.store.database import connect
 from betrokken.store.pc4_estimates import load_composer
 from betrokken.themes import THEMES
 from betrokken.web import (
-    api,
     api_docs,
+    area,
     basemap,
+    compare,
     downloads,
     limits,
+    method,
     openapi_schema,
-    pages,
+    own_area,
+    profiles,
     quiz,
     reach,
-    theme_pages,
+    start,
+    target_group,
     themes,
 )
 from betrokken.web.composition import compose
@@ -182,12 +186,17 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    app.include_router(api.router)
-    app.include_router(themes.router)
-    app.include_router(theme_pages.router)
+    # one module per page family, its JSON (``api_router``) and its pages (``page_router``);
+    # the JSON routers first, in the order of the OpenAPI document
+    families = (area, profiles, start, own_area, compare, target_group, method)
+    for module in families:
+        app.include_router(module.api_router)
+    app.include_router(themes.api_router)
+    app.include_router(themes.page_router)
     app.include_router(basemap.router)
     app.include_router(downloads.router)
-    app.include_router(pages.router)
+    for module in families:
+        app.include_router(module.page_router)
     app.include_router(api_docs.router)
     for module in (quiz, reach):  # their API and page routers, flat (one route per method)
         app.include_router(module.api_router)
