@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 from importlinter.cli import lint_imports
@@ -143,3 +144,22 @@ def test_settings_are_read_in_config_only():
         and re.search(r"os\.environ|os\.getenv", path.read_text(encoding="utf-8"))
     }
     assert found <= ENVIRONMENT_OUTSIDE_CONFIG, sorted(found - ENVIRONMENT_OUTSIDE_CONFIG)
+
+
+def _layers() -> list[list[str]]:
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "layers")
+    return [[m.strip().removeprefix("betrokken.") for m in re.split(r"[:|]", layer)]
+            for layer in contract["layers"]]
+
+
+def layers_markdown() -> str:
+    """The floors of docs/architecture.md, as the pyproject contract states them."""
+    return "\n".join(f"{i}. " + ", ".join(f"`{m}`" for m in layer)
+                     for i, layer in enumerate(_layers(), start=1))
+
+
+def test_the_architecture_map_lists_the_layers_of_the_contract():
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = doc.split("<!-- layers:start -->\n", 1)[1].split("\n<!-- layers:end -->", 1)[0]
+    assert block == layers_markdown(), "paste this into docs/architecture.md:\n" + layers_markdown()
