@@ -194,6 +194,19 @@ def _load_area_index(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
     }
 
 
+def area_name(cat: Catalogue, code: str) -> str:
+    """The name an area is shown by (``display_name`` of its current row)."""
+    row = cat.areas[code]
+    return display_name(row["level"], code, row["area_name"])
+
+
+def display_name(level: str, code: str, name: str | None) -> str:
+    """Postcode areas are named after their place: show '3511 Utrecht', not 'Utrecht'."""
+    if level == "pc4":
+        return f"{code} {name}" if name and name != code else code
+    return name or code
+
+
 def records(rel) -> list[dict]:
     cols = [d[0] for d in rel.description]
     return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
