@@ -18,9 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from betrokken.areas.compose import compose_postcodes
 from betrokken.reports.area_report import area_report, composed_area, national_area, write_report
-from betrokken.web import queries
+from betrokken.store import area_answers
+from betrokken.store.catalogue import load_catalogue
+from betrokken.store.pc4_estimates import compose_postcodes
 
 
 def _median(fn, repeats: int) -> tuple[float, float]:
@@ -42,10 +43,10 @@ def main() -> None:
              "postcodes 3511-3513": {"postcodes": ["3511", "3512", "3513"]},
              "national": {"national": True}}
     con = duckdb.connect(str(db), read_only=True)
-    cat = queries.load_catalogue(con)
+    cat = load_catalogue(con)
     areas = {
-        "gemeente GM0344": lambda: queries.area_detail(cat, "GM0344"),
-        "wijk WK034401": lambda: queries.area_detail(cat, "WK034401"),
+        "gemeente GM0344": lambda: area_answers.area_detail(cat, "GM0344"),
+        "wijk WK034401": lambda: area_answers.area_detail(cat, "WK034401"),
         "postcodes 3511-3513": lambda: composed_area(
             compose_postcodes(con, ["3511", "3512", "3513"]), cat),
         "national": lambda: national_area(cat),

@@ -32,6 +32,27 @@ def built_db(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def client(built_db: Path):
+    """The dashboard on ``built_db``, answering as a server would: a failure is a response
+    (500, in Dutch), not an exception in the test. One app per test module."""
+    from fastapi.testclient import TestClient
+
+    from betrokken.web.app import create_app
+
+    return TestClient(create_app(built_db), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def db(built_db: Path):
+    """A read-only connection to ``built_db``."""
+    from betrokken.store.database import connect
+
+    con = connect(built_db, read_only=True)
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory: pytest.TempPathFactory, built_db: Path) -> Path:
     """``built_db`` cut down to three gemeenten (``helpers_data.SMALL_GEMEENTEN``): for

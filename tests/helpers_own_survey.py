@@ -17,6 +17,7 @@ from betrokken.areas import reach
 from betrokken.model.artifact import load_model
 from betrokken.model.quiz import QUIZ_ITEMS
 from betrokken.store.database import connect
+from betrokken.store.target_areas import TargetAreaReader
 
 TILT = np.array([0.9, -0.6, 0.7, -0.4, -0.5, 0.3, -0.8, 0.4])
 """Log-ratio by which the true mix departs from the model's, per profile (in order)."""
@@ -31,7 +32,7 @@ def utrecht_target(db_path):
     model = load_model()
     con = connect(db_path, read_only=True)
     try:
-        return model, reach.load_target(con, "GM0344", model.profile_ids)
+        return model, reach.load_target(TargetAreaReader(con), "GM0344", model.profile_ids)
     finally:
         con.close()
 

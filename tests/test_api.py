@@ -7,26 +7,11 @@ import json
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
-from betrokken.store.database import connect
 from betrokken.web import limits
-from betrokken.web.api import AREA_CODE_PATTERN
-from betrokken.web.app import create_app
+from betrokken.web.openapi_schema import AREA_CODE_PATTERN
 
 UTRECHT = "GM0344"
-
-
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db), raise_server_exceptions=False)
-
-
-@pytest.fixture(scope="module")
-def db(built_db):
-    con = connect(built_db, read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

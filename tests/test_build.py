@@ -115,12 +115,12 @@ def test_bad_input_fails_clearly_and_keeps_database(case: str, existing_db: Path
 
 def test_interrupted_store_keeps_database(existing_db: Path, data_dir: Path, monkeypatch,
                                           tmp_path: Path):
-    import betrokken.store.write as write
+    import betrokken.build as build
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(write, "write_build_info", boom)  # the last write of a real build
+    monkeypatch.setattr(build, "write_build_info", boom)  # the last write of a real build
     before = digest(existing_db)
     with pytest.raises(KeyboardInterrupt):
         build_database(existing_db, data_dir, quiet=True, n_boot=2)

@@ -17,8 +17,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from betrokken.areas.compose import PostcodeComposer, compose_postcodes
+from betrokken.areas.compose import PostcodeComposer
 from betrokken.errors import BetrokkenError, UnknownAreaError
+from betrokken.store.pc4_estimates import compose_postcodes, load_composer
 
 SHARES = {"1011": [0.2, 0.3, 0.5], "1012": [0.6, 0.2, 0.2], "1013": [0.1, 0.1, 0.8]}
 SPREAD = {"1011": 0.04, "1012": 0.08, "1013": 0.5}
@@ -113,7 +114,7 @@ def _database(with_index_draws: bool = True) -> duckdb.DuckDBPyConnection:
 def composer() -> PostcodeComposer:
     con = _database()
     try:
-        return PostcodeComposer.from_database(con)
+        return load_composer(con)
     finally:
         con.close()
 
@@ -192,7 +193,7 @@ def test_only_unknown_local_values_leave_that_index_out(composer):
 def test_an_older_database_without_index_draws_uses_the_profile_rates():
     con = _database(with_index_draws=False)
     try:
-        composer = PostcodeComposer.from_database(con)
+        composer = load_composer(con)
         assert composer.index_points is None and composer.index_draws is None
         out = compose_postcodes(con, ["1011", "1012"])
     finally:
@@ -221,7 +222,7 @@ def test_a_database_without_draws_composes_without_intervals_failing():
     con.execute("DELETE FROM profile_mix_draws")
     con.execute("DELETE FROM area_index_draws")
     try:
-        composer = PostcodeComposer.from_database(con)
+        composer = load_composer(con)
     finally:
         con.close()
     assert composer.draws.shape == (4, 3, 0) and composer.index_draws.shape == (4, 4, 0)

@@ -22,11 +22,6 @@ def html(built_db) -> str:
     return client.get("/methode").text
 
 
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db))
-
-
 def _headline_rows() -> list[tuple[str, str]]:
     """(comparison, Pearson r) of the model rows in docs/validation.md's Results table."""
     rows = []

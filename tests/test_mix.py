@@ -288,7 +288,7 @@ def test_database_keeps_suppressed_areas_null(hand_db):
 
 
 def test_compose_one_postcode_equals_its_own_mix(hand_db):
-    from betrokken.areas.compose import compose_postcodes
+    from betrokken.store.pc4_estimates import compose_postcodes
 
     out = compose_postcodes(hand_db, ["1011"])
     own = dict(hand_db.execute(
@@ -300,7 +300,7 @@ def test_compose_one_postcode_equals_its_own_mix(hand_db):
 
 
 def test_compose_skips_suppressed_and_names_them(hand_db):
-    from betrokken.areas.compose import compose_postcodes
+    from betrokken.store.pc4_estimates import compose_postcodes
 
     out = compose_postcodes(hand_db, ["1011", "1012 AB", "1013"])
     assert out["used"] == ["1011"]
@@ -310,8 +310,8 @@ def test_compose_skips_suppressed_and_names_them(hand_db):
 
 
 def test_compose_unknown_and_malformed_postcodes(hand_db):
-    from betrokken.areas.compose import compose_postcodes
     from betrokken.errors import UnknownAreaError
+    from betrokken.store.pc4_estimates import compose_postcodes
 
     with pytest.raises(UnknownAreaError, match="9999"):
         compose_postcodes(hand_db, ["1011", "9999"])
@@ -431,9 +431,9 @@ def test_built_database_publishes_nothing_for_suppressed_areas(built_db):
 
 
 def test_compose_real_postcodes(built_db):
-    from betrokken.areas.compose import compose_postcodes
     from betrokken.errors import UnknownAreaError
     from betrokken.store.database import connect
+    from betrokken.store.pc4_estimates import compose_postcodes
 
     con = connect(built_db, read_only=True)
     try:

@@ -9,21 +9,22 @@ import duckdb
 import pandas as pd
 import pytest
 
+from betrokken.dutch_numbers import number, percent, points
 from betrokken.reports import national
 from betrokken.reports.area_report import write_report
 from betrokken.sources import themes as src
-from betrokken.web import queries
+from betrokken.store.catalogue import load_catalogue
 
 SHIFT = 0.02
 """How much lower the 'earlier build' puts the national engagement index."""
 
 
 def _pct1(x: float) -> str:
-    return f"{x * 100:.1f} %".replace(".", ",")
+    return percent(x, 1)
 
 
 def _num(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",")
+    return number(x, 1)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def test_spread_of_gemeenten_and_wijken_is_the_databases(report, con):
 
 
 def test_map_of_gemeenten_has_every_published_gemeente_in_a_class(con, tmp_path):
-    cat = queries.load_catalogue(con)
+    cat = load_catalogue(con)
     found = national.gemeente_map(con, cat, tmp_path / "m.svg")
     gemeenten = [c for c, r in cat.areas.items() if r["level"] == "gemeente"]
     assert found["n"] == len(gemeenten)
@@ -109,7 +110,7 @@ def test_trends_are_the_source_files(report, data_dir, con):
         in report
     turnout = con.execute("SELECT value FROM theme_indicators WHERE area_code = 'NL' AND "
                           "indicator = 'turnout_tk2021'").fetchone()[0]
-    assert f"Opkomst Tweede Kamer 2021: {_num(turnout)} %" in report
+    assert f"Opkomst Tweede Kamer 2021: {_num(turnout)}%" in report
     for title in ("Energie en warmte", "Leefomgeving en samenleven", "Veiligheid",
                   "Politiek en democratie"):
         assert title in report
@@ -118,12 +119,13 @@ def test_trends_are_the_source_files(report, data_dir, con):
 def test_changes_since_the_earlier_build(report, con):
     now = con.execute("SELECT value FROM national_estimates WHERE measure = "
                       "'engagement_index'").fetchone()[0]
-    shift = f"+{SHIFT * 100:.1f}".replace(".", ",")
-    line = f"betrokkenheid (index): {_pct1(now - SHIFT)} → {_pct1(now)} ({shift} procentpunt)"
+    shift = points(SHIFT)
+    assert shift == "+2 procentpunt"
+    line = f"betrokkenheid (index): {_pct1(now - SHIFT)} → {_pct1(now)} ({shift})"
     assert "Wat veranderde sinds de vorige bouw" in report
     assert line in report, line
     med = _published(con, "gemeente", "engagement_index").v.median()
     assert (f"Mediaan van de gemeenten, betrokkenheid (index): {_pct1(med - SHIFT)} → "
-            f"{_pct1(med)} ({shift} procentpunt)") in report
-    # unchanged measures say so: +0,0
-    assert "laag vertrouwen: " in report and "(+0,0 procentpunt)" in report
+            f"{_pct1(med)} ({shift})") in report
+    # unchanged measures say so, without a sign
+    assert "laag vertrouwen: " in report and "(0 procentpunt)" in report

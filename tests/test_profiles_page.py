@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from fastapi.testclient import TestClient
-
-from betrokken.web.app import create_app
 from betrokken.web.profile_text import is_plural
-
-
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db))
 
 
 def test_overview_has_names_sizes_one_sentence_and_a_labelled_chart(client):

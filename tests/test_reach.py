@@ -8,6 +8,7 @@ import pytest
 
 from betrokken.areas import reach
 from betrokken.model.artifact import load_model
+from betrokken.store.target_areas import TargetAreaReader
 
 AREA = "GM0344"  # Utrecht: ten wijken
 
@@ -21,7 +22,7 @@ def model():
 def target(built_db, model):
     con = duckdb.connect(str(built_db), read_only=True)
     try:
-        yield reach.load_target(con, AREA, model.profile_ids)
+        yield reach.load_target(TargetAreaReader(con), AREA, model.profile_ids)
     finally:
         con.close()
 
@@ -93,3 +94,22 @@ def test_bad_participant_values_are_named():
         reach.participants_frame([{"postcode": "abc"}])
     with pytest.raises(reach.ReachError, match="geen deelnemers"):
         reach.participants_frame([])
+
+
+def test_amsterdam_wijk_with_letters_is_a_target(built_db, model):
+    """Regression: the wijk pattern was ^WK\\d{6}$, so Amsterdam's wijken (WK0363AA …)
+    were refused as 'geen gemeentecode, wijkcode of postcode'."""
+    con = duckdb.connect(str(built_db), read_only=True)
+    try:
+        code, name = con.execute(
+            "SELECT area_code, area_name FROM areas WHERE is_current AND level = 'wijk' "
+            "AND gemeente_code = 'GM0363' AND regexp_matches(area_code, '[A-Z]{2}$') "
+            "ORDER BY area_code LIMIT 1").fetchone()
+        pc4 = {p for (p,) in con.execute(
+            "SELECT DISTINCT pc4 FROM crosswalk_pc4 WHERE wijk_code = ?", [code]).fetchall()}
+        target = reach.load_target(TargetAreaReader(con), code, model.profile_ids)
+    finally:
+        con.close()
+    assert code.startswith("WK0363") and target.name == name
+    assert target.unit_level == "pc4"  # one wijk: its postcodes are compared
+    assert set(target.units["unit"]) <= {str(p) for p in pc4} and len(target.units) > 0

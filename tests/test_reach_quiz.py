@@ -11,12 +11,10 @@ import re
 from html import unescape
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from betrokken.cli import app
-from betrokken.web.app import create_app
 from helpers_own_survey import QUIZ_ITEMS, quiz_csv, simulate, utrecht_target
 
 
@@ -26,11 +24,6 @@ def generated(built_db):
     units = list(target.unit_mix.dropna().index)
     respondents, truth = simulate(target, model, {u: 40 for u in units}, seed=21)
     return model, respondents, truth
-
-
-@pytest.fixture(scope="module")
-def client(built_db):
-    return TestClient(create_app(built_db))
 
 
 def _profile_rows(groups):

@@ -5,15 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
-from betrokken.web.app import create_app
-from betrokken.web.search import normalise
-
-
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db), raise_server_exceptions=False)
+from betrokken.store.search import normalise
 
 
 @pytest.mark.parametrize(

@@ -8,19 +8,12 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from betrokken.cli import app as cli_app
 from betrokken.store.database import connect
-from betrokken.web.app import create_app
 
 UTRECHT = "GM0344"
-
-
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")

@@ -9,20 +9,13 @@ import re
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 
+from betrokken.dutch_numbers import number, points
+from betrokken.dutch_numbers import percent as pct
 from betrokken.reports.approach import MIN_SHARE
 from betrokken.reports.trend_chart import LABEL_GAP, trend_svg
 from betrokken.sources import themes as src
 from betrokken.themes import THEMES
-from betrokken.web.formatting import number, pct
-
-
-@pytest.fixture(scope="module")
-def client(built_db):
-    from betrokken.web.app import create_app
-
-    return TestClient(create_app(built_db))
 
 
 def _text(page: str) -> str:
@@ -112,8 +105,7 @@ def test_approach_page_shows_each_claim_with_its_stored_number(client):
         text = _text("<main>" + item)
         pid = re.search(r"profiel \(id\) (\S+)", text).group(1)
         diff = clear[pid][0]
-        shown = f"{abs(diff) * 100:.1f}".replace(".", ",")
-        assert f"verschil met Nederland {'+' if diff > 0 else '−'}{shown} procentpunt" in text
+        assert f"verschil met Nederland {points(diff)}" in text
 
 
 def test_custom_area_and_nl_pages(client):

@@ -14,8 +14,9 @@ from betrokken.reports.approach import approach
 from betrokken.reports.area_report import write_report
 from betrokken.reports.themes import theme_dossiers
 from betrokken.sources import themes as src
+from betrokken.store import area_answers
+from betrokken.store.catalogue import load_catalogue
 from betrokken.themes import THEMES
-from betrokken.web import queries
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def con(built_db):
 
 @pytest.fixture(scope="module")
 def cat(con):
-    return queries.load_catalogue(con)
+    return load_catalogue(con)
 
 
 def test_crime_rates_match_source_file(con, data_dir):
@@ -65,12 +66,12 @@ def test_every_gemeente_has_figures_in_each_theme(con, cat, data_dir):
         assert expected <= have, (indicator, sorted(expected - have)[:5])
     # gemeenten formed after 2022 (Voorne aan Zee, GM1992) have no energy row yet
     assert gemeenten - in_energy_file <= {"GM1992"}
-    dossier = theme_dossiers(con, cat, queries.area_detail(cat, "GM0184"))
+    dossier = theme_dossiers(con, cat, area_answers.area_detail(cat, "GM0184"))
     assert [t["title"] for t in dossier["themes"]] == list(THEMES.values())
     for t in dossier["themes"]:
         assert any(i["gemeente"] is not None for i in t["indicators"]), t["theme"]
         assert t["unknown"]
-    wijk = theme_dossiers(con, cat, queries.area_detail(cat, "WK034401"))
+    wijk = theme_dossiers(con, cat, area_answers.area_detail(cat, "WK034401"))
     energy = wijk["themes"][0]
     assert energy["parent_note"] and "Utrecht" in energy["parent_note"]
     assert all(i["value"] is None for i in energy["indicators"])  # parent's figure, labelled
@@ -112,8 +113,8 @@ def test_statline_parser_on_fixture_from_shared_file(data_dir):
 
 
 def test_approach_differs_between_utrecht_and_urk(cat):
-    utrecht = approach(queries.area_detail(cat, "GM0344"), cat)
-    urk = approach(queries.area_detail(cat, "GM0184"), cat)
+    utrecht = approach(area_answers.area_detail(cat, "GM0344"), cat)
+    urk = approach(area_answers.area_detail(cat, "GM0184"), cat)
 
     def clear(plan):
         mix = next(s for s in plan["sections"] if s["id"] == "mix")
@@ -170,7 +171,7 @@ def test_api_themes_approach_report(built_db):
 def test_suppressed_area_gets_no_figures(con, cat):
     hidden = [c for c, i in cat.indices.items() if i.get("suppressed")]
     assert hidden
-    area = queries.area_detail(cat, hidden[0])
+    area = area_answers.area_detail(cat, hidden[0])
     dossier = theme_dossiers(con, cat, area)
     assert dossier["suppressed"] and dossier["themes"] == [] and "geen cijfers" in \
         dossier["message"]

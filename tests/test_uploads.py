@@ -12,9 +12,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from betrokken.areas.reach import ReachError, participant_count, participants_from_text
+from betrokken.areas.reach import ReachError, participant_count
 from betrokken.limits import MAX_PARTICIPANT_COUNT, MAX_UPLOAD_BYTES, MAX_UPLOAD_COLUMNS
-from betrokken.uploads import TableFileError, UploadTooLarge, read_rows, read_text
+from betrokken.uploads import (
+    TableFileError,
+    UploadTooLarge,
+    participants_from_text,
+    read_rows,
+    read_text,
+)
 from betrokken.web.app import create_app
 
 _spec = importlib.util.spec_from_file_location(

@@ -8,28 +8,14 @@ import re
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from betrokken.areas.postcodes import PostcodeListError, parse_postcode_text
-from betrokken.store.database import connect
 from betrokken.web import limits
-from betrokken.web.app import STATIC_DIR, create_app
+from betrokken.web.app import STATIC_DIR
 from betrokken.web.palette import PROFILE_COLOURS
 
 UTRECHT = "GM0344"
-
-
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db), raise_server_exceptions=False)
-
-
-@pytest.fixture(scope="module")
-def db(built_db):
-    con = connect(built_db, read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

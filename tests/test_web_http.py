@@ -19,11 +19,6 @@ from helpers_server import live_server
 UTRECHT = "GM0344"
 
 
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db), raise_server_exceptions=False)
-
-
 def assert_security_headers(response) -> None:
     for name, value in SECURITY_HEADERS:
         assert response.headers.get(name.decode()) == value.decode(), name

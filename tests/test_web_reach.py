@@ -7,15 +7,7 @@ import re
 from html import unescape
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-
-from betrokken.web.app import create_app
-
-
-@pytest.fixture(scope="module")
-def client(built_db):
-    return TestClient(create_app(built_db))
 
 
 def test_quiz_contract(client):

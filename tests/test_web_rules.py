@@ -7,17 +7,10 @@ import codecs
 
 import geopandas as gpd
 import pytest
-from fastapi.testclient import TestClient
 
 from betrokken.store.database import connect
-from betrokken.web.app import create_app
 
 UTRECHT = "GM0344"
-
-
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")

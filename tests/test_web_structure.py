@@ -38,6 +38,6 @@ def test_web_modules_import_without_cycles():
         pytest.fail(f"import cycle: {' -> '.join(exc.args[1])}")
 
 
-@pytest.mark.parametrize("router", ["api", "pages", "downloads"])
+@pytest.mark.parametrize("router", ["area", "compare", "own_area", "start", "downloads"])
 def test_routers_do_not_import_the_app(router):
     assert "betrokken.web.app" not in web_import_graph()[f"betrokken.web.{router}"]

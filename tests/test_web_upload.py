@@ -13,8 +13,6 @@ import time
 import zipfile
 
 import httpx
-import pytest
-from fastapi.testclient import TestClient
 
 from betrokken.web import limits
 from betrokken.web.app import create_app
@@ -42,11 +40,6 @@ def xlsx_with_rows(n_rows: int, value: str = "3511") -> bytes:
                 data = sheet.encode()
             dst.writestr(info.filename, data)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def client(built_db) -> TestClient:
-    return TestClient(create_app(built_db), raise_server_exceptions=False)
 
 
 def test_server_answers_others_while_a_hostile_xlsx_is_uploaded(built_db):

@@ -13,6 +13,22 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from betrokken.areas.changes import area_changes, previous_areas, summary
+from betrokken.areas.harmonise import build_area_tables
+from betrokken.areas.local import map_local_indicators
+from betrokken.areas.mix import compute_profile_mix
+from betrokken.areas.quality import run_quality_checks
+from betrokken.model.area_models import load_area_models
+from betrokken.model.artifact import load_model
+from betrokken.sources import gezondheidsmonitor as gm
+from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
+from betrokken.sources.manifest import check_manifest, manifest_differences
+from betrokken.sources.years import DEFAULT_YEAR
+from betrokken.store.database import atomic_build
+from betrokken.store.mix_tables import write_local_indicators, write_mix_tables
+from betrokken.store.write import write_area_tables, write_build_info
+from betrokken.themes.store import write_theme_tables
+
 
 @dataclass
 class BuildReport:
@@ -62,20 +78,11 @@ def build_database(
     directory is first checked against its manifest (see ``sources.manifest``) unless
     ``accept_changed_data``.
     """
-    from betrokken.areas.harmonise import build_area_tables
-    from betrokken.areas.quality import run_quality_checks
-    from betrokken.store.database import atomic_build
-    from betrokken.store.write import write_area_tables, write_build_info
-    from betrokken.themes.store import write_theme_tables
-
     console = console or Console(stderr=True)
     report = BuildReport(db_path=db_path)
     if data_dir is not None and not accept_changed_data:
-        from betrokken.sources.manifest import check_manifest
-
         report.manifest_files = check_manifest(data_dir)
     elif data_dir is not None:  # said, not silent; the content checks still run
-        from betrokken.sources.manifest import manifest_differences
 
         _, report.changed_files, report.manifest_files = manifest_differences(data_dir)
         for line in report.changed_files:
@@ -108,12 +115,8 @@ def build_database(
         with atomic_build(db_path) as con:
             report.level_counts = write_area_tables(con, tables)
             if mix is not None:
-                from betrokken.store.mix_tables import write_mix_tables
-
                 report.mix_rows = write_mix_tables(con, mix, model)
             if local is not None:
-                from betrokken.store.mix_tables import write_local_indicators
-
                 hidden = mix.area_indices.loc[mix.area_indices["suppressed"].astype(bool),
                                               ["level", "area_code"]]
                 write_local_indicators(con, local, hidden)
@@ -127,8 +130,6 @@ def area_change_report(db_path: Path, tables) -> list[str]:
     """The build report's lines on areas added, merged, renamed since the database at
     ``db_path`` (empty when there is none); merged gemeente codes are reconciled with
     ``tables.code_changes`` (the rule in ``areas.codes``)."""
-    from betrokken.areas.changes import area_changes, previous_areas, summary
-
     before = previous_areas(db_path)
     if before is None:
         return []
@@ -140,7 +141,6 @@ def _read_monitor(data_dir):
     """The local Gezondheidsmonitor file, read and checked (None in a download build)."""
     if data_dir is None:
         return None
-    from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
 
     return read_gezondheidsmonitor(data_dir)
 
@@ -150,12 +150,7 @@ def _local_indicators(data_dir, tables, monitor=None, *, year=None, progress=Non
     the edition is added to the build's sources."""
     import pandas as pd
 
-    from betrokken.areas.local import map_local_indicators
-    from betrokken.sources import gezondheidsmonitor as gm
-
     if data_dir is None:
-        from betrokken.sources.years import DEFAULT_YEAR
-
         raw, edition = gm.download_gezondheidsmonitor(year=year or DEFAULT_YEAR,
                                                       progress=progress)
         origin = f"CBS StatLine {gm.EDITIONS[edition].table_id}" if edition in gm.EDITIONS \
@@ -177,10 +172,6 @@ def _local_indicators(data_dir, tables, monitor=None, *, year=None, progress=Non
 
 def _profile_mix(tables, local, *, progress, n_boot):
     """Profile mix and indices per area from the committed artifact; returns (mix, model)."""
-    from betrokken.areas.mix import compute_profile_mix
-    from betrokken.model.area_models import load_area_models
-    from betrokken.model.artifact import load_model
-
     model = load_model()
     area_models = load_area_models()
     mix = compute_profile_mix(tables, model, area_models=area_models,

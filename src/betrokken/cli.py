@@ -410,14 +410,10 @@ def bereikcheck(
     db: Path | None = DbOption,
 ) -> None:
     """Wie bereikte uw participatie? Deelnemers tegen de volwassenen van het gebied."""
+    from betrokken.areas.reach import FEW_PARTICIPANTS
+    from betrokken.dutch_numbers import number, percent, percent_interval
+    from betrokken.reports.reach_check import read_participants, result_workbook, run_check
     from betrokken.store.database import connect
-    from betrokken.web.formatting import number, pct, pct_interval
-    from betrokken.web.reach import (
-        FEW_PARTICIPANTS,
-        read_participants,
-        result_workbook,
-        run_check,
-    )
 
     if not bestand.is_file():
         raise BetrokkenError(f"Het bestand '{bestand}' bestaat niet."
@@ -438,8 +434,8 @@ def bereikcheck(
     for col in ("dimensie", "groep", "deelnemers", "inwoners", "interval", "oordeel"):
         table.add_column(col)
     for g in result["groups"]:  # Dutch notation, as on the page
-        table.add_row(g["dimension"], g["label"], pct(g["participants_share"], 1),
-                      pct(g["population_share"], 1), pct_interval(g["lo"], g["hi"]),
+        table.add_row(g["dimension"], g["label"], percent(g["participants_share"], 1),
+                      percent(g["population_share"], 1), percent_interval(g["lo"], g["hi"], 1),
                       g["verdict"])
     console.print(table)
     if result["n_in_area"] < FEW_PARTICIPANTS:
@@ -504,8 +500,10 @@ def import_survey(
     50 respondenten komen in de uitvoer.
     """
     from betrokken.areas import reach
+    from betrokken.dutch_numbers import percent, percent_interval, points
     from betrokken.model.artifact import load_model
     from betrokken.store.database import connect
+    from betrokken.store.target_areas import TargetAreaReader
     from betrokken.survey import own
 
     if uit is not None:
@@ -515,7 +513,7 @@ def import_survey(
     model = load_model()
     con = connect(db_path, read_only=True)
     try:
-        target = reach.load_target(con, gebied, model.profile_ids)
+        target = reach.load_target(TargetAreaReader(con), gebied, model.profile_ids)
     finally:
         con.close()
     report = own.own_survey_report(respondents, target, model)
@@ -535,9 +533,9 @@ def import_survey(
         for col in ("profiel", "eigen enquête", "90%-marge", "model"):
             table.add_column(col)
         for r in mix:
-            table.add_row(names[r["profile_id"]], f"{r['own_survey']:.1%}",
-                          f"{r['own_survey_lo']:.1%}–{r['own_survey_hi']:.1%}",
-                          f"{r['model']:.1%}")
+            table.add_row(names[r["profile_id"]], percent(r["own_survey"], 1),
+                          percent_interval(r["own_survey_lo"], r["own_survey_hi"], 1),
+                          percent(r["model"], 1))
         console.print(table)
     wijken = report["wijken"]
     if wijken.empty:
@@ -553,8 +551,8 @@ def import_survey(
             k = int(abs(shift).argmax())
             table.add_row(
                 str(g["unit_name"].iloc[0]), str(int(g["n_respondents"].iloc[0])),
-                str(g["dominant"].iloc[0]), f"{g['gamma'].mean():.0%}",
-                f"{names[g['profile_id'].iloc[k]]} {shift[k] * 100:+.1f} procentpunt",
+                str(g["dominant"].iloc[0]), percent(g["gamma"].mean(), 0),
+                f"{names[g['profile_id'].iloc[k]]} {points(shift[k])}",
             )
         console.print(table)
     if uit is not None:

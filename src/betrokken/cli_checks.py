@@ -14,8 +14,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from betrokken.config import db_path_from
 from betrokken.errors import BetrokkenError
-from betrokken.store.database import os_error_nl
+from betrokken.store.database import check_database_file, open_database, os_error_nl
 
 __all__ = ["MAX_N_BOOT", "MAX_PORT", "MAX_WORKERS", "check_output_dir", "check_output_file",
            "checked_db", "refuse_to_overwrite_other_files", "write_file"]
@@ -89,9 +90,6 @@ def checked_db(db: Path | None) -> Path:
     """The database path of a command that reads one, checked before any work: it must
     exist and be a betrokken database this version reads (``store.database.open_database``,
     no network); else a Dutch message on what is wrong and what to do."""
-    from betrokken.config import db_path_from
-    from betrokken.store.database import open_database
-
     path = db_path_from(db)
     open_database(path).close()
     return path
@@ -100,8 +98,6 @@ def checked_db(db: Path | None) -> Path:
 def refuse_to_overwrite_other_files(db_path: Path) -> None:
     """A build replaces the file at ``--db``: only a betrokken database (or an empty or
     damaged DuckDB file), never a text file, a SQLite file or another DuckDB database."""
-    from betrokken.store.database import check_database_file, open_database
-
     if not db_path.is_file() or db_path.stat().st_size == 0:
         return
     try:

@@ -1,8 +1,13 @@
-"""Where things live: the data directory, the download cache and the database.
+"""Settings: where things live (the data directory, the download cache, the database) and
+every other ``BETROKKEN_*`` environment variable. No other module reads the environment.
 
 The data directory comes from ``--data-dir`` or ``BETROKKEN_DATA``. When it is set the
 build uses local files only and never touches the network; when it is not, sources are
 downloaded from the official open-data services into the cache directory.
+
+The other settings are named (and defaulted) where they are used and read here through
+``setting``: the download services' URLs, timeouts and mirror (``sources/``), and the
+web map's base layer (``BETROKKEN_BASEMAP``, ``web/basemap.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ DATA_ENV = "BETROKKEN_DATA"
 CACHE_ENV = "BETROKKEN_CACHE"
 DB_ENV = "BETROKKEN_DB"
 DEFAULT_DB = Path("betrokken.duckdb")
+
+
+def setting(name: str, default=None):
+    """The environment variable ``name`` (a ``BETROKKEN_*`` setting), else ``default``."""
+    return os.environ.get(name, default)
 
 
 def data_dir_from(value: str | Path | None) -> Path | None:

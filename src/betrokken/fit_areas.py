@@ -15,7 +15,17 @@ import numpy as np
 import pandas as pd
 
 from betrokken import schema
+from betrokken.areas.harmonise import build_area_tables
+from betrokken.areas.local import map_local_indicators
 from betrokken.errors import BetrokkenError
+from betrokken.model.area_models import area_context, fit_area_models, save_area_models
+from betrokken.model.artifact import ARTIFACT_DIR, load_model
+from betrokken.model.fit import _fill
+from betrokken.model.segmentation import axis_scores, indicator_matrix
+from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
+from betrokken.survey.targets import national_targets
+from betrokken.survey.vu import load_vu
+from betrokken.survey.weights import rake
 
 DEFAULT_N_BOOT = 200
 SEED = 20210317
@@ -23,11 +33,6 @@ SEED = 20210317
 
 def respondent_frame(data_dir: Path, model) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, str]:
     """Respondents with a known cell, both axis scores and LCA posteriors; weights; sha."""
-    from betrokken.model.segmentation import axis_scores, indicator_matrix
-    from betrokken.survey.targets import national_targets
-    from betrokken.survey.vu import load_vu
-    from betrokken.survey.weights import rake
-
     frame, sha = load_vu(data_dir)
     expected = model.meta.get("data", {}).get("sha256", "?")
     if sha != expected:
@@ -54,12 +59,6 @@ def fit_area_models_from_data(data_dir: Path, out_dir: Path | None = None, *,
                               console=None) -> Path:
     """Fit and save the area models beside the profile model in ``model_dir`` (default: the
     committed artifact); returns the directory written."""
-    from betrokken.areas.harmonise import build_area_tables
-    from betrokken.areas.local import map_local_indicators
-    from betrokken.model.area_models import area_context, fit_area_models, save_area_models
-    from betrokken.model.artifact import ARTIFACT_DIR, load_model
-    from betrokken.sources.gezondheidsmonitor import read_gezondheidsmonitor
-
     started = time.perf_counter()
     data_dir = Path(data_dir)
     model = load_model(model_dir)
@@ -123,8 +122,6 @@ def area_models_markdown(models) -> str:
 
 
 def write_area_models_docs(models, docs_dir: Path) -> None:
-    from betrokken.model.fit import _fill
-
     method = Path(docs_dir) / "method.md"
     if method.is_file():
         method.write_text(_fill(method.read_text(encoding="utf-8"), "area-models",

@@ -128,6 +128,17 @@ AREA_SE_COLUMNS: tuple[str, ...] = (
 # --- Table `build_info`: key, value (build time, code version, model version, data dir).
 
 INTERVAL_LEVEL = 0.90
+"""The level of every interval the product publishes (mix, indices, attitudes, the
+Bereikcheck as a whole)."""
+INTERVAL_TAILS: tuple[float, float] = (
+    round((1 - INTERVAL_LEVEL) / 2, 10), round((1 + INTERVAL_LEVEL) / 2, 10))
+"""The quantiles that bound a percentile interval at ``INTERVAL_LEVEL`` (0.05, 0.95)."""
+
+GEMEENTE_CODE = r"GM\d{4}"
+WIJK_CODE = r"WK\d{4}[0-9A-Z]{2}"
+BUURT_CODE = r"BU\d{4}[0-9A-Z]{4}"
+"""CBS area codes: GM + 4 digits; a wijk adds 2 and a buurt 4 characters that are digits
+or, in Amsterdam, capital letters (WK0363AA, BU0363AA01)."""
 
 LOW_TRUST_THRESHOLD = 0.5
 """Trust axis (0-1) below its midpoint = low trust (profile cards and the direct model)."""
@@ -149,3 +160,7 @@ INDEX_COLUMNS: tuple[str, ...] = (  # columns of `area_indices`, point and 90 % 
     "local_engagement_hi",
 )
 """engagement_index = 0.5 x political_engagement + 0.5 x local_engagement (docs/method.md)."""
+
+PC4_MIN, PC4_MAX = 1000, 9999
+"""A Dutch PC4 is a number from 1000 to 9999 ('0123' is none): the one rule every reader of
+postcodes follows (``areas.postcodes.pc4_from_token``, ``survey.vu``)."""

@@ -28,10 +28,18 @@ import zipfile
 from xml.etree.ElementTree import ParseError, iterparse
 
 from betrokken.areas.postcodes import decode_postcode_file
+from betrokken.areas.reach import participants_from_rows
 from betrokken.errors import BetrokkenError
 from betrokken.limits import WEB_UPLOAD, TableBudget
 
-__all__ = ["TableFileError", "UploadTooLarge", "read_rows", "read_text", "text_rows"]
+__all__ = [
+    "TableFileError",
+    "UploadTooLarge",
+    "participants_from_text",
+    "read_rows",
+    "read_text",
+    "text_rows",
+]
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -301,3 +309,10 @@ def _column_name(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def participants_from_text(text: str, *, source: str, max_rows: int):
+    """Participants (``areas.reach.participants_from_rows``) from pasted text; the
+    download form carries them as text."""
+    return participants_from_rows(text_rows(text, name=source, max_rows=max_rows + 1),
+                                  source=source, max_rows=max_rows)

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from betrokken.errors import BetrokkenError
+from betrokken.store.database import check_database_file, go_offline
+
 CHANGE_COLUMNS = ["level", "change", "area_code", "area_name", "previous_name", "merged_into"]
 
 
@@ -27,8 +30,6 @@ def previous_areas(db_path: Path) -> pd.DataFrame | None:
     """The current areas of an existing database (None when there is none to compare)."""
     import duckdb
 
-    from betrokken.errors import BetrokkenError
-    from betrokken.store.database import check_database_file, go_offline
 
     if not Path(db_path).is_file():
         return None

@@ -10,25 +10,21 @@ method as every area (``areas.mix.interval_around_point``).
 
 from __future__ import annotations
 
-import json
-
-import duckdb
 import numpy as np
 
 from betrokken.areas.mix import interval_around_point
-from betrokken.areas.population import ADULT_AGE_WEIGHTS, adult_weight
 from betrokken.areas.postcodes import pc4_list
 from betrokken.errors import UnknownAreaError
 
-__all__ = ["PostcodeComposer", "compose_postcodes"]
+__all__ = ["COMPOSED_INDICES", "PostcodeComposer"]
 
 
 class PostcodeComposer:
     """All PC4 mixes and bootstrap draws held as arrays, to compose many lists fast.
 
-    Loading costs a few DuckDB queries once (about 13 MB at 100 draws); each
-    composition is then one weighted sum over the chosen rows, so a dashboard can
-    answer hundreds of compositions per second.
+    Loading (``store.pc4_estimates.load_composer``) costs a few DuckDB queries once
+    (about 13 MB at 100 draws); each composition is then one weighted sum over the
+    chosen rows, so a dashboard can answer hundreds of compositions per second.
     """
 
     def __init__(
@@ -63,61 +59,6 @@ class PostcodeComposer:
         self.p_low_trust = p_low_trust
         self.index_points = index_points  # (n_pc4, len(COMPOSED_INDICES)) or None
         self.index_draws = index_draws  # (n_pc4, len(COMPOSED_INDICES), B) or None
-
-    @classmethod
-    def from_database(cls, con: duckdb.DuckDBPyConnection) -> PostcodeComposer:
-        """Read every PC4 estimate of the current build into arrays."""
-        areas = con.execute(
-            f"""
-            SELECT i.area_code, i.population, i.suppressed, i.suppression_reason,
-                   a.area_name, {", ".join(f"a.{c}" for c in ADULT_AGE_WEIGHTS)}
-            FROM area_indices i
-            LEFT JOIN areas a ON a.level = i.level AND a.area_code = i.area_code
-                 AND a.year = i.year
-            WHERE i.level = 'pc4'
-            ORDER BY i.area_code
-            """
-        ).df()
-        cards = [
-            json.loads(c[0])
-            for c in con.execute("SELECT card_json FROM profiles ORDER BY position").fetchall()
-        ]
-        ids = [str(c["id"]) for c in cards]
-        codes = areas["area_code"].tolist()
-        row = {code: i for i, code in enumerate(codes)}
-        col = {pid: j for j, pid in enumerate(ids)}
-        shares = np.full((len(codes), len(ids)), np.nan)
-        for code, pid, share in con.execute(
-            "SELECT area_code, profile_id, share FROM profile_mix WHERE level = 'pc4'"
-        ).fetchall():
-            if code in row and share is not None:
-                shares[row[code], col[pid]] = share
-        draw_rows = con.execute(
-            "SELECT area_code, profile_id, draws FROM profile_mix_draws WHERE level = 'pc4'"
-        ).fetchall()
-        n_draws = len(draw_rows[0][2]) if draw_rows else 0
-        draws = np.full((len(codes), len(ids), n_draws), np.nan)
-        for code, pid, values in draw_rows:
-            if code in row:
-                draws[row[code], col[pid]] = values
-        index_points, index_draws = _index_arrays(con, row)
-        population = areas["population"].fillna(0.0).to_numpy(float)
-        return cls(
-            codes=codes,
-            names=areas["area_name"].tolist(),
-            population=population,
-            weight=np.nan_to_num(adult_weight(areas), nan=0.0),
-            suppressed=areas["suppressed"].fillna(True).to_numpy(bool),
-            reasons=areas["suppression_reason"].tolist(),
-            profile_ids=ids,
-            profile_names=[str(c["name"]) for c in cards],
-            shares=shares,
-            draws=draws,
-            p_engaged=np.array([float(c["p_high_engagement"]) for c in cards]),
-            p_low_trust=np.array([float(c["p_low_trust"]) for c in cards]),
-            index_points=index_points,
-            index_draws=index_draws,
-        )
 
     def _indices(self, used: np.ndarray, weight: np.ndarray, point: np.ndarray,
                  draws: np.ndarray) -> dict:
@@ -197,41 +138,6 @@ COMPOSED_INDICES: tuple[str, ...] = (
 )
 
 
-def _index_arrays(con: duckdb.DuckDBPyConnection, row: dict[str, int]
-                  ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Published PC4 indices and their draws, or (None, None) for an older database."""
-    from betrokken.store.database import table_exists
-
-    if not table_exists(con, "area_index_draws"):
-        return None, None
-    cols = ", ".join(COMPOSED_INDICES)
-    points = np.full((len(row), len(COMPOSED_INDICES)), np.nan)
-    for code, *values in con.execute(
-        f"SELECT area_code, {cols} FROM area_indices WHERE level = 'pc4'"
-    ).fetchall():
-        if code in row:
-            points[row[code]] = [np.nan if v is None else v for v in values]
-    draw_rows = con.execute(
-        "SELECT area_code, measure, draws FROM area_index_draws WHERE level = 'pc4'"
-    ).fetchall()
-    n_draws = len(draw_rows[0][2]) if draw_rows else 0
-    draws = np.full((len(row), len(COMPOSED_INDICES), n_draws), np.nan)
-    col = {name: j for j, name in enumerate(COMPOSED_INDICES)}
-    for code, measure, values in draw_rows:
-        if code in row and measure in col:
-            draws[row[code], col[measure]] = values
-    return points, draws
-
-
 def _interval_of(value: float, value_draws: np.ndarray) -> dict:
     lo, hi, _ = interval_around_point(np.array([value]), value_draws[:, None])
     return {"value": float(value), "lo": float(lo[0]), "hi": float(hi[0])}
-
-
-def compose_postcodes(con: duckdb.DuckDBPyConnection, pc4_codes: list[str]) -> dict:
-    """One-off composition of a set of PC4 areas (see ``PostcodeComposer.compose``).
-
-    The codes are checked first (inside ``compose``), but only after loading; callers
-    that compose more than once should keep a ``PostcodeComposer``.
-    """
-    return PostcodeComposer.from_database(con).compose(pc4_codes)

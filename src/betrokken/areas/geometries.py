@@ -16,6 +16,7 @@ from betrokken.sources.kwb_gemeente import (
 )
 from betrokken.sources.kwb_wijk import WIJK_2024_POLYGONS
 from betrokken.sources.pc4 import PC4_BOUNDARIES_2020
+from betrokken.sources.pc4_cbs import PC4_CBS
 
 
 def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame, *,
@@ -37,7 +38,6 @@ def area_geometries(raw: dict[str, pd.DataFrame], areas: pd.DataFrame, *,
          "postcode"),
     ]
     if pc4_geometries is not None:  # download build: polygons of the CBS PC4 file
-        from betrokken.sources.pc4_cbs import PC4_CBS
 
         inputs[-1] = (pc4_geometries, PC4_CBS, "pc4", CURRENT_YEAR["pc4"], "postcode")
     inputs = [item for item in inputs if item[0] is not None]

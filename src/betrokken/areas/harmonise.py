@@ -46,9 +46,12 @@ from betrokken.areas.columns import (  # noqa: F401 - the names callers know fro
     sex_shares,
 )
 from betrokken.areas.gemeente import gemeente_2020_rows, gemeente_2022_rows, gemeente_2024_rows
-from betrokken.areas.geometries import area_geometries
+from betrokken.areas.geometries import area_geometries, level_polygons
 from betrokken.areas.gwb import gwb_2024, tenure_2022
+from betrokken.areas.kwb_year import year_levels
+from betrokken.areas.overlap import as_crosswalk, fit_to_margins, overlap_relation
 from betrokken.areas.pc4_addresses import pc4_2021_rows
+from betrokken.areas.pc4_kerncijfers import pc4_cbs_rows
 from betrokken.areas.subarea import subarea_margins
 from betrokken.areas.urbanity import (  # noqa: F401
     calibrate_address_density,
@@ -63,6 +66,7 @@ from betrokken.areas.wijk import (  # noqa: F401
 )
 from betrokken.sources import LOCAL_SOURCES
 from betrokken.sources.crosswalk import PC4_WIJK_CROSSWALK
+from betrokken.sources.download import download_sources
 from betrokken.sources.kwb_buurt import BUURT_2024, BUURT_2024_POLYGONS
 from betrokken.sources.kwb_gemeente import (
     GEMEENTE_2020,
@@ -75,6 +79,8 @@ from betrokken.sources.kwb_gwb import GWB_2022_TENURE, GWB_2024_AGE_SEX, GWB_202
 from betrokken.sources.kwb_population import KWB_2024_POPULATION
 from betrokken.sources.kwb_wijk import WIJK_2019, WIJK_2024, WIJK_2024_POLYGONS
 from betrokken.sources.pc4 import PC4_AGE_SEX_2021, PC4_BOUNDARIES_2020, PC4_POPULATION_2021
+from betrokken.sources.pc4_cbs import PC4_CBS
+from betrokken.sources.years import DEFAULT_YEAR
 
 REQUIRED_SOURCES = (GEMEENTE_2024, GEMEENTE_2024_POLYGONS, GEMEENTE_2022,
                     GEMEENTE_2022_POLYGONS, KWB_2024_POPULATION, WIJK_2024, WIJK_2024_POLYGONS)
@@ -112,9 +118,6 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     extras: dict = {}
     origin_of: dict[str, str] = {}
     if data_dir is None:
-        from betrokken.sources.download import download_sources
-        from betrokken.sources.years import DEFAULT_YEAR
-
         data_dir, extras, origin_of = download_sources(progress=progress,
                                                        year=year or DEFAULT_YEAR)
     if extras.get("kwb") is not None:  # a download build of another year
@@ -161,7 +164,6 @@ def build_area_tables(data_dir: Path | None, *, progress=None, year: int | None 
     elif extras.get("pc4") is not None:
         # Download build: CBS's own PC4 file, related to wijken by polygon overlap
         # (the licensed address crosswalk is not available here).
-        from betrokken.sources.pc4_cbs import PC4_CBS
 
         pc4, pc4_geometries, crosswalk = _pc4_by_overlap(
             extras["pc4"], raw[WIJK_2024_POLYGONS.name], wijk, gemeente)
@@ -245,9 +247,6 @@ def _year_area_tables(extras: dict, origin_of: dict[str, str]) -> AreaTables:
     """A download build of one KWB year: every level from that year's KWB table and
     PDOK boundaries, PC4 from the CBS file by polygon overlap (``areas.kwb_year``).
     No earlier year is read, so there are no historic rows and no code changes."""
-    from betrokken.areas.geometries import level_polygons
-    from betrokken.areas.kwb_year import year_levels
-
     plan = extras["plan"]
     year = plan.year
     gemeente, wijk, buurt = year_levels(extras["kwb"], year)
@@ -282,8 +281,6 @@ def _year_area_tables(extras: dict, origin_of: dict[str, str]) -> AreaTables:
 
 def _year_sources(origin_of: dict[str, str], plan) -> pd.DataFrame:
     """The ``sources`` rows of a build by year: KWB table, PDOK boundaries, PC4 file."""
-    from betrokken.sources.pc4_cbs import PC4_CBS
-
     rows = []
     for name, url in origin_of.items():
         if name == PC4_CBS.name:
@@ -302,9 +299,6 @@ def _year_sources(origin_of: dict[str, str], plan) -> pd.DataFrame:
 
 def _pc4_by_overlap(pc4_file, wijk_polygons, wijk: pd.DataFrame, gemeente: pd.DataFrame):
     """PC4 rows from CBS's own PC4 file, related to the wijken by polygon overlap."""
-    from betrokken.areas.overlap import as_crosswalk, fit_to_margins, overlap_relation
-    from betrokken.areas.pc4_kerncijfers import pc4_cbs_rows
-
     empty = pc4_file.geometry.isna() | pc4_file.geometry.is_empty
     pc4_geometries = pc4_file[~empty]  # a postcode without area cannot be drawn
     wijk_population = wijk.set_index("area_code")["population"]

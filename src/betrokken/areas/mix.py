@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from betrokken.areas.local import local_engagement
 from betrokken.areas.margin_error import add_margin_error
 from betrokken.areas.population import adult_weight_or_zero as _adult_weight
 from betrokken.areas.poststratify import (
@@ -48,6 +49,7 @@ from betrokken.areas.poststratify import (
     seed_array,
 )
 from betrokken.errors import BetrokkenError
+from betrokken.model.area_models import area_context
 from betrokken.schema import INTERVAL_LEVEL, LEVELS, MIN_RESIDENTS_PUBLISHED, URBANITY_CLASSES
 
 __all__ = [
@@ -372,8 +374,6 @@ def _per_area(s: np.ndarray, pred: dict[str, np.ndarray]) -> np.ndarray:
 def _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot):
     """Route 2: sum over cells and (low trust, engagement) of the direct models (see
     ``model.area_models``). Row 0 of the stored coefficients is the point estimate."""
-    from betrokken.model.area_models import area_context
-
     context = area_context(areas, local)
     n_avail = area_models.n_boot
     if n_boot is not None and n_boot > n_avail:
@@ -408,8 +408,6 @@ def _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot):
 def local_component(areas: pd.DataFrame, local: pd.DataFrame | None, n_draws: int
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Local engagement per area (point, draws (B, n)); NaN where the monitor has no value."""
-    from betrokken.areas.local import local_engagement
-
     n = len(areas)
     if local is None or local.empty:
         return np.full(n, np.nan), np.full((n_draws, n), np.nan)
@@ -421,8 +419,6 @@ def local_component(areas: pd.DataFrame, local: pd.DataFrame | None, n_draws: in
 
 
 def national_local(local: pd.DataFrame | None, n_draws: int) -> tuple[float, np.ndarray]:
-    from betrokken.areas.local import local_engagement
-
     if local is None or not (local["level"] == "nl").any():
         return np.nan, np.full(n_draws, np.nan)
     value, se = local_engagement(local[local["level"] == "nl"])

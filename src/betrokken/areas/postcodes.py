@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 
+from betrokken import schema
 from betrokken.errors import BetrokkenError
 
 __all__ = [
@@ -32,9 +33,7 @@ __all__ = [
     "postcode_tokens",
 ]
 
-PC4_MIN, PC4_MAX = 1000, 9999
-"""A Dutch PC4 is a number from 1000 to 9999 ('0123' is none): the one rule every reader of
-postcodes follows (``pc4_from_token``, ``survey.vu``)."""
+PC4_MIN, PC4_MAX = schema.PC4_MIN, schema.PC4_MAX
 
 _POSTCODE_RE = re.compile(r"^([1-9]\d{3})([A-Z]{2})?$")
 _JOIN_PC6_RE = re.compile(r"\b(\d{4})\s+([A-Za-z]{2})\b")

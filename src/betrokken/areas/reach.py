@@ -40,8 +40,12 @@ import pandas as pd
 
 from betrokken import schema
 from betrokken.areas.population import adult_weight
-from betrokken.areas.postcodes import pc4_from_token
-from betrokken.areas.poststratify import MARGIN_COLUMNS
+from betrokken.areas.postcodes import (
+    PostcodeListError,
+    pc4_from_token,
+    pc4_list,
+    postcode_tokens,
+)
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.limits import MAX_PARTICIPANT_COUNT
 
@@ -58,10 +62,12 @@ __all__ = [
     "participant_count",
     "participants_frame",
     "participants_from_rows",
-    "participants_from_text",
 ]
 
-CHECK_LEVEL = 0.90
+FEW_PARTICIPANTS = 30
+"""Below this many participants in the area the page and the CLI warn that 'in lijn'
+mostly means 'cannot be judged' (the intervals are very wide)."""
+CHECK_LEVEL = schema.INTERVAL_LEVEL
 """Confidence of the whole check (all dimensions together)."""
 
 AGE_LABELS = {
@@ -226,18 +232,8 @@ class TargetArea:
     notes: list[str] = field(default_factory=list)
 
 
-_GM_RE = re.compile(r"^GM\d{4}$")
-_WK_RE = re.compile(r"^WK\d{6}$")
-
-
-def _area_rows(cur, level: str, codes: list[str]) -> pd.DataFrame:
-    cols = ", ".join(["area_code", "area_name", "population", *MARGIN_COLUMNS["age"],
-                      *MARGIN_COLUMNS["sex"], "gemeente_code", "wijk_code"])
-    marks = ", ".join("?" * len(codes))
-    return cur.execute(
-        f"SELECT {cols} FROM areas WHERE is_current AND level = ? AND area_code IN ({marks})",
-        [level, *codes],
-    ).df()
+_GM_RE = re.compile(rf"^{schema.GEMEENTE_CODE}$")
+_WK_RE = re.compile(rf"^{schema.WIJK_CODE}$")
 
 
 def _cells(rows: pd.DataFrame) -> pd.DataFrame:
@@ -276,19 +272,16 @@ def _cells(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _mix(cur, level: str, codes: list[str], profile_ids: list[str]) -> pd.DataFrame:
-    marks = ", ".join("?" * len(codes))
-    long = cur.execute(
-        f"SELECT area_code, profile_id, share FROM profile_mix WHERE level = ? "
-        f"AND area_code IN ({marks})",
-        [level, *codes],
-    ).df()
+def _mix(reader, level: str, codes: list[str], profile_ids: list[str]) -> pd.DataFrame:
+    long = reader.profile_mix(level, codes)
     wide = long.pivot_table(index="area_code", columns="profile_id", values="share")
     return wide.reindex(index=codes, columns=profile_ids)
 
 
-def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
-    """Resolve ``area``: 'GM0344', 'WK034401[,WK034402…]' or a list of PC4 codes."""
+def load_target(reader, area: str, profile_ids: list[str]) -> TargetArea:
+    """Resolve ``area``: 'GM0344', 'WK034401[,WK034402…]' or a list of PC4 codes.
+
+    ``reader`` answers the questions to the database (``store.target_areas``)."""
     tokens = [t for t in re.split(r"[\s,;]+", (area or "").strip().upper()) if t]
     if not tokens:
         raise ReachError(
@@ -300,35 +293,22 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
         if len(tokens) > 1:
             raise ReachError("Kies één gemeente als doelgebied.")
         gm = tokens[0]
-        head = _area_rows(cur, "gemeente", [gm])
+        head = reader.area_rows("gemeente", [gm])
         if head.empty:
             raise UnknownAreaError(f"Onbekende gemeente: {gm}.")
         name = str(head["area_name"].iloc[0])
-        wk = cur.execute(
-            "SELECT area_code FROM areas WHERE is_current AND level = 'wijk' AND "
-            "gemeente_code = ? ORDER BY area_code",
-            [gm],
-        ).fetchall()
-        unit_codes = [c for (c,) in wk]
+        unit_codes = reader.wijk_codes(gm)
         unit_level = "wijk"
-        xw = cur.execute(
-            "SELECT pc4, wijk_code AS unit, n_addresses FROM crosswalk_pc4 WHERE gemeente_code = ?",
-            [gm],
-        ).df()
+        xw = reader.gemeente_crosswalk(gm)
     elif all(_WK_RE.match(t) for t in tokens):
         unit_codes = list(dict.fromkeys(tokens))
-        rows = _area_rows(cur, "wijk", unit_codes)
+        rows = reader.area_rows("wijk", unit_codes)
         missing = sorted(set(unit_codes) - set(rows["area_code"]))
         if missing:
             raise UnknownAreaError(f"Onbekende wijk(en): {', '.join(missing[:5])}.")
         gm = str(rows["gemeente_code"].iloc[0])
         name = ", ".join(rows.set_index("area_code").loc[unit_codes, "area_name"].astype(str))
-        marks = ", ".join("?" * len(unit_codes))
-        xw = cur.execute(
-            f"SELECT pc4, wijk_code AS unit, n_addresses FROM crosswalk_pc4 "
-            f"WHERE wijk_code IN ({marks})",
-            unit_codes,
-        ).df()
+        xw = reader.wijk_crosswalk(unit_codes)
         unit_level = "wijk"
         if len(unit_codes) == 1:  # one wijk: compare its postcodes instead
             unit_level = "pc4"
@@ -347,7 +327,7 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
         name = f"{len(unit_codes)} postcode(s)"
         gm = None
         xw = pd.DataFrame({"pc4": unit_codes, "unit": unit_codes, "n_addresses": 1.0})
-    rows = _area_rows(cur, unit_level, unit_codes)
+    rows = reader.area_rows(unit_level, unit_codes)
     missing = sorted(set(unit_codes) - set(rows["area_code"].astype(str)))
     if unit_level == "pc4" and gm is None and missing:
         raise UnknownAreaError(f"Onbekende postcode(s): {', '.join(missing[:5])}.")
@@ -379,7 +359,7 @@ def load_target(cur, area: str, profile_ids: list[str]) -> TargetArea:
         units=units,
         cells=cells,
         pc4_units=xw[["pc4", "unit", "fraction"]].reset_index(drop=True),
-        unit_mix=_mix(cur, unit_level, list(units["unit"]), profile_ids),
+        unit_mix=_mix(reader, unit_level, list(units["unit"]), profile_ids),
         notes=notes,
     )
 
@@ -621,8 +601,6 @@ def participants_from_rows(rows: list[list[str]], *, source: str, max_rows: int
     list, one participant per postcode (a first row whose first token is no postcode is a
     header and skipped).
     """
-    from betrokken.areas.postcodes import PostcodeListError, pc4_list, postcode_tokens
-
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise ReachError(f"Er staan geen deelnemers in {source}.")
@@ -647,11 +625,3 @@ def participants_from_rows(rows: list[list[str]], *, source: str, max_rows: int
     if len(tokens) > max_rows:
         raise ReachError(f"Te veel regels in {source}: {len(tokens)}, het maximum is {max_rows}.")
     return participants_frame([{"postcode": t} for t in tokens], source=source)
-
-
-def participants_from_text(text: str, *, source: str, max_rows: int) -> pd.DataFrame:
-    """Participants from pasted text (the download form carries them as text)."""
-    from betrokken.uploads import text_rows
-
-    return participants_from_rows(text_rows(text, name=source, max_rows=max_rows + 1),
-                                  source=source, max_rows=max_rows)

@@ -38,8 +38,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from betrokken import schema
+from betrokken.areas.poststratify import cell_frame
 from betrokken.errors import BetrokkenError
-from betrokken.model.membership import softmax, weighted_log_loss
+from betrokken.model.artifact import ARTIFACT_DIR, _jsonable
+from betrokken.model.membership import MembershipModel, softmax, weighted_log_loss
 
 __all__ = [
     "AREA_MODELS_FILE",
@@ -123,8 +125,6 @@ def _onehot(frame: pd.DataFrame, extra_binary: tuple[str, ...] = ()) -> np.ndarr
 
 def cell_design() -> pd.DataFrame:
     """The 72 demographic cells in ``areas.poststratify.cell_frame`` order."""
-    from betrokken.areas.poststratify import cell_frame
-
     return cell_frame()
 
 
@@ -337,8 +337,6 @@ def compare_routes(frame: pd.DataFrame, w: np.ndarray, post: np.ndarray, z: pd.D
     Both are refitted in every fold on the training gemeenten; the respondent's own answers
     are never used for the prediction (only their cell and postcode context).
     """
-    from betrokken.model.membership import MembershipModel
-
     losses: dict[str, list[float]] = {"demografie": [], "via indices": [], "basis": []}
     xk = _profile_design(frame)
     trust_col = _onehot(frame[:1]).shape[1]  # position of low_trust in the engagement design
@@ -394,7 +392,6 @@ def save_area_models(models: AreaModels, out_dir: Path) -> None:
     np.savez_compressed(out_dir / AREA_MODELS_FILE, **arrays)
     payload = {"context": models.context, "center": models.center, "scale": models.scale,
                **models.meta}
-    from betrokken.model.artifact import _jsonable
 
     (out_dir / AREA_MODELS_META).write_text(
         json.dumps(_jsonable(payload), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -403,8 +400,6 @@ def save_area_models(models: AreaModels, out_dir: Path) -> None:
 
 def load_area_models(directory: Path | None = None) -> AreaModels | None:
     """The area models stored beside the profile model, or None if there are none."""
-    from betrokken.model.artifact import ARTIFACT_DIR
-
     directory = ARTIFACT_DIR if directory is None else Path(directory)
     npz, meta = directory / AREA_MODELS_FILE, directory / AREA_MODELS_META
     if not npz.is_file() or not meta.is_file():

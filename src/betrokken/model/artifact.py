@@ -18,6 +18,7 @@ import pandas as pd
 
 from betrokken.errors import BetrokkenError
 from betrokken.model.membership import predict_from_coefficients
+from betrokken.model.segmentation import LCAParams
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifact"
 MODEL_FILE = "model.json"
@@ -73,8 +74,6 @@ class ProfileModel:
 
     def lca_posterior(self, indicators: pd.DataFrame) -> np.ndarray:
         """P(profile | answers) from the stored LCA parameters (indicators as in fitting)."""
-        from betrokken.model.segmentation import LCAParams
-
         lca = self.meta["lca"]
         params = LCAParams(np.asarray(lca["class_weights"]), np.asarray(lca["item_probs"]))
         return params.posterior(indicators[lca["indicators"]])

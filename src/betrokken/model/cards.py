@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from betrokken.schema import INTERVAL_TAILS
 from betrokken.survey.frame import (
     CHANNEL_ITEMS,
     CHANNEL_LABELS_NL,
@@ -136,7 +137,7 @@ def build_cards(
     nat = _national_reference(frame, w, trust, eng)
     flags = _respondent_flags(frame, trust, eng, thresholds)
     shares = (post * w[:, None]).sum(axis=0) / w.sum()
-    lo, hi = np.quantile(share_boot, [0.05, 0.95], axis=0)
+    lo, hi = np.quantile(share_boot, INTERVAL_TAILS, axis=0)
     cards = []
     for k, (pid, name) in enumerate(zip(ids, names, strict=True)):
         pw = post[:, k] * w

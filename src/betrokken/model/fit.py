@@ -21,8 +21,10 @@ from betrokken.model import cards as cards_mod
 from betrokken.model import membership as mem
 from betrokken.model import segmentation as seg
 from betrokken.model.artifact import ARTIFACT_DIR, ProfileModel, save_model
+from betrokken.survey.compare import comparison_markdown, trust_comparison
+from betrokken.survey.mapping import codebook_table
 from betrokken.survey.targets import national_targets
-from betrokken.survey.vu import load_vu, vu_path
+from betrokken.survey.vu import VU_ITEMS, load_vu, vu_path
 from betrokken.survey.weights import rake, weight_report
 from betrokken.version import code_version
 
@@ -489,9 +491,6 @@ def fit_report_markdown(model: ProfileModel) -> str:
 
 def items_markdown() -> str:
     """The VU item table (target, source, wording, scale, missing codes) from the mapping."""
-    from betrokken.survey.mapping import codebook_table
-    from betrokken.survey.vu import VU_ITEMS
-
     table = codebook_table(VU_ITEMS)
     lines = [
         "| column | source | group | wording (NL) | harmonised scale | missing codes |",
@@ -533,8 +532,6 @@ def write_docs(
 
 def write_ess_comparison(data_dir: Path, docs_dir: Path) -> None:
     """Fill the ``ess-comparison`` block of docs/method.md (a check, nothing is fitted)."""
-    from betrokken.survey.compare import comparison_markdown, trust_comparison
-
     frame, _ = load_vu(data_dir)
     weights = rake(frame, national_targets(data_dir)).to_numpy()
     table = comparison_markdown(trust_comparison(frame, weights, data_dir))

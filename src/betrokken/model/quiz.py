@@ -23,7 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from betrokken.config import data_dir_from
 from betrokken.errors import BetrokkenError
+from betrokken.model.artifact import load_model
+from betrokken.model.segmentation import LCAParams, indicator_matrix
+from betrokken.survey.vu import VU_ITEMS, load_vu
 
 __all__ = [
     "MAX_QUIZ_ITEMS",
@@ -102,8 +106,6 @@ def _lca(model) -> _Lca:
 
 
 def _wording() -> dict[str, str]:
-    from betrokken.survey.vu import VU_ITEMS
-
     return {item.target: item.wording_nl for item in VU_ITEMS}
 
 
@@ -158,7 +160,6 @@ def quiz_posterior(model, answers: dict[str, int]) -> np.ndarray:
     row = np.full((1, len(lca.indicators)), np.nan)
     for key, value in answers.items():
         row[0, lca.indicators.index(key)] = value
-    from betrokken.model.segmentation import LCAParams
 
     return LCAParams(lca.class_weights, lca.item_probs).posterior(row)[0]
 
@@ -327,15 +328,9 @@ def quiz_report(model, indicators: pd.DataFrame) -> str:
 
 
 def _main() -> None:  # pragma: no cover - regenerates docs/quiz.md's quiz section
-    import os
     import sys
-    from pathlib import Path
 
-    from betrokken.model.artifact import load_model
-    from betrokken.model.segmentation import indicator_matrix
-    from betrokken.survey.vu import load_vu
-
-    frame, _ = load_vu(Path(os.environ["BETROKKEN_DATA"]))
+    frame, _ = load_vu(data_dir_from(None))
     sys.stdout.write(quiz_report(load_model(), indicator_matrix(frame)))
 
 

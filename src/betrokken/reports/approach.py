@@ -17,6 +17,11 @@ Rules (each a stated threshold, not a fitted model):
 
 from __future__ import annotations
 
+from betrokken.dutch_numbers import number, percent, percent_interval, points
+from betrokken.errors import BetrokkenError
+from betrokken.reports.themes import theme_dossiers
+from betrokken.themes import THEMES
+
 LADDER = ("informeren", "raadplegen", "adviseren", "coproduceren", "meebeslissen")
 LEVEL_RANK = {"laag": 0, "gemiddeld": 1, "hoog": 2}
 
@@ -31,12 +36,7 @@ ONLINE = ("news_online", "news_social")
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:.0f} %"
-
-
-def _pp(x: float) -> str:
-    points = round(x * 100, 1)
-    return (f"+{points}" if points > 0 else f"−{abs(points)}").replace(".", ",") + " procentpunt"
+    return percent(x, 0)
 
 
 def _level(value: str | None, fallback: float, threshold: float) -> str:
@@ -83,8 +83,9 @@ def theme_items(theme_title: str, attitudes: list[dict], mix: dict[str, dict]) -
             continue
 
         def part(p: dict) -> str:
-            return (f"{p['name']} ({_pct(p['value'])}, 90 %-interval {_pct(p['lo'])}–"
-                    f"{_pct(p['hi'])}; {_pct(mix[p['profile_id']]['share'])} van de "
+            return (f"{p['name']} ({_pct(p['value'])}, 90%-interval "
+                    f"{percent_interval(p['lo'], p['hi'], 0)}; "
+                    f"{_pct(mix[p['profile_id']]['share'])} van de "
                     "volwassenen hier)")
 
         items.append({"text": f"'{item['label']}': het vaakst bij {part(top)}, het minst bij "
@@ -127,10 +128,10 @@ def approach(area: dict, cat, *, theme: str | None = None, theme_title: str | No
     items = []
     for d in diffs:
         word = "meer" if d["diff"] > 0 else "minder"
-        interval = (f" (90 %-interval {_pp(d['diff_lo'])} tot {_pp(d['diff_hi'])})"
+        interval = (f" (90%-interval {points(d['diff_lo'])} tot {points(d['diff_hi'])})"
                     if d["diff_lo"] is not None else "")
         items.append({"text": f"In {name} wonen naar verhouding {word} {d['name']}: "
-                              f"{_pp(d['diff'])} ten opzichte van Nederland{interval}.",
+                              f"{points(d['diff'])} ten opzichte van Nederland{interval}.",
                       "evidence": d})
     if not items:
         items.append({"text": f"De profielmix van {name} verschilt bij geen enkel profiel "
@@ -161,11 +162,11 @@ def approach(area: dict, cat, *, theme: str | None = None, theme_title: str | No
         if channels:
             conv = ev["channel_days"].get("news_conversations")
             nat_conv = ev["national_channel_days"].get("news_conversations")
-            in_person = (f"; gesprekken met mensen {conv:.1f} dagen per week (NL "
-                         f"{nat_conv:.1f})".replace(".", ",")) if conv is not None else ""
+            in_person = (f"; gesprekken met mensen {number(conv, 1)} dagen per week (NL "
+                         f"{number(nat_conv, 1)})") if conv is not None else ""
             meet.append({"text": f"{card['name']}: bereik via "
-                                 + ", ".join(f"{c['label']} ({c['days_per_week']:.1f} dagen "
-                                             "per week)".replace(".", ",") for c in channels)
+                                 + ", ".join(f"{c['label']} ({number(c['days_per_week'], 1)} "
+                                             "dagen per week)" for c in channels)
                                  + in_person + ".",
                          "evidence": {"profile_id": card["id"], "channels": channels,
                                       "news_conversations": conv,
@@ -182,8 +183,8 @@ def approach(area: dict, cat, *, theme: str | None = None, theme_title: str | No
         online = sum(ev["channel_days"][k] for k in ONLINE)
         if online < sum(nat_online.values()):
             reasons.append(f"een online enquête (online nieuws en sociale media "
-                           f"{online:.1f} dagen per week, landelijk "
-                           f"{sum(nat_online.values()):.1f})".replace(".", ","))
+                           f"{number(online, 1)} dagen per week, landelijk "
+                           f"{number(sum(nat_online.values()), 1)})")
         if reasons:
             missed.append({"text": f"{card['name']} ({_pct(share)}) mist u waarschijnlijk met "
                                    + " en met ".join(reasons) + ".",
@@ -206,8 +207,9 @@ def approach(area: dict, cat, *, theme: str | None = None, theme_title: str | No
     nl_low = cat.national.get("low_trust_share")
     if isinstance(low, dict) and low.get("value") is not None and nl_low:
         caution.insert(0, {"text": f"Aandeel met weinig vertrouwen in {name}: "
-                                   f"{_pct(low['value'])} (90 %-interval {_pct(low['lo'])}–"
-                                   f"{_pct(low['hi'])}), landelijk {_pct(nl_low[0])}.",
+                                   f"{_pct(low['value'])} (90%-interval "
+                                   f"{percent_interval(low['lo'], low['hi'], 0)}), "
+                                   f"landelijk {_pct(nl_low[0])}.",
                            "evidence": {"low_trust_share": low, "national": list(nl_low)}})
     if theme and attitudes is not None:
         sections.append({"id": "thema", "title": f"Bij het thema {theme_title or theme}",
@@ -228,10 +230,6 @@ def approach(area: dict, cat, *, theme: str | None = None, theme_title: str | No
 def approach_with_theme(con, cat, area: dict, theme: str | None) -> dict:
     """:func:`approach`, with the section on ``theme`` (one of ``themes.THEMES``) when given;
     a Dutch 400 for an unknown theme."""
-    from betrokken.errors import BetrokkenError
-    from betrokken.reports.themes import theme_dossiers
-    from betrokken.themes import THEMES
-
     if theme is None or area.get("suppressed"):
         return approach(area, cat)
     if theme not in THEMES:

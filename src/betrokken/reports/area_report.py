@@ -21,27 +21,40 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from betrokken.dutch_numbers import MISSING, number, percent, percent_interval, points  # noqa: E402
 from betrokken.errors import BetrokkenError  # noqa: E402
 from betrokken.reports.approach import approach  # noqa: E402
+from betrokken.reports.national import national_sections  # noqa: E402
 from betrokken.reports.themes import theme_dossiers  # noqa: E402
 from betrokken.reports.trend_chart import trend_svg  # noqa: E402
+from betrokken.store import area_answers  # noqa: E402
+from betrokken.store.catalogue import load_catalogue  # noqa: E402
+from betrokken.store.database import connect, open_database  # noqa: E402
+from betrokken.store.pc4_estimates import compose_postcodes  # noqa: E402
+from betrokken.store.report_inputs import (  # noqa: E402
+    area_outline_wkb,
+    build_facts,
+    current_area_count,
+    gemeente_median,
+    national_values,
+    profile_names,
+    source_rows,
+)
 
 TEMPLATE = "area_report.typ"
 GREYS = ("#000000", "#555555", "#999999")
 
 
 def _pct(x) -> str:
-    return "–" if x is None else f"{x * 100:.0f} %"
+    return percent(x, 0)
 
 
 def _fmt(x, unit: str | None = None) -> str:
     if x is None:
-        return "–"
+        return MISSING
     if unit == "%" and x <= 1:
         return _pct(x)
-    text = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
-    # Dutch notation, as on the pages and in the report's own "Inwoners: 21.958"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return number(x, 1 if abs(x) < 100 else 0)
 
 
 def _mix_chart(mix: list[dict], path: Path) -> None:
@@ -75,15 +88,10 @@ def _trend_chart(trend: dict, label: str, gem_name: str, path: Path) -> None:
 def _map(con, code: str, path: Path) -> bool:
     import shapely
 
-    try:
-        con.execute("LOAD spatial")
-        row = con.execute("SELECT ST_AsWKB(geom_rd) FROM area_geometries WHERE area_code = ? "
-                          "ORDER BY year DESC LIMIT 1", [code]).fetchone()
-    except Exception:  # noqa: BLE001 - a database without geometries has no map
+    wkb = area_outline_wkb(con, code)
+    if wkb is None:
         return False
-    if not row:
-        return False
-    geom = shapely.from_wkb(bytes(row[0]))
+    geom = shapely.from_wkb(wkb)
     fig, ax = plt.subplots(figsize=(3, 3))
     polys = getattr(geom, "geoms", [geom])
     for poly in polys:
@@ -98,7 +106,7 @@ def _map(con, code: str, path: Path) -> bool:
 
 
 def _sources(con) -> list[str]:
-    rows = con.execute("SELECT description, year, licence FROM sources ORDER BY name").fetchall()
+    rows = source_rows(con)
     out = [f"{d} ({y}), {lic}" for d, y, lic in rows]
     out += ["Politie/CBS geregistreerde misdrijven 2012–2024 (47018NED), CC BY 4.0",
             "CBS energieverbruik per woning 2012–2022 (Kerncijfers wijken en buurten), "
@@ -116,7 +124,7 @@ METHOD = [
     "naar CBS-verdelingen). De profielmix van een gebied volgt alleen uit de samenstelling "
     "naar leeftijd, geslacht, opleiding en migratieachtergrond; lokale verschillen in "
     "betrokkenheid komen uit de Gezondheidsmonitor.",
-    "Elk cijfer heeft een 90 %-interval. Een verschil heet duidelijk als het interval van het "
+    "Elk cijfer heeft een 90%-interval. Een verschil heet duidelijk als het interval van het "
     "verschil geen nul bevat. Onder de gemeente zijn opleiding en inkomen van de gemeente "
     "overgenomen.",
     "Houdingen per profiel zijn gewogen gemiddelden over de respondenten (surveygewicht × "
@@ -130,7 +138,7 @@ METHOD = [
 def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = None,
                 national: bool = False) -> dict:
     """Everything the template shows, with chart files written into ``workdir``."""
-    info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+    info = build_facts(con)
     title = ("Staat van Betrokkenheid" if national else f"Gebiedsrapport {area['name']}")
     data = {
         "title": title, "national": national,
@@ -150,11 +158,15 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
         "trends": None, "turnout": [],
     }
     if area.get("population"):
-        data["intro"].append(f"Inwoners: {area['population']:,}".replace(",", "."))
+        data["intro"].append(f"Inwoners: {number(area['population'])}")
     if data["suppressed"]:
         return data
     nl = cat.national
     mix = [{**m, "nl": (nl.get(m["profile_id"]) or (None,))[0]} for m in area.get("mix") or []]
+    for m in mix:  # the table's text, by the one rule (dutch_numbers)
+        m["share_text"] = percent(m.get("share"), 0)
+        m["interval_text"] = percent_interval(m.get("share_lo"), m.get("share_hi"), 0)
+        m["nl_text"] = percent(m["nl"], 0)
     data["mix"] = mix
     if mix:
         _mix_chart(mix, workdir / "mix.svg")
@@ -165,7 +177,6 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
                                                                workdir / "map.svg"):
         data["map"], data["map_alt"] = "map.svg", f"Kaart met de grenzen van {area['name']}."
     if national:
-        from betrokken.reports.national import national_sections
 
         data.update(national_sections(con, cat, workdir))
     for ref in (area.get("contrasts") or {}).values():
@@ -231,7 +242,7 @@ def render_pdf(data: dict, workdir: Path) -> bytes:
 
 def area_report(con, cat, area: dict, *, national: bool = False,
                 compare: dict | None = None) -> bytes:
-    """PDF bytes of the report of ``area`` (``queries.area_detail`` or a composed area)."""
+    """PDF bytes of the report of ``area`` (``area_answers.area_detail`` or a composed area)."""
     with tempfile.TemporaryDirectory(prefix="betrokken-report-") as tmp:
         work = Path(tmp)
         return render_pdf(report_data(con, cat, area, workdir=work, compare=compare,
@@ -240,23 +251,15 @@ def area_report(con, cat, area: dict, *, national: bool = False,
 
 def compare_builds(con, old_path: Path) -> dict:
     """What changed in the national picture since an older database."""
-    import duckdb
-
     old_path = Path(old_path)
     if not old_path.is_file():
         raise BetrokkenError(f"Vergelijkingsdatabase '{old_path}' bestaat niet.")
-    from betrokken.store.database import connect
-
     old = connect(old_path, read_only=True)  # checked, offline; may be an older layout
     lines = []
     try:
-        new_nat = dict((m, v) for m, v in con.execute(
-            "SELECT measure, value FROM national_estimates").fetchall())
-        try:
-            old_nat = dict(old.execute("SELECT measure, value FROM national_estimates").fetchall())
-        except duckdb.Error:
-            old_nat = {}
-        names = dict(con.execute("SELECT id, name FROM profiles").fetchall())
+        new_nat = national_values(con)
+        old_nat = national_values(old)
+        names = profile_names(con)
         for measure, value in new_nat.items():
             before = old_nat.get(measure)
             label = names.get(measure, INDEX_LABELS.get(measure, measure.replace("_", " ")))
@@ -264,16 +267,14 @@ def compare_builds(con, old_path: Path) -> dict:
                 lines.append(f"{label}: nu {_pct1(value)}; niet in de vorige database.")
             else:
                 lines.append(f"{label}: {_pct1(before)} → {_pct1(value)} "
-                             f"({(value - before) * 100:+.1f} procentpunt)".replace(".", ","))
+                             f"({points(value - before)})")
         for measure, label in (("engagement_index", "betrokkenheid (index)"),
                                ("low_trust_share", "laag vertrouwen")):
-            now, before = _gemeente_median(con, measure), _gemeente_median(old, measure)
+            now, before = gemeente_median(con, measure), gemeente_median(old, measure)
             if now is not None and before is not None:
                 lines.append(f"Mediaan van de gemeenten, {label}: {_pct1(before)} → "
-                             f"{_pct1(now)} ({(now - before) * 100:+.1f} procentpunt)"
-                             .replace(".", ","))
-        n_new = con.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
-        n_old = old.execute("SELECT count(*) FROM areas WHERE is_current").fetchone()[0]
+                             f"{_pct1(now)} ({points(now - before)})")
+        n_new, n_old = current_area_count(con), current_area_count(old)
         lines.append(f"Aantal gebieden: {n_old} → {n_new}.")
     finally:
         old.close()
@@ -286,29 +287,14 @@ INDEX_LABELS = {"engagement_index": "betrokkenheid (index)",
 
 
 def _pct1(x: float) -> str:
-    return f"{x * 100:.1f} %".replace(".", ",")
-
-
-def _gemeente_median(con, measure: str) -> float | None:
-    """Median of a published index over the current gemeenten of one database."""
-    import duckdb
-
-    try:
-        return con.execute(
-            f"SELECT median(i.{measure}) FROM area_indices i JOIN areas a ON a.area_code = "
-            "i.area_code AND a.year = i.year AND a.level = i.level AND a.is_current "
-            "WHERE i.level = 'gemeente' AND NOT coalesce(i.suppressed, false)").fetchone()[0]
-    except duckdb.Error:
-        return None
+    return percent(x, 1)
 
 
 def national_area(cat) -> dict:
     """The country as an 'area' for the report machinery (NL mix from the build)."""
-    from betrokken.web import queries
-
-    detail = queries.national_detail(cat)
+    detail = area_answers.national_detail(cat)
     return {**detail, "code": "NL", "name": "Nederland", "level": "land",
-            "suppressed": False, "contrasts": {}, "local": queries.local_rows(cat, "NL01")}
+            "suppressed": False, "contrasts": {}, "local": area_answers.local_rows(cat, "NL01")}
 
 
 def composed_area(composition: dict, cat) -> dict:
@@ -347,8 +333,6 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
                  postcodes: list[str] | None = None, national: bool = False,
                  compare_to: Path | None = None) -> Path:
     """The CLI's job: open the database, build the chosen report, write ``out``."""
-    from betrokken.web import queries
-
     if sum(x is not None and x is not False for x in (area_code, postcodes, national)) != 1:
         raise BetrokkenError("Kies precies één van --area, --postcodes of --national.")
     if compare_to is not None and not national:
@@ -356,20 +340,16 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
     if not Path(db_path).is_file():
         raise BetrokkenError(f"Database '{db_path}' bestaat niet.",
                              hint="Bouw eerst met 'betrokken build'.")
-    from betrokken.store.database import open_database
-
     con = open_database(db_path)
     try:
-        cat = queries.load_catalogue(con)
+        cat = load_catalogue(con)
         if national:
             pdf = area_report(con, cat, national_area(cat), national=True,
                               compare=compare_builds(con, compare_to) if compare_to else None)
         elif postcodes is not None:
-            from betrokken.areas.compose import compose_postcodes
-
             pdf = area_report(con, cat, composed_area(compose_postcodes(con, postcodes), cat))
         else:
-            pdf = area_report(con, cat, queries.area_detail(cat, queries.canonical_code(
+            pdf = area_report(con, cat, area_answers.area_detail(cat, area_answers.canonical_code(
                 area_code)))
     finally:
         con.close()

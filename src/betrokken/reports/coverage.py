@@ -17,9 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from betrokken.areas.compose import COMPOSED_INDICES, PostcodeComposer
 from betrokken.areas.mix import interval_around_point
 from betrokken.areas.poststratify import cell_frame
 from betrokken.errors import BetrokkenError
+from betrokken.fit_areas import respondent_frame
+from betrokken.model.area_models import _design, _fit_binary, _onehot, load_area_models
+from betrokken.model.artifact import load_model
 
 __all__ = ["simulate_index_coverage"]
 
@@ -46,10 +50,6 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def simulate_index_coverage(data_dir: Path, *, n_sim: int, n_boot: int, seed: int = 7) -> dict:
     """Share of simulated 90 % intervals containing the true low-trust share and political
     engagement of the three areas; also the mean interval width."""
-    from betrokken.fit_areas import respondent_frame
-    from betrokken.model.area_models import _design, _fit_binary, _onehot, load_area_models
-    from betrokken.model.artifact import load_model
-
     model, area_models = load_model(), load_area_models()
     if area_models is None or any(area_models.context.values()):
         raise BetrokkenError("De simulatie verwacht gebiedsmodellen zonder gebiedscontext.")
@@ -116,8 +116,6 @@ _COMPOSED_MEASURE = {"low_trust": "low_trust_share", "political": "political_eng
 def _compose(estimates: dict[str, list]) -> dict[str, dict]:
     """The three areas' estimates (row 0 point, rows 1.. draws) composed as one set of
     postcodes by ``PostcodeComposer``: low trust and political engagement with intervals."""
-    from betrokken.areas.compose import COMPOSED_INDICES, PostcodeComposer
-
     n_areas = len(COMPOSED_CODES)
     values = {name: np.asarray(v) for name, v in estimates.items()}  # (B+1, 3)
     n_draws = next(iter(values.values())).shape[0] - 1

@@ -17,6 +17,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from betrokken.dutch_numbers import number, percent  # noqa: E402
+from betrokken.store.theme_tables import gemeente_outlines_wkb, indicator_rows  # noqa: E402
+
 NL = "NL"
 MEASURES = {"engagement_index": "betrokkenheid (index)",
             "low_trust_share": "aandeel met laag vertrouwen"}
@@ -49,12 +52,11 @@ LINES = ("-", "--", ":", "-.")
 
 def num(x: float, digits: int = 1) -> str:
     """Dutch decimal comma, thousands with a dot."""
-    text = f"{x:,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return number(x, digits)
 
 
 def pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.1f} %".replace(".", ",")
+    return percent(x, 1)
 
 
 def _values(cat, level: str, measure: str) -> list[tuple[str, float]]:
@@ -131,12 +133,7 @@ def gemeente_map(con, cat, path: Path) -> dict | None:
     values = dict(_values(cat, "gemeente", "engagement_index"))
     gemeenten = [c for c, r in cat.areas.items() if r["level"] == "gemeente"]
     try:
-        con.execute("LOAD spatial")
-        rows = con.execute(
-            "SELECT area_code, ST_AsWKB(ST_SimplifyPreserveTopology(geom_rd, ?)) FROM ("
-            "SELECT area_code, geom_rd, row_number() OVER (PARTITION BY area_code "
-            "ORDER BY year DESC) AS r FROM area_geometries WHERE level = 'gemeente') "
-            "WHERE r = 1", [MAP_SIMPLIFY_M]).fetchall()
+        rows = gemeente_outlines_wkb(con, MAP_SIMPLIFY_M)
     except Exception:  # noqa: BLE001 - a database without geometries has no map
         return None
     shapes = {code: shapely.from_wkb(bytes(wkb)) for code, wkb in rows
@@ -194,9 +191,7 @@ def _nl_series(con, indicator: str) -> list[tuple[int, float]]:
 
 
 def _nl_rows(con, indicator: str) -> list[tuple[int, float, bool]]:
-    return [(int(y), float(v), bool(c)) for y, v, c in con.execute(
-        "SELECT year, value, comparable FROM theme_indicators WHERE area_code = ? AND "
-        "indicator = ? ORDER BY year", [NL, indicator]).fetchall()]
+    return [(int(y), float(v), bool(c)) for y, v, c in indicator_rows(con, indicator, NL)]
 
 
 def trends(con, workdir: Path) -> dict | None:
@@ -253,7 +248,7 @@ def turnout(con) -> list[str]:
     for indicator, label in TURNOUT:
         rows = _nl_series(con, indicator)
         if rows:
-            out.append(f"Opkomst {label}: {num(rows[-1][1])} %")
+            out.append(f"Opkomst {label}: {num(rows[-1][1])}%")
     return out
 
 

@@ -9,7 +9,9 @@ area gets no figures at all, only the reason.
 from __future__ import annotations
 
 from betrokken.areas.provenance import COPIED, figure_note, figure_origins
+from betrokken.dutch_numbers import percent, percent_interval
 from betrokken.errors import BetrokkenError
+from betrokken.store.theme_tables import attitude_rows, indicator_meta, indicator_rows, table_names
 from betrokken.themes import THEMES
 
 NL = "NL"
@@ -72,22 +74,16 @@ UNKNOWN = {
 
 
 def _pct(x: float | None, digits: int = 0) -> str:
-    if x is None:
-        return "–"
-    return f"{x * 100:.{digits}f} %".replace(".", ",")
+    return percent(x, digits)
 
 
 def _series(con, indicator: str, code: str) -> list[dict]:
-    rows = con.execute(
-        "SELECT year, value, comparable FROM theme_indicators WHERE indicator = ? "
-        "AND area_code = ? ORDER BY year", [indicator, code]).fetchall()
+    rows = indicator_rows(con, indicator, code)
     return [{"year": int(y), "value": float(v), "comparable": bool(c)} for y, v, c in rows]
 
 
 def _meta(con, indicator: str) -> tuple[str, str, str, str] | None:
-    row = con.execute("SELECT label, unit, source, theme FROM theme_indicators WHERE "
-                      "indicator = ? LIMIT 1", [indicator]).fetchone()
-    return row
+    return indicator_meta(con, indicator)
 
 
 def _indicator(con, indicator: str, gem_code: str | None, own_level: bool) -> dict | None:
@@ -117,8 +113,7 @@ def _indicator(con, indicator: str, gem_code: str | None, own_level: bool) -> di
 
 
 def _attitudes(con, theme: str, mix: list[dict]) -> list[dict]:
-    rows = con.execute("SELECT item, label, profile_id, value, lo, hi FROM theme_attitudes "
-                       "WHERE theme = ? ORDER BY item, profile_id", [theme]).fetchall()
+    rows = attitude_rows(con, theme)
     shares = {m["profile_id"]: m["share"] for m in mix}
     names = {m["profile_id"]: m["name"] for m in mix}
     items: dict[str, dict] = {}
@@ -140,7 +135,7 @@ def _attitudes(con, theme: str, mix: list[dict]) -> list[dict]:
             nl = entry["nederland"]["value"] if entry["nederland"] else None
             entry["sentence"] = (
                 f"'{entry['label']}': het hoogst bij {top['name']} ({_pct(top['value'])}, "
-                f"90 %-interval {_pct(top['lo'])}–{_pct(top['hi'])}), het laagst bij "
+                f"90%-interval {percent_interval(top['lo'], top['hi'], 0)}), het laagst bij "
                 f"{low['name']} ({_pct(low['value'])}). Gewogen naar de profielmix van dit "
                 f"gebied komt dat uit op {_pct(expected)} (landelijk {_pct(nl)}); dat verschil "
                 "volgt alleen uit de samenstelling van de bevolking.")
@@ -208,7 +203,7 @@ def theme_dossiers(con, cat, area: dict) -> dict:
         out["message"] = ("Voor dit gebied worden geen cijfers getoond: "
                           + (area.get("suppression_reason") or "te weinig inwoners") + ".")
         return out
-    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    tables = table_names(con)
     if "theme_indicators" not in tables:
         raise BetrokkenError("Deze database heeft nog geen themagegevens.",
                              hint="Bouw de database opnieuw met 'betrokken build'.")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from html import escape
 
+from betrokken.dutch_numbers import number
+
 WIDTH, HEIGHT = 320, 150
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 80, 12, 24
 STYLES = (("none", "circle", "#000"), ("5 3", "square", "#fff"), ("1 3", "diamond", "#000"))
@@ -19,8 +21,7 @@ STYLES = (("none", "circle", "#000"), ("5 3", "square", "#fff"), ("1 3", "diamon
 
 
 def _fmt(value: float) -> str:
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return number(value, 0 if abs(value) >= 100 else 1)
 
 
 def _marker(kind: str, x: float, y: float, fill: str) -> str:

@@ -18,10 +18,8 @@ recomputed); what cannot be reconciled is dropped and listed in the report.
 
 from __future__ import annotations
 
-import datetime as dt
 import shlex
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +27,15 @@ import pandas as pd
 from scipy import stats
 
 from betrokken.errors import BetrokkenError, SourceError
-from betrokken.mergers import MERGERS, SPLITS, successor_map
+from betrokken.mergers import MERGERS
 from betrokken.schema import ADULT_FRACTION_15_24
+from betrokken.sources.elections import (
+    ANTI_ESTABLISHMENT_PARTIES,
+    WADDEN_ISLANDS,
+    load_elections,
+    read_validation_csv,
+    to_2024_borders,
+)
 from betrokken.store.database import connect, table_exists
 
 __all__ = [
@@ -42,35 +47,8 @@ __all__ = [
     "to_2024_borders",
 ]
 
-ANTI_ESTABLISHMENT_PARTIES: tuple[str, ...] = ("PVV", "FvD", "JA21", "BBB", "SP")
-"""Parties counted as anti-establishment (populist left and right, farmers' protest)."""
-
-WADDEN_ISLANDS: dict[str, str] = {
-    "GM0448": "Texel",
-    "GM0096": "Vlieland",
-    "GM0093": "Terschelling",
-    "GM0060": "Ameland",
-    "GM0088": "Schiermonnikoog",
-}
-"""Excluded everywhere: tourists vote there, turnout goes above 100 %."""
-
-
-ELECTION_DATES = {
-    "PS2019": dt.date(2019, 3, 20),
-    "TK2021": dt.date(2021, 3, 17),
-    "GR2022": dt.date(2022, 3, 16),
-}
 CI_LEVEL = 0.95
 MIN_PC4_PER_GEMEENTE = 3
-
-
-@dataclass
-class Election:
-    """Results of one election per gemeente on 2024 borders, with what was dropped."""
-
-    key: str
-    frame: pd.DataFrame  # gemeente_code, electorate, votes, valid, turnout, anti_share
-    dropped: list[str] = field(default_factory=list)
 
 
 def correlation(x: np.ndarray, y: np.ndarray, *, n_groups: int = 0) -> dict:
@@ -96,88 +74,6 @@ def correlation(x: np.ndarray, y: np.ndarray, *, n_groups: int = 0) -> dict:
         fz = np.arctanh(np.clip(r, -0.999999, 0.999999))
         out[name] = r
         out[f"{name}_ci"] = (float(np.tanh(fz - z * se)), float(np.tanh(fz + z * se)))
-    return out
-
-
-def to_2024_borders(frame: pd.DataFrame, election: str, known: set[str],
-                    count_columns: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    """Sum counts of merged gemeenten onto their 2024 code; drop what cannot be mapped.
-
-    A merged gemeente is kept only when every gemeente that formed it is in the file.
-    """
-    date = ELECTION_DATES[election]
-    mapping, members = successor_map(date)
-    dropped: list[str] = []
-    present = set(frame["gemeente_code"])
-    split = frame["gemeente_code"].isin(SPLITS)
-    for code in frame.loc[split, "gemeente_code"]:
-        dropped.append(f"{code} {SPLITS[code]}")
-    frame = frame[~split].assign(
-        gemeente_code=lambda f: f["gemeente_code"].map(lambda c: mapping.get(c, c))
-    )
-    for new, olds in members.items():
-        if new in set(frame["gemeente_code"]) and not olds <= present:
-            missing = ", ".join(sorted(olds - present))
-            dropped.append(f"{new}: merged gemeente incomplete in the file (missing: {missing})")
-            frame = frame[frame["gemeente_code"] != new]
-    summed = frame.groupby("gemeente_code", as_index=False)[count_columns].sum(min_count=1)
-    unknown = sorted(set(summed["gemeente_code"]) - known)
-    if unknown:
-        dropped.append(f"not in the database (2024 borders): {', '.join(unknown)}")
-    return summed[summed["gemeente_code"].isin(known)], dropped
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise SourceError(f"Validatiebestand '{path}' ontbreekt.")
-    return pd.read_csv(path)
-
-
-def load_elections(validation_dir: Path, known: set[str]) -> dict[str, Election]:
-    """TK2021, GR2022 and PS2019 per gemeente, on 2024 borders, Wadden islands excluded."""
-    parties = [f"votes_{p}" for p in ANTI_ESTABLISHMENT_PARTIES]
-    out: dict[str, Election] = {}
-
-    tk = _read_csv(validation_dir / "tk2021_gemeente.csv")
-    tk = tk.rename(columns={"kiesgerechtigden": "electorate", "uitgebrachte_stemmen": "votes",
-                            "geldige_stemmen": "valid"})
-    tk["anti_votes"] = tk[parties].sum(axis=1)
-    frame, dropped = to_2024_borders(tk, "TK2021", known,
-                                     ["electorate", "votes", "valid", "anti_votes"])
-    out["TK2021"] = Election("TK2021", frame, dropped)
-
-    gr = _read_csv(validation_dir / "gr2022_gemeente.csv")
-    bad = gr["opkomst_flag"].notna() | gr["opkomst_pct"].isna()
-    flagged = gr.loc[bad, ["gemeente_code", "gemeente_naam"]].itertuples(index=False)
-    gr_dropped = [f"{c} {n}: electorate missing in the source file" for c, n in flagged]
-    gr = gr[~bad].rename(columns={"kiesgerechtigden": "electorate",
-                                  "uitgebrachte_stemmen": "votes", "geldige_stemmen": "valid"})
-    gr["anti_votes"] = gr[parties].sum(axis=1)
-    frame, dropped = to_2024_borders(gr, "GR2022", known,
-                                     ["electorate", "votes", "valid", "anti_votes"])
-    out["GR2022"] = Election("GR2022", frame, gr_dropped + dropped)
-
-    ps = _read_csv(validation_dir / "ps2019_gemeente_opkomst.csv")
-    ps = ps.rename(columns={"kiesgerechtigden": "electorate", "geldige_stemmen": "votes"})
-    frame, dropped = to_2024_borders(ps, "PS2019", known, ["electorate", "votes"])
-    out["PS2019"] = Election("PS2019", frame, dropped)
-
-    for election in out.values():
-        f = election.frame
-        absent = len(known - set(f["gemeente_code"]) - set(WADDEN_ISLANDS))
-        if absent:
-            election.dropped.append(f"{absent} gemeenten of the database have no result in this "
-                                    "file (no election that year, or no file)")
-        f["turnout"] = f["votes"] / f["electorate"].where(f["electorate"] > 0)
-        if "anti_votes" in f:
-            f["anti_share"] = f["anti_votes"] / f["valid"].where(f["valid"] > 0)
-        wadden = f["gemeente_code"].isin(WADDEN_ISLANDS)
-        over = f["turnout"] > 1
-        election.dropped += [f"{c} {WADDEN_ISLANDS[c]} (Wadden island)"
-                             for c in f.loc[wadden, "gemeente_code"]]
-        election.dropped += [f"{c}: turnout above 100 %" for c in f.loc[over & ~wadden,
-                                                                         "gemeente_code"]]
-        election.frame = f[~wadden & ~over].reset_index(drop=True)
     return out
 
 
@@ -283,7 +179,7 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
     joined = {key: elections[key].frame.merge(gemeente, left_on="gemeente_code",
                                               right_on="area_code")
               for key in ("TK2021", "GR2022", "PS2019")}
-    within = within_gemeente_pc4(_read_csv(validation_dir / "gr2022_stembureau.csv"), pc4)
+    within = within_gemeente_pc4(read_validation_csv(validation_dir / "gr2022_stembureau.csv"), pc4)
     rows = _gemeente_comparisons(joined) + _within_comparisons(within)
     per_gemeente = _per_gemeente_spearman(within)
     _draw_plots(img_dir, joined, within)

@@ -8,6 +8,7 @@ postcode-to-area file or a polygon overlay.
 
 from __future__ import annotations
 
+from betrokken.schema import GEMEENTE_CODE, WIJK_CODE
 from betrokken.sources.base import Source
 
 NC_LICENCE = "CC BY-NC-SA 4.0 (niet-commercieel; niet meegeleverd in het pakket)"
@@ -23,7 +24,7 @@ PC4_WIJK_CROSSWALK = Source(
     numeric_columns=("n_addresses",),
     min_rows=13000,
     code_column="wijkcode",
-    code_prefix=r"^WK\d{4}[0-9A-Z]{2}$",
+    code_prefix=rf"^{WIJK_CODE}$",
     year_column="year",
     meta={"allowed_years": [2023, 2024], "many_rows_per_code": True},
 )
@@ -39,7 +40,7 @@ PC4_GEMEENTE_CROSSWALK = Source(
     numeric_columns=("n_addresses",),
     min_rows=8000,
     code_column="gemeentecode",
-    code_prefix=r"^GM\d{4}$",
+    code_prefix=rf"^{GEMEENTE_CODE}$",
     year_column="year",
     meta={"allowed_years": [2023, 2024], "many_rows_per_code": True},
 )

@@ -36,13 +36,20 @@ from betrokken.sources.kwb_gemeente import (
     GEMEENTE_2024,
     GEMEENTE_2024_POLYGONS,
 )
+from betrokken.sources.kwb_keys import OPTIONAL_YEAR_KEYS, YEAR_KEYS
 from betrokken.sources.kwb_population import KWB_2024_POPULATION
 from betrokken.sources.kwb_wijk import WIJK_2024, WIJK_2024_POLYGONS
 from betrokken.sources.mirror import fetch_source, mirror_url
 from betrokken.sources.odata import column_by_base, fetch_odata_table, odata_url
 from betrokken.sources.pc4_cbs import PC4_CBS, fetch_pc4_zip, pc4_url, read_pc4_zip
 from betrokken.sources.pdok import fetch_pdok_features, fetch_pdok_geojson, pdok_url
-from betrokken.sources.years import DEFAULT_YEAR, SUPPORTED_BUILD_YEARS, build_year, kwb_table
+from betrokken.sources.years import (
+    DEFAULT_YEAR,
+    SUPPORTED_BUILD_YEARS,
+    build_year,
+    check_kwb_table,
+    kwb_table,
+)
 
 POPULATION_FILE_KEYS = ("AantalInwoners", "Mannen", "Vrouwen", "Bevolkingsdichtheid",
                         "Woningvoorraad", "OppervlakteTotaal", "OppervlakteLand",
@@ -198,8 +205,6 @@ def download_sources(*, progress=None, cache: Path | None = None, year: int = DE
     (PDOK, land parts) and ``catalogue`` (the catalogue entry of the KWB table);
     ``origins`` maps source names to the URL they came from.
     """
-    from betrokken.sources.years import check_kwb_table
-
     if year not in SUPPORTED_BUILD_YEARS:
         build_year(year)  # names an unknown year first
         raise SourceError(
@@ -246,8 +251,6 @@ def download_year(plan, data_dir: Path, catalogue: dict, *, progress=None
     boundaries of the same year (land parts) and the newest CBS PC4 file. Returns
     (extras, origins); ``extras['kwb']`` marks a build by year for the area stage.
     """
-    from betrokken.areas.kwb_year import OPTIONAL_YEAR_KEYS, YEAR_KEYS
-
     year = plan.year
     table = fetch_odata_table(plan.kwb_table, YEAR_KEYS, data_dir,
                               optional=OPTIONAL_YEAR_KEYS, progress=progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from betrokken.schema import GEMEENTE_CODE
 from betrokken.sources.base import Source
 from betrokken.sources.kwb_gemeente import CC_BY
 
@@ -17,6 +18,6 @@ GEBIEDEN_2022 = Source(
     numeric_columns=("Inwonertal_54", "Omgevingsadressendichtheid_55"),
     min_rows=340,
     code_column="RegioS",
-    code_prefix=r"^GM\d{4}$",
+    code_prefix=rf"^{GEMEENTE_CODE}$",
     download_url="https://opendata.cbs.nl/ODataApi/odata/85067NED",
 )

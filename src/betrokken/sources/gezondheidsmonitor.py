@@ -23,7 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from betrokken.config import cache_dir as default_cache_dir
 from betrokken.errors import SourceError
+from betrokken.schema import BUURT_CODE, GEMEENTE_CODE, WIJK_CODE
+from betrokken.sources import mirror, odata, transfer, years
 from betrokken.sources.odata import key_by_base
 
 __all__ = [
@@ -74,7 +77,7 @@ LEVEL_OF_KIND: dict[str, str] = {
     "Wijk": "wijk",
     "Buurt": "buurt",
 }
-CODE_PATTERN = re.compile(r"^(NL01|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
+CODE_PATTERN = re.compile(rf"^(NL01|{GEMEENTE_CODE}|{WIJK_CODE}|{BUURT_CODE})$")
 """Wijk and buurt codes end in letters in some gemeenten (Amsterdam since 2022)."""
 
 
@@ -241,9 +244,6 @@ def download_gezondheidsmonitor(cache_dir: Path | None = None, *, year: int | No
     bulk feed and filtered on adults 18+ and the point value; when the newest edition's table
     cannot be had, the one before it is used and the edition returned says which.
     """
-    from betrokken.config import cache_dir as default_cache_dir
-    from betrokken.sources import mirror, odata, transfer, years
-
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     base = mirror.mirror_url()
     if base is not None:

@@ -7,10 +7,11 @@ The official tables are CBS StatLine 84799NED (2020), 85318NED (2022), 85984NED 
 
 from __future__ import annotations
 
+from betrokken.schema import GEMEENTE_CODE
 from betrokken.sources.base import Source
 
 CC_BY = "CC BY 4.0 (Bron: CBS)"
-GM = r"^GM\d{4}$"
+GM = rf"^{GEMEENTE_CODE}$"
 
 _COMMON_2022_2024 = (
     "aantal_inwoners", "mannen", "vrouwen", "0_15", "15_25", "25_45", "45_65", "65plus",

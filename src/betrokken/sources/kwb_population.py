@@ -7,6 +7,7 @@ numbers); the land area gives the wijk address density. Columns are StatLine key
 
 from __future__ import annotations
 
+from betrokken.schema import BUURT_CODE, GEMEENTE_CODE, WIJK_CODE
 from betrokken.sources.base import Source
 from betrokken.sources.kwb_gemeente import CC_BY
 
@@ -23,7 +24,7 @@ KWB_2024_POPULATION = Source(
     numeric_columns=("AantalInwoners", "Mannen", "Vrouwen", "OppervlakteLand"),
     min_rows=3600,
     code_column="regio_code",
-    code_prefix=r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$",
+    code_prefix=rf"^({GEMEENTE_CODE}|{WIJK_CODE}|{BUURT_CODE})$",
     download_url="https://opendata.cbs.nl/ODataFeed/odata/85984NED",
     meta={"keys_by_base": True},
 )

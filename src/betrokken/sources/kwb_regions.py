@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from betrokken.schema import BUURT_CODE, GEMEENTE_CODE, WIJK_CODE
 from betrokken.sources.base import Source
 from betrokken.sources.kwb_gemeente import CC_BY
 
@@ -15,6 +16,6 @@ KWB_2022_REGIONS = Source(
     required_columns=("Key", "Title", "Municipality"),
     min_rows=17000,
     code_column="Key",
-    code_prefix=r"^(NL00|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$",
+    code_prefix=rf"^(NL00|{GEMEENTE_CODE}|{WIJK_CODE}|{BUURT_CODE})$",
     download_url="https://opendata.cbs.nl/ODataApi/odata/85318NED/WijkenEnBuurten",
 )

@@ -8,10 +8,11 @@ migration background, WOZ and income per wijk.
 
 from __future__ import annotations
 
+from betrokken.schema import WIJK_CODE
 from betrokken.sources.base import Source
 from betrokken.sources.kwb_gemeente import CC_BY
 
-WK = r"^WK\d{4}[0-9A-Z]{2}$"
+WK = rf"^{WIJK_CODE}$"
 
 WIJK_2024 = Source(
     name="kwb_2024_wijk",

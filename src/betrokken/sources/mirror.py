@@ -8,10 +8,10 @@ resume, checksum manifest) and are read with the source's own reader.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import quote
 
+from betrokken.config import setting
 from betrokken.errors import SourceError
 from betrokken.sources import transfer
 from betrokken.sources.base import Source
@@ -20,7 +20,7 @@ MIRROR_ENV = "BETROKKEN_MIRROR_URL"
 
 
 def mirror_url() -> str | None:
-    raw = os.environ.get(MIRROR_ENV)
+    raw = setting(MIRROR_ENV)
     return raw.rstrip("/") if raw else None
 
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
 
+from betrokken.config import setting
 from betrokken.errors import SourceError
 from betrokken.sources import transfer
 
@@ -41,7 +41,7 @@ API_MAX_RECORDS = 10_000
 
 def odata_url() -> str:
     """Base URL of the bulk feed (``BETROKKEN_ODATA_URL``)."""
-    return os.environ.get(ODATA_ENV, DEFAULT_ODATA_URL).rstrip("/")
+    return setting(ODATA_ENV, DEFAULT_ODATA_URL).rstrip("/")
 
 
 def catalogue_url() -> str:

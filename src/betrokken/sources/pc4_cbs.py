@@ -15,12 +15,12 @@ NULL and are named per row in ``secret_fields`` (``sources.base.validate``).
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 
+from betrokken.config import setting
 from betrokken.errors import SourceError
 from betrokken.sources import transfer
 from betrokken.sources.base import Source, validate
@@ -85,7 +85,7 @@ PC4_CBS = Source(
 
 def pc4_url() -> str:
     """Where the ZIP is fetched: ``BETROKKEN_PC4_URL`` + release file name."""
-    return os.environ.get(PC4_URL_ENV, DEFAULT_PC4_URL).rstrip("/") + f"/{PC4_RELEASE}"
+    return setting(PC4_URL_ENV, DEFAULT_PC4_URL).rstrip("/") + f"/{PC4_RELEASE}"
 
 
 def fetch_pc4_zip(cache_dir: Path, *, progress=None) -> Path:

@@ -15,9 +15,9 @@ lakes and sea on the map, and would pull water into the PC4 overlap weights.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from betrokken.config import setting
 from betrokken.errors import SourceError
 from betrokken.sources import transfer
 
@@ -28,7 +28,7 @@ PAGE_SIZE = 1000
 
 
 def pdok_url(year: int) -> str:
-    return os.environ.get(PDOK_ENV, DEFAULT_PDOK_URL).rstrip("/").format(year=year)
+    return setting(PDOK_ENV, DEFAULT_PDOK_URL).rstrip("/").format(year=year)
 
 
 def is_water(feature: dict) -> bool:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from betrokken.errors import SourceError
+from betrokken.sources.odata import column_by_base, fetch_cbs_table
 
 THEMES_DIR = "themes"
 LICENCE = "CC BY 4.0"
@@ -221,8 +222,6 @@ def _regio(frame: pd.DataFrame, table: str) -> pd.Series:
 def parse_47018(frame: pd.DataFrame) -> pd.DataFrame:
     """47018NED ``TypedDataSet`` (crime per gemeente/wijk/buurt, year, crime type) to
     ``area_code, year, crime_type, count``. Crime types are CBS codes (``0.0.0`` = total)."""
-    from betrokken.sources.odata import column_by_base
-
     needed = ("SoortMisdrijf", "Perioden")
     missing = [c for c in needed if c not in frame]
     if missing:
@@ -241,8 +240,6 @@ def parse_47018(frame: pd.DataFrame) -> pd.DataFrame:
 def parse_85146(frame: pd.DataFrame) -> pd.DataFrame:
     """85146NED (Veiligheidsmonitor per gemeente) to ``area_code, year, item, percent`` for
     the topics whose base name is listed in :data:`VEILIGHEIDSMONITOR_ITEMS`."""
-    from betrokken.sources.odata import column_by_base
-
     if "Perioden" not in frame:
         raise SourceError("CBS-tabel 85146NED mist kolom(men): Perioden.")
     region = _regio(frame, "85146NED")
@@ -267,8 +264,6 @@ VEILIGHEIDSMONITOR_ITEMS = {
 
 def fetch_live(table_id: str, cache_dir: Path, *, progress=None) -> pd.DataFrame:
     """Download and parse a live theme table (47018NED or 85146NED) from CBS StatLine."""
-    from betrokken.sources.odata import fetch_cbs_table
-
     parsers = {"47018NED": parse_47018, "85146NED": parse_85146}
     if table_id not in parsers:
         raise SourceError(f"Onbekende themabron {table_id}; bekend: {', '.join(parsers)}.")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -34,7 +33,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from betrokken.config import DATA_ENV
+from betrokken.config import DATA_ENV, setting
 from betrokken.errors import SourceError
 
 TIMEOUT_ENV = "BETROKKEN_HTTP_TIMEOUT"
@@ -56,12 +55,12 @@ class TransientError(Exception):
 
 
 def _timeout() -> httpx.Timeout:
-    read = float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
+    read = float(setting(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
     return httpx.Timeout(read, connect=min(read, 15.0))
 
 
 def _backoff() -> float:
-    return float(os.environ.get(BACKOFF_ENV, DEFAULT_BACKOFF_S))
+    return float(setting(BACKOFF_ENV, DEFAULT_BACKOFF_S))
 
 
 def http_client() -> httpx.Client:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from betrokken.errors import SourceError
+from betrokken.sources.odata import catalogue_tables
 
 KWB_TABLES: dict[int, str] = {
     2019: "84583NED",
@@ -92,8 +93,6 @@ def check_kwb_table(year: int) -> dict:
     its title does not name the year; for an unmapped year, the error names the tables
     whose title matches.
     """
-    from betrokken.sources.odata import catalogue_tables
-
     if year not in KWB_TABLES:
         found = catalogue_tables(f"substringof('{KWB_TITLE} {year}',Title)")
         names = ", ".join(f"{t['Identifier']} ({t['Title']})" for t in found) or "geen"

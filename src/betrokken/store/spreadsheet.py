@@ -14,6 +14,8 @@ import re
 import duckdb
 import pandas as pd
 
+from betrokken.store.database import table_exists
+
 __all__ = [
     "DUTCH_NAMES",
     "EXCEL_CSV_OPTIONS",
@@ -164,8 +166,6 @@ def about_rows(con: duckdb.DuckDBPyConnection | None = None, *, build_info: dict
     dashboard holds them in its catalogue).
     """
     if con is not None:
-        from betrokken.store.database import table_exists
-
         if table_exists(con, "build_info"):
             build_info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
         if table_exists(con, "sources"):

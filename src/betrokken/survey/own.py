@@ -33,10 +33,13 @@ import numpy as np
 import pandas as pd
 
 from betrokken import schema
+from betrokken.areas.fay_herriot import fay_herriot
 from betrokken.areas.postcodes import pc4_from_token
 from betrokken.areas.reach import ReachError, normalise_age_band, normalise_sex
 from betrokken.limits import LOCAL_FILE, MAX_RESPONDENT_ROWS, TableBudget
 from betrokken.model.quiz import QUIZ_ITEMS
+from betrokken.store.spreadsheet import excel_csv_bytes, xlsx_bytes
+from betrokken.survey.burgerpeiling import read_burgerpeiling
 from betrokken.uploads import read_rows
 
 __all__ = [
@@ -159,7 +162,6 @@ def read_own_survey(path: Path) -> pd.DataFrame:
                          else f"'{path}' is geen bestand.")
     if path.suffix.lower() != ".sav":
         return read_quiz_answers(path.read_bytes(), path.name)
-    from betrokken.survey.burgerpeiling import read_burgerpeiling
 
     frame = read_burgerpeiling(path, keep=QUIZ_ITEMS)
     if len(frame) > MAX_RESPONDENT_ROWS:
@@ -326,8 +328,6 @@ def wijk_composites(probs: np.ndarray, respondents: pd.DataFrame, target, model)
     module docstring). Empty when the target is not split into wijken or no wijk has
     ``MIN_RESPONDENTS_PUBLISHED`` respondents.
     """
-    from betrokken.areas.fay_herriot import fay_herriot
-
     columns = ["unit", "unit_name", "n_respondents", "n_effective", "profile_id", "own_survey",
                "own_survey_se", "model", "composite", "composite_se", "gamma", "dominant",
                "linking"]
@@ -468,8 +468,6 @@ def report_frames(report: dict, model) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def report_file(report: dict, model, name: str) -> bytes:
     """The aggregates as .xlsx (two sheets and a Toelichting) or as a CSV for Excel."""
-    from betrokken.store.spreadsheet import excel_csv_bytes, xlsx_bytes
-
     area, wijken = report_frames(report, model)
     if name.lower().endswith(".csv"):
         both = pd.concat([area.assign(niveau="gebied"), wijken.assign(niveau="wijk")],

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from betrokken import schema
 from betrokken.errors import SourceError
-from betrokken.survey.frame import check_frame
+from betrokken.survey.frame import TRUST_ITEMS, check_frame
 from betrokken.survey.mapping import Item, apply_mapping
 from betrokken.textfiles import encoding_problem, last_line_is_cut
 
@@ -42,11 +43,9 @@ def _pc4(raw: pd.Series) -> pd.Series:
     Respondents sometimes typed the full PC6 ('1761 VN'): the first four digits are kept;
     anything not starting with four digits (e.g. '290u') is missing.
     """
-    from betrokken.areas.postcodes import PC4_MAX, PC4_MIN
-
     text = raw.astype("string").str.strip()
     digits = pd.to_numeric(text.str.extract(r"^(\d{4})", expand=False), errors="coerce")
-    return digits.where(digits.between(PC4_MIN, PC4_MAX))  # '0123' is no PC4
+    return digits.where(digits.between(schema.PC4_MIN, schema.PC4_MAX))  # '0123' is no PC4
 
 
 TRUST_SCALE = "0 = helemaal geen vertrouwen … 10 = volledig vertrouwen"
@@ -363,8 +362,6 @@ def analysis_sample(frame: pd.DataFrame) -> pd.DataFrame:
     trust or engagement and are left out (their demographics alone would only dilute the
     classes). Also drops the two respondents without an age band or sex (none in 2021).
     """
-    from betrokken.survey.frame import TRUST_ITEMS
-
     keep = (
         frame[list(TRUST_ITEMS)].notna().any(axis=1) & frame["age"].notna() & frame["sex"].notna()
     )

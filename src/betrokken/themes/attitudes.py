@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from betrokken.fit_areas import respondent_frame
+from betrokken.model.artifact import load_model
+from betrokken.schema import INTERVAL_TAILS
 from betrokken.survey.vu import vu_path
 
 N_BOOT = 200
@@ -119,7 +122,7 @@ def profile_attitudes(frame: pd.DataFrame, weights: np.ndarray, posterior: np.nd
             value = (w * yv[:, None]).sum(0) / w.sum(0)
             bw = counts @ (w * yv[:, None]), counts @ w  # (B, K+1)
             draws = bw[0] / bw[1]
-            lo, hi = np.quantile(draws, [0.05, 0.95], axis=0)
+            lo, hi = np.quantile(draws, INTERVAL_TAILS, axis=0)
             n_eff = w.sum(0) ** 2 / (w ** 2).sum(0)
             for k, pid in enumerate(ids):
                 rows.append({"theme": theme, "item": item, "label": label, "kind": kind,
@@ -131,9 +134,6 @@ def profile_attitudes(frame: pd.DataFrame, weights: np.ndarray, posterior: np.nd
 def compute_from_data(data_dir: Path) -> pd.DataFrame:
     """Respondents, weights and posteriors of the committed profile model, then
     :func:`profile_attitudes`."""
-    from betrokken.fit_areas import respondent_frame
-    from betrokken.model.artifact import load_model
-
     model = load_model()
     frame, weights, post, _ = respondent_frame(Path(data_dir), model)
     return profile_attitudes(frame, weights, post, list(model.profile_ids), Path(data_dir))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from betrokken.sources import themes as src
+from betrokken.sources.elections import WADDEN_ISLANDS, load_elections
 
 NL = "NL"
 COLUMNS = ["theme", "area_code", "indicator", "label", "unit", "year", "value", "comparable",
@@ -97,8 +98,6 @@ def _national(data_dir: Path) -> pd.DataFrame:
 
 
 def _turnout(data_dir: Path, known: set[str]) -> pd.DataFrame:
-    from betrokken.reports.validation import load_elections
-
     validation = Path(data_dir) / "validation"
     if not validation.is_dir():
         return pd.DataFrame(columns=COLUMNS)
@@ -129,8 +128,6 @@ ISLAND_FILES = {"TK2021": ("tk2021_gemeente.csv", "uitgebrachte_stemmen"),
 def _island_turnout(validation: Path, key: str) -> pd.Series:
     """Turnout on the Wadden islands, straight from the file: the validation leaves them
     out (tourists vote there), the democracy theme shows them marked not comparable."""
-    from betrokken.reports.validation import WADDEN_ISLANDS
-
     file, votes = ISLAND_FILES[key]
     raw = pd.read_csv(validation / file)
     raw = raw[raw["gemeente_code"].isin(WADDEN_ISLANDS) & (raw["kiesgerechtigden"] > 0)]

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from betrokken.themes.indicators import COLUMNS
+from betrokken.sources.themes import themes_dir
+from betrokken.themes.attitudes import compute_from_data
+from betrokken.themes.indicators import COLUMNS, theme_indicators
 
 ATTITUDE_COLUMNS = ["theme", "item", "label", "kind", "profile_id", "value", "lo", "hi", "n_eff"]
 
@@ -17,14 +19,9 @@ ATTITUDE_COLUMNS = ["theme", "item", "label", "kind", "profile_id", "value", "lo
 def write_theme_tables(con, data_dir: Path | None, tables) -> dict[str, int]:
     """Build and write both theme tables; empty tables when the data directory has no
     ``themes/`` folder (e.g. a download build). Returns row counts."""
-    from betrokken.sources.themes import themes_dir
-
     indicators = pd.DataFrame(columns=COLUMNS)
     attitudes = pd.DataFrame(columns=ATTITUDE_COLUMNS)
     if data_dir is not None and themes_dir(data_dir).is_dir():
-        from betrokken.themes.attitudes import compute_from_data
-        from betrokken.themes.indicators import theme_indicators
-
         areas = tables.areas
         current = areas[(areas["level"] == "gemeente") & areas["is_current"].astype(bool)]
         indicators = theme_indicators(Path(data_dir), set(current["area_code"]))

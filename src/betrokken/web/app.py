@@ -25,8 +25,29 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from betrokken.areas.compose import PostcodeComposer
+from betrokken.store import area_answers, geojson
+from betrokken.store.catalogue import load_catalogue
 from betrokken.store.database import connect
-from betrokken.web import api, api_docs, downloads, limits, openapi_schema, pages, queries
+from betrokken.store.pc4_estimates import load_composer
+from betrokken.themes import THEMES
+from betrokken.web import (
+    api_docs,
+    area,
+    basemap,
+    compare,
+    downloads,
+    limits,
+    method,
+    openapi_schema,
+    own_area,
+    profiles,
+    quiz,
+    reach,
+    start,
+    target_group,
+    themes,
+)
+from betrokken.web.composition import compose
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import error_response, install_error_handlers
 from betrokken.web.formatting import FILTERS
@@ -37,6 +58,7 @@ from betrokken.web.middleware import (
     SecurityHeaders,
     UrlLengthLimit,
 )
+from betrokken.web.palette import colour_profiles
 from betrokken.web.provenance import public_catalogue
 
 WEB_DIR = Path(__file__).parent
@@ -52,7 +74,7 @@ class Dashboard:
         self.con = connect(self.db_path, read_only=True)
         # Requests run side by side; tiny queries gain nothing from intra-query threads.
         self.con.execute(f"SET threads = {limits.DUCKDB_THREADS}")
-        self.catalogue = public_catalogue(queries.load_catalogue(self.con))
+        self.catalogue = public_catalogue(colour_profiles(load_catalogue(self.con)))
         self._geojson: OrderedDict[tuple[str, str | None], tuple[bytes, bytes]] = OrderedDict()
         self._compositions: OrderedDict[tuple[str, ...], dict] = OrderedDict()
         self._areas: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
@@ -70,7 +92,7 @@ class Dashboard:
             if self._composer is None:
                 cur = self.cursor()
                 try:
-                    self._composer = PostcodeComposer.from_database(cur)
+                    self._composer = load_composer(cur)
                 finally:
                     cur.close()
             return self._composer
@@ -80,8 +102,6 @@ class Dashboard:
 
         The result page, its CSV and its map ask for the same set in a row.
         """
-        from betrokken.web.composition import compose
-
         key = tuple(sorted(codes))
         with self._lock:
             if key in self._compositions:
@@ -104,7 +124,7 @@ class Dashboard:
             if code in self._areas:
                 self._areas.move_to_end(code)
                 return self._areas[code]
-        detail = queries.area_detail(self.catalogue, code)
+        detail = area_answers.area_detail(self.catalogue, code)
         text = json.dumps(
             jsonable_encoder(detail), ensure_ascii=False, allow_nan=False, separators=(",", ":")
         ).encode()
@@ -128,7 +148,7 @@ class Dashboard:
                 return self._geojson[key]
         cur = self.cursor()
         try:
-            text = queries.children_geojson(cur, self.catalogue, code, level).encode()
+            text = geojson.children_geojson(cur, self.catalogue, code, level).encode()
         finally:
             cur.close()
         pair = (text, gzip.compress(text, compresslevel=6))
@@ -141,9 +161,6 @@ class Dashboard:
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The dashboard and JSON API on a built (read-only) database."""
-    from betrokken.themes import THEMES
-    from betrokken.web import basemap, quiz, reach, theme_pages, themes
-
     dashboard = Dashboard(Path(db_path))
     levels = ", ".join(
         {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "pc4": "postcode (PC4)"}[lvl]
@@ -169,12 +186,17 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    app.include_router(api.router)
-    app.include_router(themes.router)
-    app.include_router(theme_pages.router)
+    # one module per page family, its JSON (``api_router``) and its pages (``page_router``);
+    # the JSON routers first, in the order of the OpenAPI document
+    families = (area, profiles, start, own_area, compare, target_group, method)
+    for module in families:
+        app.include_router(module.api_router)
+    app.include_router(themes.api_router)
+    app.include_router(themes.page_router)
     app.include_router(basemap.router)
     app.include_router(downloads.router)
-    app.include_router(pages.router)
+    for module in families:
+        app.include_router(module.page_router)
     app.include_router(api_docs.router)
     for module in (quiz, reach):  # their API and page routers, flat (one route per method)
         app.include_router(module.api_router)

@@ -16,10 +16,11 @@ from fastapi.concurrency import run_in_threadpool
 from betrokken import schema
 from betrokken.areas.compose import PostcodeComposer
 from betrokken.errors import BetrokkenError
+from betrokken.store.catalogue import Catalogue, int_or_none
 from betrokken.uploads import UploadTooLarge, read_text
+from betrokken.web import limits
 
 __all__ = ["NotAvailable", "UploadTooLarge", "compose", "read_upload", "upload_text"]
-from betrokken.web import limits, queries
 
 
 class NotAvailable(BetrokkenError):
@@ -44,7 +45,7 @@ def upload_text(data: bytes, name: str) -> str:
     return read_text(data, name)
 
 
-def compose(composer: PostcodeComposer | None, cat: queries.Catalogue, codes: list[str]) -> dict:
+def compose(composer: PostcodeComposer | None, cat: Catalogue, codes: list[str]) -> dict:
     """Composition of the area made of these PC4 codes (already syntax-checked).
 
     Unknown postcodes raise ``UnknownAreaError`` (404) naming them; suppressed postcodes
@@ -58,7 +59,7 @@ def compose(composer: PostcodeComposer | None, cat: queries.Catalogue, codes: li
         "postcodes": raw.get("postcodes", codes),
         "used": raw.get("used", []),
         "suppressed_postcodes": raw.get("suppressed", []),
-        "population": queries._int_or_none(raw.get("population")),
+        "population": int_or_none(raw.get("population")),
         "interval_level": schema.INTERVAL_LEVEL,
         "n_boot": raw.get("n_boot"),
     }

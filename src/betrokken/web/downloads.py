@@ -22,8 +22,11 @@ from fastapi.responses import Response
 
 from betrokken.areas.postcodes import parse_postcode_text
 from betrokken.errors import BetrokkenError
+from betrokken.store import area_answers
+from betrokken.store.catalogue import Catalogue
+from betrokken.store.geojson import rd_outlines_wkb
 from betrokken.store.spreadsheet import about_rows, dutch_frame, excel_csv_bytes, xlsx_bytes
-from betrokken.web import limits, queries
+from betrokken.web import limits
 from betrokken.web.deps import cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 from betrokken.web.openapi_schema import AREA_CODE_PATTERN, POSTCODE_LIST_PATTERN
@@ -92,7 +95,7 @@ def children_frame(kids: dict, profile_ids: list[str]) -> pd.DataFrame:
             row[f"aandeel_{pid}_lo"] = a.get("shares_lo", {}).get(pid)
             row[f"aandeel_{pid}_hi"] = a.get("shares_hi", {}).get(pid)
         ind = a.get("indices") or {}
-        for key in queries.INDEX_COLUMNS:
+        for key in area_answers.INDEX_COLUMNS:
             row[key] = ind.get(key)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -102,7 +105,7 @@ def table_response(
     frame: pd.DataFrame,
     fmt: str,
     stem: str,
-    cat: queries.Catalogue,
+    cat: Catalogue,
     extra: dict[str, pd.DataFrame] | None = None,
 ) -> Response:
     """CSV (UTF-8 with BOM, so Excel shows accents), Excel-CSV or XLSX as an attachment.
@@ -137,7 +140,7 @@ def _content(*formats: str) -> dict:
             response_class=Response, responses=_content("csv", "csv-excel", "xlsx"))
 def download_area(code: AreaCode, fmt: TableFormat, request: Request) -> Response:
     cat = request.app.state.dashboard.catalogue
-    detail = queries.area_detail(cat, queries.canonical_code(code))
+    detail = area_answers.area_detail(cat, area_answers.canonical_code(code))
     if detail["suppressed"]:
         raise BetrokkenError(
             f"Voor {detail['name']} is geen schatting gepubliceerd.",
@@ -154,8 +157,8 @@ def download_geopackage(
     code: AreaCode, level: Annotated[Level, Query()], request: Request, cur: Cursor
 ) -> Response:
     cat = request.app.state.dashboard.catalogue
-    code = queries.canonical_code(code)
-    kids = queries.children(cat, code, level)  # validates code and level
+    code = area_answers.canonical_code(code)
+    kids = area_answers.children(cat, code, level)  # validates code and level
     body = _geopackage_bytes(cur, cat, code, level, kids)
     return Response(
         body,
@@ -170,7 +173,7 @@ def download_children(
     code: AreaCode, fmt: TableFormat, level: Annotated[Level, Query()], request: Request
 ) -> Response:
     cat = request.app.state.dashboard.catalogue
-    kids = queries.children(cat, queries.canonical_code(code), level)
+    kids = area_answers.children(cat, area_answers.canonical_code(code), level)
     return table_response(
         children_frame(kids, cat.profile_ids), fmt, f"betrokken_{kids['parent']}_{level}", cat
     )
@@ -186,13 +189,8 @@ def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
     import shapely
 
     frame = dutch_frame(children_frame(kids, cat.profile_ids))
-    rows = cur.execute(
-        "SELECT area_code, ST_AsWKB(geom_rd) FROM area_geometries "
-        "WHERE level = ? AND list_contains(?, area_code) "
-        "QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY year DESC) = 1",
-        [level, frame["gebiedscode"].tolist()],
-    ).fetchall()
-    geoms = {c: shapely.from_wkb(bytes(w)) for c, w in rows}
+    outlines = rd_outlines_wkb(cur, level, frame["gebiedscode"].tolist())
+    geoms = {c: shapely.from_wkb(w) for c, w in outlines.items()}
     frame["geometry"] = frame["gebiedscode"].map(geoms)
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:28992")
     with tempfile.TemporaryDirectory(prefix="betrokken-gpkg-") as tmp:
@@ -223,7 +221,7 @@ def download_compose(
         raise BetrokkenError(
             "Voor dit gebied is geen schatting gepubliceerd.", hint=result.get("suppression_reason")
         )
-    kids = {"areas": [queries.area_item(cat, c) for c in codes]}
+    kids = {"areas": [area_answers.area_item(cat, c) for c in codes]}
     if fmt == "gpkg":
         return Response(
             _geopackage_bytes(cur, cat, "eigen_gebied", "pc4", kids),

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from betrokken.areas.postcodes import PostcodeListError, TooManyPostcodesError
 from betrokken.errors import BetrokkenError, UnknownAreaError, safe_text
+from betrokken.web.headers import SECURITY_HEADERS
 
 __all__ = [
     "ERROR_RESPONSES", "UPLOAD_RESPONSES", "ErrorBody", "error_response",
@@ -70,8 +71,6 @@ def error_response(request: Request, status: int, message: str, hint: str | None
     (no lone surrogates) and short. The security headers are set here too, so an answer
     made outside the middleware stack (a 500 from Starlette's outermost layer) has them.
     """
-    from betrokken.web.headers import SECURITY_HEADERS
-
     message = safe_text(message)
     hint = None if hint is None else safe_text(hint)
     if _wants_json(request):
@@ -121,7 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
         try:
             return error_response(request, 500, INTERNAL_ERROR_NL)
         except Exception:  # the error page itself failed: the plain JSON shape
-            from betrokken.web.headers import SECURITY_HEADERS
 
             return JSONResponse({"fout": INTERNAL_ERROR_NL}, status_code=500, headers={
                 k.decode(): v.decode() for k, v in SECURITY_HEADERS})

@@ -1,12 +1,10 @@
-"""Dutch number formatting and labels for the pages (Jinja filters).
-
-Percentages are whole numbers ('23%') unless small, because the model's intervals are
-several points wide: a decimal would suggest precision that is not there.
-"""
+"""The pages' Jinja filters and labels; numbers are written by ``betrokken.dutch_numbers``
+(one rule for pages, reports and the CLI)."""
 
 from __future__ import annotations
 
 from betrokken import schema
+from betrokken.dutch_numbers import number, percent, percent_interval, points
 
 DEMOGRAPHIC_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
@@ -79,37 +77,12 @@ LEVEL_PLURALS_NL = {
 }
 
 
-def pct(value, digits: int | None = None) -> str:
-    """0.234 -> '23%'; small shares get one decimal ('0,8%'); None -> '–'."""
-    if value is None:
-        return "–"
-    x = float(value) * 100
-    if digits is None:
-        digits = 1 if abs(x) < 2 and x != 0 else 0
-    return f"{x:.{digits}f}".replace(".", ",") + "%"
-
-
-def pct_interval(lo, hi) -> str:
-    """(0.19, 0.27) -> '19–27%'."""
-    if lo is None or hi is None:
-        return "–"
-    return f"{pct(lo).rstrip('%')}–{pct(hi)}"
-
-
-def number(value, digits: int = 0) -> str:
-    """12345.6 -> '12.346' (Dutch thousands separator)."""
-    if value is None:
-        return "–"
-    text = f"{float(value):,.{digits}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
 def demographic_value(column: str, value) -> str:
     """A demographic as a Dutch reader expects it (share, euros, density, class)."""
     if value is None:
         return "–"
     if column.startswith("share_"):
-        return pct(value)
+        return percent(value)
     if column in ("income_avg", "woz_avg"):
         return "€ " + number(float(value) * 1000)
     if column == "urbanity":
@@ -157,22 +130,11 @@ def card_items(items) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def signed_pp(diff) -> str:
-    """0.02 -> '+2 procentpunt', -0.015 -> '−1,5 procentpunt', 0 -> '0'."""
-    if diff is None:
-        return "–"
-    x = float(diff) * 100
-    if abs(x) < 1e-9:
-        return "0"
-    text = f"{abs(x):.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return ("+" if x > 0 else "−") + text + " procentpunt"
-
-
 FILTERS = {
-    "signed_pp": signed_pp,
+    "signed_pp": points,
     "card_items": card_items,
-    "pct": pct,
-    "pct_interval": pct_interval,
+    "pct": percent,
+    "pct_interval": percent_interval,
     "number": number,
     "demographic": demographic_value,
     "level_label": level_label,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 from betrokken.web import limits
+from betrokken.web.errors import INTERNAL_ERROR_NL, error_response
 from betrokken.web.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 
 __all__ = ["BodySizeLimit", "HeadAsGet", "PageCache", "SecurityHeaders", "UrlLengthLimit",
@@ -72,8 +73,6 @@ def _relative(location: bytes) -> bytes:
 
 
 def _internal_error_text() -> str:
-    from betrokken.web.errors import INTERNAL_ERROR_NL
-
     return INTERNAL_ERROR_NL
 
 
@@ -120,8 +119,6 @@ class UrlLengthLimit:
 
     async def _refuse(self, scope, receive, send) -> None:
         from starlette.requests import Request
-
-        from betrokken.web.errors import error_response
 
         request = Request(scope)
         message = f"Het adres (URL) is te lang: maximaal {self.max_bytes // 1024} kB."
@@ -203,7 +200,6 @@ class BodySizeLimit:
         """The Dutch 413 in the shape of every error: JSON for the API, a page for people."""
         from starlette.requests import Request
 
-        from betrokken.web.errors import error_response
 
         response = error_response(Request(scope), 413, self._message())
         await response(scope, receive, send)

@@ -37,6 +37,14 @@ def profile_colours(profile_ids: list[str]) -> dict[str, str]:
     return {pid: PROFILE_COLOURS[i % len(PROFILE_COLOURS)] for i, pid in enumerate(profile_ids)}
 
 
+def colour_profiles(cat):
+    """The catalogue with a colour for every profile (``cat.colours``, ``profile["colour"]``)."""
+    cat.colours = profile_colours(cat.profile_ids)
+    for p in cat.profiles:
+        p["colour"] = cat.colours[p["id"]]
+    return cat
+
+
 def share_breaks(max_share: float) -> list[float]:
     """Class limits for a share map: equal steps from 0 up to the largest share seen.
 

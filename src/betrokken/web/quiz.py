@@ -13,8 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
+from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
-from betrokken.model.quiz import check_answers, quiz_items, quiz_posterior
+from betrokken.model.quiz import QuizAnswerError, check_answers, quiz_items, quiz_posterior
+from betrokken.reports.quiz_print import quiz_pdf, quiz_template_csv
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
 api_router = APIRouter(prefix="/api", tags=["quiz"],
@@ -54,8 +56,6 @@ def post_quiz(
                                        "required": ["answers"],
                                        "properties": {"answers": {"type": "object"}}}),
 ) -> dict[str, Any]:
-    from betrokken.model.quiz import QuizAnswerError
-
     if not isinstance(payload, dict) or "answers" not in payload:
         raise QuizAnswerError(
             "Verplicht veld ontbreekt: answers.",
@@ -93,8 +93,6 @@ def quiz_print(request: Request):
 
 @page_router.post("/quiz")
 async def quiz_submit(request: Request):
-    from betrokken.errors import BetrokkenError
-
     form = await request.form()
     answers = {k: v for k, v in form.items() if isinstance(v, str) and v != ""}
     try:
@@ -109,8 +107,6 @@ async def quiz_submit(request: Request):
 
 @page_router.get("/quiz/sjabloon.csv")
 def quiz_template() -> Response:
-    from betrokken.reports.quiz_print import quiz_template_csv
-
     return Response(
         quiz_template_csv(_model()),
         media_type="text/csv; charset=utf-8",
@@ -121,8 +117,6 @@ def quiz_template() -> Response:
 @page_router.get("/quiz/profielquiz.pdf")
 async def quiz_print_pdf() -> Response:
     from fastapi.concurrency import run_in_threadpool
-
-    from betrokken.reports.quiz_print import quiz_pdf
 
     return Response(
         await run_in_threadpool(quiz_pdf, _model()),

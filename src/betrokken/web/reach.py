@@ -9,7 +9,6 @@ on the server.
 
 from __future__ import annotations
 
-import io
 from typing import Annotated, Any
 
 import duckdb
@@ -21,18 +20,17 @@ from fastapi.responses import Response
 from betrokken.areas import reach
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
+from betrokken.model.quiz import check_answers, quiz_posterior
+from betrokken.reports.reach_check import read_participants, result_workbook, run_check
+from betrokken.uploads import participants_from_text
 from betrokken.web import limits
 from betrokken.web.deps import cursor_dependency
-from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
+from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES, status_for
 
 api_router = APIRouter(prefix="/api", tags=["bereikcheck"],
                        responses={**ERROR_RESPONSES, **UPLOAD_RESPONSES})
 page_router = APIRouter(include_in_schema=False)
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor_dependency)]
-FEW_PARTICIPANTS = 30
-"""Below this many participants in the area the page and the CLI warn that 'in lijn'
-mostly means 'cannot be judged' (the intervals are very wide)."""
-
 _ERRORS = {
     404: {"description": "Onbekend doelgebied of onbekende postcode (JSON: fout, tip)"},
     413: {"description": "Verzoek te groot"},
@@ -40,55 +38,8 @@ _ERRORS = {
 }
 
 
-def run_check(cur, area: str, participants, reached=None) -> dict[str, Any]:
-    """The check; ``reached`` is ``(pc4 codes, posteriors)`` of participants with quiz
-    answers (only those living in the target area count), or a (1, 8) array of summed
-    posteriors (the download, which carries only that aggregate)."""
-    model = load_model()
-    target = reach.load_target(cur, area, model.profile_ids)
-    profiles = None
-    if isinstance(reached, tuple):
-        pc4, probs = reached
-        inside = np.isin(np.asarray(pc4, dtype=object), target.pc4_units["pc4"].to_numpy())
-        if inside.any():
-            profiles = probs[inside]
-    elif reached is not None:
-        profiles = np.asarray(reached, float).reshape(1, -1)
-    return reach.bereikcheck(target, participants, model, reached_profiles=profiles)
-
-
-def read_participants(data: bytes, name: str, *, source: str, web: bool = True):
-    """Participants from file bytes or pasted text: ``(frame, reached or None)``.
-
-    Read by ``betrokken.uploads`` (budget ``WEB_UPLOAD``; ``web=False``, the CLI reading
-    a local file: ``LOCAL_FILE``); the row limit ``MAX_PARTICIPANT_ROWS`` holds for both.
-    A header naming quiz items makes it a quiz answer file (``survey.own``): the reached
-    profile mix replaces the expected one.
-    """
-    from betrokken.limits import LOCAL_FILE, WEB_UPLOAD
-    from betrokken.survey import own
-    from betrokken.uploads import read_rows
-
-    if not data.strip():
-        raise reach.ReachError(
-            f"Het bestand '{name}' is leeg." if source.startswith("'")
-            else f"Er staan geen deelnemers in {source}."
-        )
-    rows = read_rows(data, name, budget=WEB_UPLOAD if web else LOCAL_FILE,
-                     max_rows=limits.MAX_PARTICIPANT_ROWS + 1)
-    if rows and own.has_quiz_columns(rows[0]):
-        participants, pc4, probs = own.quiz_participants(rows, name, load_model())
-        return participants, (pc4, probs)
-    return (
-        reach.participants_from_rows(rows, source=source, max_rows=limits.MAX_PARTICIPANT_ROWS),
-        None,
-    )
-
-
 def _json_participants(rows: list) -> tuple[Any, Any]:
     """API rows; a row may carry ``answers`` (quiz item -> option value)."""
-    from betrokken.model.quiz import check_answers, quiz_posterior
-
     participants = reach.participants_frame(
         rows, source="participants", max_rows=limits.MAX_PARTICIPANT_ROWS
     )
@@ -148,14 +99,12 @@ async def post_bereikcheck(
 
 
 def _render(request: Request, **context):
-    from betrokken.web.errors import status_for
-
     templates = request.app.state.templates
     error = context.get("error")
     return templates.TemplateResponse(
         request,
         "bereikcheck.html",
-        {"page": "bereikcheck", "few_participants": FEW_PARTICIPANTS, **context},
+        {"page": "bereikcheck", "few_participants": reach.FEW_PARTICIPANTS, **context},
         status_code=status_for(error) if error else 200,
     )
 
@@ -213,66 +162,6 @@ async def bereikcheck_result(
     )
 
 
-def result_workbook(result: dict) -> bytes:
-    """The check as an .xlsx: groups with verdicts, advice, reweighting table."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Groepen"
-    ws.append(
-        [
-            "dimensie",
-            "groep",
-            "omschrijving",
-            "deelnemers",
-            "aandeel deelnemers",
-            "aandeel volwassenen",
-            "ondergrens",
-            "bovengrens",
-            "oordeel",
-        ]
-    )
-    for g in result["groups"]:
-        ws.append(
-            [
-                g["dimension"],
-                g["group"],
-                g["label"],
-                g["participants"],
-                g["participants_share"],
-                g["population_share"],
-                g["lo"],
-                g["hi"],
-                g["verdict"],
-            ]
-        )
-    adv = wb.create_sheet("Advies")
-    adv.append([f"Doelgebied: {result['area_name']} ({result['area']})"])
-    adv.append([f"Intervallen: {result['interval_method']}, {result['level']:.0%}"])
-    for line in result["advice"] or ["Geen groep duidelijk ondervertegenwoordigd."]:
-        adv.append([line])
-    rw = wb.create_sheet("Herweging")
-    rw.append(
-        ["gebied", "naam", "leeftijd", "geslacht", "aandeel volwassenen", "deelnemers", "gewicht"]
-    )
-    for r in result["reweighting"]:
-        rw.append(
-            [
-                r["unit"],
-                r["unit_name"],
-                r["age_band"],
-                r["sex"],
-                r["population_share"],
-                r["participants"],
-                r["weight"],
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 @page_router.post("/download/bereikcheck.xlsx")
 async def bereikcheck_xlsx(
     cur: Cursor,
@@ -281,7 +170,7 @@ async def bereikcheck_xlsx(
     profielen: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     participants = await run_in_threadpool(
-        reach.participants_from_text,
+        participants_from_text,
         deelnemers,
         source="de deelnemers",
         max_rows=limits.MAX_PARTICIPANT_ROWS,

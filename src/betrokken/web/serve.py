@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 
 from betrokken.config import DB_ENV
+from betrokken.errors import BetrokkenError
+from betrokken.web.app import create_app
 
 __all__ = ["UVICORN_OPTIONS", "app_from_environment", "check_port", "default_workers", "serve"]
 
@@ -35,7 +37,6 @@ def check_port(host: str, port: int) -> None:
     import errno
     import socket
 
-    from betrokken.errors import BetrokkenError
 
     if not 1 <= port <= 65535:
         raise BetrokkenError(f"Poort {port} bestaat niet: kies een poort van 1 tot en met 65535.",
@@ -74,16 +75,12 @@ def default_workers() -> int:
 
 def app_from_environment():
     """App factory for worker processes: the database path comes from ``BETROKKEN_DB``."""
-    from betrokken.web.app import create_app
-
     return create_app(Path(os.environ[DB_ENV]))
 
 
 def serve(db_path: Path, *, host: str, port: int, workers: int = 1) -> None:
     """Serve the dashboard on ``host:port`` with ``workers`` processes (1: in this one)."""
     import uvicorn
-
-    from betrokken.web.app import create_app
 
     if workers <= 1:
         uvicorn.run(create_app(db_path), host=host, port=port, **UVICORN_OPTIONS)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from betrokken.dutch_numbers import signed
+
 __all__ = ["validation_sentences"]
 
 _ELECTIONS = {"TK": "Tweede Kamer", "GR": "gemeenteraad", "PS": "Provinciale Staten"}
@@ -51,10 +53,6 @@ def _strength(r: float) -> str:
     return "sterk"
 
 
-def _num(x: float) -> str:
-    return f"{x:+.2f}".replace(".", ",")
-
-
 def validation_sentences(path: Path | None) -> list[dict]:
     """[{comparison, sentence, r, n}] from the report's Results table; [] when absent."""
     if path is None or not path.exists():
@@ -76,7 +74,7 @@ def validation_sentences(path: Path | None) -> list[dict]:
         sentence = (
             f"{_comparison_nl(comparison)}: "
             f"{_PREDICTORS.get(model['predictor'], model['predictor'])} "
-            f"hangt er {_strength(model['r'])} mee samen (r = {_num(model['r'])}, "
+            f"hangt er {_strength(model['r'])} mee samen (r = {signed(model['r'], 2)}, "
             f"{model['n']} {unit})"
         )
         if baselines:
@@ -84,9 +82,9 @@ def validation_sentences(path: Path | None) -> list[dict]:
             name = _PREDICTORS.get(best["predictor"], best["predictor"])
             if abs(best["r"]) >= abs(model["r"]):
                 verdict = (f"; {name} alleen voorspelt dit even goed of beter "
-                           f"(r = {_num(best['r'])}).")
+                           f"(r = {signed(best['r'], 2)}).")
             else:
-                verdict = f"; beter dan {name} alleen (r = {_num(best['r'])})."
+                verdict = f"; beter dan {name} alleen (r = {signed(best['r'], 2)})."
             overlap = not (model["lo"] > best["hi"] or best["lo"] > model["hi"]) and (
                 abs(best["r"]) < abs(model["r"]))
             sentence += verdict + (" Dat verschil is niet zeker." if overlap else "")

@@ -59,7 +59,7 @@ class _Entry:
 
 def _index(cat) -> list[_Entry]:
     """Normalised names of every current area, built once per catalogue."""
-    cached = getattr(cat, "_search_index", None)
+    cached = cat.caches.get("search_index")
     if cached is not None:
         return cached
     entries = []
@@ -77,7 +77,7 @@ def _index(cat) -> list[_Entry]:
                 population=float(row.get("population") or 0),
             )
         )
-    cat._search_index = entries
+    cat.caches["search_index"] = entries
     return entries
 
 

@@ -18,14 +18,12 @@ Rules: 'beperkt' below ``SMALL`` residents, or with derived inputs below ``MEDIU
 
 from __future__ import annotations
 
+from betrokken.dutch_numbers import number
+
 SMALL = 2_000
 """Fewer residents than this: always 'beperkt'."""
 MEDIUM = 10_000
 """Fewer residents than this: at best 'redelijk'."""
-
-
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def reliability(level: str, population: int | None, derived_inputs: list[str]) -> dict:
@@ -36,12 +34,12 @@ def reliability(level: str, population: int | None, derived_inputs: list[str]) -
     medium = population is not None and population < MEDIUM
     if small:
         reasons.append(
-            f"Minder dan {_number(SMALL)} inwoners: een paar huishoudens kunnen de echte "
+            f"Minder dan {number(SMALL)} inwoners: een paar huishoudens kunnen de echte "
             "samenstelling hier ver laten afwijken van wat de CBS-cijfers voorspellen."
         )
     elif medium:
         reasons.append(
-            f"Minder dan {_number(MEDIUM)} inwoners: eigen kenmerken van het gebied die "
+            f"Minder dan {number(MEDIUM)} inwoners: eigen kenmerken van het gebied die "
             "het model niet kent, wegen hier zwaarder."
         )
     if derived:
@@ -60,16 +58,16 @@ def reliability(level: str, population: int | None, derived_inputs: list[str]) -
     else:
         label = "goed"
         reasons.append(
-            f"Ten minste {_number(MEDIUM)} inwoners en eigen CBS-cijfers voor opleiding "
+            f"Ten minste {number(MEDIUM)} inwoners en eigen CBS-cijfers voor opleiding "
             "en migratieachtergrond."
         )
     return {"label": label, "reasons": reasons}
 
 
 RULES_NL = (
-    f"Dit oordeel volgt uit vaste regels: beperkt onder {_number(SMALL)} inwoners, of onder "
-    f"{_number(MEDIUM)} inwoners met opleiding of migratieachtergrond geschat of overgenomen; "
-    f"redelijk bij geschatte of overgenomen invoer of onder {_number(MEDIUM)} inwoners; anders "
+    f"Dit oordeel volgt uit vaste regels: beperkt onder {number(SMALL)} inwoners, of onder "
+    f"{number(MEDIUM)} inwoners met opleiding of migratieachtergrond geschat of overgenomen; "
+    f"redelijk bij geschatte of overgenomen invoer of onder {number(MEDIUM)} inwoners; anders "
     "goed. De intervallen in de tabel tonen alleen de onzekerheid van het model zelf, niet "
     "hoe goed de cijfers van het gebied het beschrijven."
 )
