@@ -33,7 +33,7 @@ TOP_CARDS = 3
 
 INDEX_MODES: dict[str, str] = {
     "i_engagement_index": "Betrokkenheid (index)",
-    "i_political_engagement": "Politieke betrokkenheid",
+    "i_political_engagement": "Politieke betrokkenheid (stemmen, kennis, nieuws)",
     "i_local_engagement": "Lokale betrokkenheid",
     "i_low_trust_share": "Laag vertrouwen",
 }
@@ -183,6 +183,7 @@ def area_page(
         "column_mixes": column_mixes,
         "compare_names": [d["name"] for d in comparisons],
         "index_details": [area, *comparisons],
+        "national_indices": national.get("indices") if national else None,
         "top_profiles": top_profiles,
         "demographic_groups": DEMOGRAPHIC_GROUPS,
         "child_level": None,
