@@ -45,6 +45,7 @@ def test_gemeente_intercept_applies_to_its_wijken_and_unsampled_gemeenten_get_dr
     for outcome in ("low_trust", "high_engagement"):
         effect = models.gemeente_effects(outcome, [code, code, "GM9999", None], 3)
         assert effect[0] == effect[1] == models.group_effect[outcome][3][0]
+        assert effect[3] == 0.0  # no gemeente (NL): the average
         point = models.gemeente_effects(outcome, ["GM9999"], 0)
         assert point[0] == 0.0  # no respondents: the average gemeente at the point
         draws = np.array([models.gemeente_effects(outcome, ["GM9999"], r)[0]

@@ -342,16 +342,19 @@ def _estimates_via_membership(areas, cells, estimated, reasons, model, n_boot):
 
 def _per_area(s: np.ndarray, pred: dict[str, np.ndarray]) -> np.ndarray:
     """(n, K+2) for areas with their own context: cells weighted by the area's shares."""
-    p_t, p_e0, p_e1 = pred["p_t"], pred["p_e_t0"], pred["p_e_t1"]
-    st = np.stack([s * (1.0 - p_t), s * p_t], axis=-1)  # (n, 72, t)
-    pe = np.stack([p_e0, p_e1], axis=-1)  # (n, 72, t)
-    ste = np.stack([st * (1.0 - pe), st * pe], axis=-1).reshape(len(s), -1)  # s P(t) P(e|t)
+    p_t, p_e = pred["p_t"], (pred["p_e_t0"], pred["p_e_t1"])
     grid = pred["p_k_grid"]  # (J, 72, 2, 2, K)
     n_grid, k = grid.shape[0], grid.shape[-1]
-    by_point = ste @ grid.reshape(n_grid, -1, k).transpose(1, 0, 2).reshape(-1, n_grid * k)
+    by_point = np.zeros((len(s), n_grid * k))
+    political = np.zeros(len(s))
+    for t in (0, 1):
+        st = s * (p_t if t else 1.0 - p_t)  # s(c) P(t | c)
+        ste = st * p_e[t]  # ... P(e = 1 | c, t)
+        political += ste.sum(axis=1)
+        for e, block in ((0, st - ste), (1, ste)):
+            by_point += block @ grid[:, :, t, e, :].transpose(1, 0, 2).reshape(-1, n_grid * k)
     mix = np.einsum("ajk,aj->ak", by_point.reshape(len(s), n_grid, k), pred["local_weights"])
     low_trust = (s * p_t).sum(axis=1)
-    political = (s * ((1.0 - p_t) * p_e0 + p_t * p_e1)).sum(axis=1)
     return np.column_stack([mix, low_trust, political])
 
 

@@ -233,12 +233,15 @@ class AreaModels:
         """Look-up of each area's gemeente intercept column, once for all replicates:
         ``known`` positions in ``group_codes`` (-1: none) and, for gemeenten without
         respondents, one N(0, tau^2) draw per replicate, the same for all their areas."""
-        codes = pd.Series(gemeente, dtype=object).astype(str).to_numpy()
+        raw = pd.Series(gemeente, dtype=object)
+        none = raw.isna().to_numpy()  # NL: the average gemeente, no draw
+        codes = raw.where(~none, "").astype(str).to_numpy()
         lookup = {c: i for i, c in enumerate(self.group_codes)}
         pos = np.array([lookup.get(c, -1) for c in codes], dtype=int)
-        unknown, inverse = np.unique(codes[pos < 0], return_inverse=True)
+        pos[none] = -2
+        unknown, inverse = np.unique(codes[pos == -1], return_inverse=True)
         upos = np.full(len(codes), -1)
-        upos[pos < 0] = inverse
+        upos[pos == -1] = inverse
         extra = {}
         for outcome, tau in self.tau.items():
             draws = np.zeros((len(unknown), self.n_boot + 1))
@@ -258,9 +261,9 @@ class AreaModels:
         prep = gemeente if isinstance(gemeente, dict) else self.prepare_gemeenten(gemeente)
         pos, upos = prep["pos"], prep["unknown_pos"]
         out = np.zeros(prep["n"])
-        known = pos >= 0
+        known, unknown = pos >= 0, pos == -1
         out[known] = self.group_effect[outcome][replicate][pos[known]]
-        out[~known] = prep["unknown_draws"][outcome][upos[~known], replicate]
+        out[unknown] = prep["unknown_draws"][outcome][upos[unknown], replicate]
         return out
 
     def cell_predictions(self, context: pd.DataFrame | None, replicate: int,
