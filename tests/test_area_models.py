@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from betrokken.model.area_models import CONTEXT, SPECS, load_area_models
+from betrokken.model.area_fit import SPECS
+from betrokken.model.area_models import CONTEXT, load_area_models
 
 
 @pytest.fixture(scope="module")

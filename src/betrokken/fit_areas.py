@@ -107,7 +107,8 @@ def fit_area_models_from_data(data_dir: Path, out_dir: Path | None = None, *,
     """Fit and save the area models beside the profile model in ``model_dir`` (default: the
     committed artifact); returns the directory written."""
     from betrokken.model.anchors import load_anchors
-    from betrokken.model.area_models import fit_area_models, save_area_models
+    from betrokken.model.area_fit import fit_area_models
+    from betrokken.model.area_models import save_area_models
     from betrokken.model.artifact import ARTIFACT_DIR, load_model
 
     started = time.perf_counter()

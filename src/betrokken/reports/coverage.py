@@ -25,12 +25,8 @@ from betrokken.areas.poststratify import cell_frame
 from betrokken.errors import BetrokkenError
 from betrokken.fit_areas import respondents_with_context
 from betrokken.model.anchors import load_anchors
-from betrokken.model.area_models import (
-    design_matrix,
-    fit_outcome,
-    load_area_models,
-    onehot,
-)
+from betrokken.model.area_fit import fit_outcome
+from betrokken.model.area_models import design_matrix, load_area_models, onehot
 from betrokken.model.artifact import load_model
 
 __all__ = ["simulate_index_coverage"]
