@@ -178,3 +178,37 @@ MISSES_NOTE: list[str] = [
     "- Low trust and the anti-establishment vote are different things (see below).",
     "",
 ]
+
+
+def model_target_lines(data_dir) -> list[str]:
+    """The targets that are properties of the committed area models, not of the elections:
+    agreement with the CBS gradients and the fit time (from the artifact)."""
+    from pathlib import Path
+
+    from betrokken.model.anchors import load_anchors
+    from betrokken.model.area_models import load_area_models
+    from betrokken.model.artifact import load_model
+    from betrokken.model.gradients import gradient_table
+
+    models = load_area_models()
+    if models is None:
+        return []
+    anchors = load_anchors(Path(data_dir))
+    table = gradient_table(models, anchors, load_model().national_cells)
+    body = table[table["level"] != table["reference"]]
+    fit_s = models.meta.get("fit_seconds")
+    lines = [
+        "## Model targets (from the committed area models)",
+        "",
+        f"- National gradients vs the CBS tables (rule and table in docs/method.md): direction "
+        f"agrees in {int(body['direction_ok'].sum())} of {len(body)} comparisons, size in "
+        f"{int(body['size_ok'].sum())} of {len(body)}"
+        + ("." if body["size_ok"].all() else "; misses: " + ", ".join(
+            f"{r.outcome} {r.variable}={r.level} (model {r.lor_model:+.2f} vs CBS "
+            f"{r.lor_cbs:+.2f})" for r in body[~body["size_ok"]].itertuples()) + "."),
+        f"- Fit time of the area models: {fit_s} s (target ≤ 600 s).",
+        "- Interval coverage (simulation) and build time: docs/method.md, \"Results\" and",
+        "  \"Performance\" (they come from benchmarks, not from this database).",
+        "",
+    ]
+    return lines

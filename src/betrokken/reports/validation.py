@@ -30,7 +30,7 @@ from scipy import stats
 
 from betrokken.errors import BetrokkenError, SourceError
 from betrokken.mergers import MERGERS, SPLITS, successor_map
-from betrokken.reports.headline import headline_lines, headline_results
+from betrokken.reports.headline import headline_lines, headline_results, model_target_lines
 from betrokken.schema import ADULT_FRACTION_15_24
 from betrokken.store.database import connect, table_exists
 
@@ -292,7 +292,7 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
     headline = headline_results(joined, within, gemeente, draws, profile_sd)
     path = out_dir / "validation.md"
     path.write_text(_report(rows, elections, within, per_gemeente, diagnostics, build, db_path,
-                            out_dir, headline), encoding="utf-8")
+                            out_dir, headline, data_dir), encoding="utf-8")
     if console is not None:
         console.print(f"Validatie: {len(rows)} vergelijkingen, figuren in {img_dir}")
     return path
@@ -439,7 +439,7 @@ def load_index_draws(con) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, out_dir,
-            headline=None) -> str:
+            headline=None, data_dir=None) -> str:
     lines = [
         "# Validation against election results",
         "",
@@ -492,6 +492,7 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "gemeenten).",
         "",
         *(headline_lines(headline) if headline else []),
+        *(model_target_lines(data_dir) if data_dir is not None else []),
         "## All comparisons",
         "",
         "| comparison | predictor | n | Pearson r [95 % CI] | Spearman ρ [95 % CI] |",
