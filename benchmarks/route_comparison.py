@@ -74,10 +74,10 @@ def main(write_docs: bool) -> str:
     ]
     table = "\n".join(lines)
     if write_docs:
-        from betrokken.model.fit import _fill
+        from betrokken.model.fit import fill_block
 
         method = REPO / "docs" / "method.md"
-        method.write_text(_fill(method.read_text(encoding="utf-8"), "route-comparison", table),
+        method.write_text(fill_block(method.read_text(encoding="utf-8"), "route-comparison", table),
                           encoding="utf-8")
     return table
 

@@ -131,8 +131,6 @@ def test_every_package_and_module_is_in_the_layers():
 ENVIRONMENT_OUTSIDE_CONFIG = {
     # hands the database path to uvicorn's worker processes (edges, issue 21)
     "web/serve.py",
-    # regenerates docs from the artifact under `python -m` (est-model, issue 18 item 6)
-    "model/fit.py",
 }
 
 

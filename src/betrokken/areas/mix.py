@@ -49,7 +49,6 @@ from betrokken.areas.poststratify import (
     seed_array,
 )
 from betrokken.errors import BetrokkenError
-from betrokken.model.area_models import area_context
 from betrokken.schema import INTERVAL_LEVEL, LEVELS, MIN_RESIDENTS_PUBLISHED, URBANITY_CLASSES
 
 __all__ = [
@@ -343,38 +342,29 @@ def _estimates_via_membership(areas, cells, estimated, reasons, model, n_boot):
     )
 
 
-def _cell_mixture(pred: dict[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-    """q(., c, t, e) = P(t | c) P(e | c, t) for every area row (or one shared row)."""
-    p_t = np.broadcast_to(pred["p_t"], shape)
-    p_e = (np.broadcast_to(pred["p_e_t0"], shape), np.broadcast_to(pred["p_e_t1"], shape))
-    q = np.empty(shape + (2, 2))
-    for t in (0, 1):
-        pt = p_t if t else 1.0 - p_t
-        q[..., t, 1] = pt * p_e[t]
-        q[..., t, 0] = pt * (1.0 - p_e[t])
-    return q
-
-
-def _per_cell(pred: dict[str, np.ndarray]) -> np.ndarray:
-    """(72, K+2): P(k | c), P(low trust | c), P(high engagement | c) without area context."""
-    q = _cell_mixture(pred, pred["p_t"].shape)[0]  # (72, 2, 2)
-    mix = np.einsum("cte,ctek->ck", q, pred["p_k"])
-    return np.column_stack([mix, q[:, 1].sum(axis=-1), q[..., 1].sum(axis=-1)])
-
-
 def _per_area(s: np.ndarray, pred: dict[str, np.ndarray]) -> np.ndarray:
     """(n, K+2) for areas with their own context: cells weighted by the area's shares."""
-    q = _cell_mixture(pred, s.shape)
-    mix = np.einsum("ac,acte,ctek->ak", s, q, pred["p_k"], optimize=True)
-    low_trust = np.einsum("ac,act->a", s, q[..., 1, :])
-    political = np.einsum("ac,act->a", s, q[..., 1])
+    p_t, p_e = pred["p_t"], (pred["p_e_t0"], pred["p_e_t1"])
+    grid = pred["p_k_grid"]  # (J, 72, 2, 2, K)
+    n_grid, k = grid.shape[0], grid.shape[-1]
+    by_point = np.zeros((len(s), n_grid * k))
+    political = np.zeros(len(s))
+    for t in (0, 1):
+        st = s * (p_t if t else 1.0 - p_t)  # s(c) P(t | c)
+        ste = st * p_e[t]  # ... P(e = 1 | c, t)
+        political += ste.sum(axis=1)
+        for e, block in ((0, st - ste), (1, ste)):
+            by_point += block @ grid[:, :, t, e, :].transpose(1, 0, 2).reshape(-1, n_grid * k)
+    mix = np.einsum("ajk,aj->ak", by_point.reshape(len(s), n_grid, k), pred["local_weights"])
+    low_trust = (s * p_t).sum(axis=1)
     return np.column_stack([mix, low_trust, political])
 
 
 def _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot):
     """Route 2: sum over cells and (low trust, engagement) of the direct models (see
-    ``model.area_models``). Row 0 of the stored coefficients is the point estimate."""
-    context = area_context(areas, local)
+    ``model.area_models``): each area's context and its gemeente's intercept. Row 0 of the
+    stored coefficients is the point estimate."""
+    context = area_models.context_frame(areas, local)
     n_avail = area_models.n_boot
     if n_boot is not None and n_boot > n_avail:
         raise BetrokkenError(
@@ -385,24 +375,25 @@ def _estimates_via_indices(areas, cells, estimated, area_models, local, n_boot):
     n_draws = n_avail if n_boot is None else n_boot
     idx = np.flatnonzero(estimated)
     s = cells[idx]
-    if not any(area_models.context.values()):
-        # No area context kept: every area shares the per-cell probabilities, so each
-        # replicate is one (72 x K+2) table and all areas are one matrix product.
-        per_cell = np.stack([_per_cell(area_models.cell_predictions(None, r))
-                             for r in range(n_draws + 1)])  # (R, 72, K+2)
-        n_rep, n_cells, n_cols = per_cell.shape
-        flat = per_cell.transpose(1, 0, 2).reshape(n_cells, n_rep * n_cols)
-        stacked = (s @ flat).reshape(idx.size, n_rep, n_cols).transpose(1, 0, 2)
-    else:
-        ctx = context.iloc[idx]
-        stacked = np.stack([_per_area(s, area_models.cell_predictions(ctx, r))
-                            for r in range(n_draws + 1)])
+    ctx = area_models.prepare_context(
+        context.iloc[idx].assign(local_engagement=local_component(areas, local, 1)[0][idx]))
+    gemeente = area_models.prepare_gemeenten(_gemeente_of(areas).iloc[idx].to_numpy())
+    stacked = np.stack([_per_area(s, area_models.cell_predictions(ctx, r, gemeente))
+                        for r in range(n_draws + 1)])
     n_cols = stacked.shape[-1]
     point = np.full((len(areas), n_cols), np.nan)
     draws = np.full((n_draws, len(areas), n_cols), np.nan)
     point[idx] = stacked[0]
     draws[:, idx] = stacked[1:]
     return point, draws
+
+
+def _gemeente_of(areas: pd.DataFrame) -> pd.Series:
+    """Each area's gemeente code (a gemeente is its own; None for NL)."""
+    own = areas["area_code"].where(areas["level"] == "gemeente")
+    parent = areas["gemeente_code"] if "gemeente_code" in areas else pd.Series(None,
+                                                                               index=areas.index)
+    return parent.where(parent.notna(), own).astype(object)
 
 
 def local_component(areas: pd.DataFrame, local: pd.DataFrame | None, n_draws: int

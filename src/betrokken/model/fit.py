@@ -28,8 +28,6 @@ from betrokken.survey.vu import VU_ITEMS, load_vu, vu_path
 from betrokken.survey.weights import rake, weight_report
 from betrokken.version import code_version
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
 EMPTY_CELL_PSEUDO_COUNT = 0.5
 """Respondent-equivalents given to an empty survey cell of the IPF seed."""
 SHARE_BOOTSTRAP_DRAWS = 1000
@@ -146,8 +144,9 @@ def fit_and_save(
 ) -> Path:
     """Fit everything from the survey in ``data_dir`` and write the artifact; returns its dir.
 
-    ``out=None`` replaces the committed artifact and regenerates the docs (the CLI asks for
-    that explicitly with ``--vervang-artefact``)."""
+    ``out=None`` replaces the committed artifact (the CLI asks for that explicitly with
+    ``--vervang-artefact``); regenerate the docs afterwards with
+    ``python -m betrokken.fit_areas docs``."""
     started = time.perf_counter()
     settings = FitSettings.for_mode(quick)
     data_dir = Path(data_dir)
@@ -362,15 +361,14 @@ def _fit_meta(survey: _Survey, lca: _Segmentation, membership: _Membership,
 
 
 def _write_artifact(profile_model: ProfileModel, out: Path | None) -> Path:
-    """Save the artifact and its fit report; ``out=None`` also regenerates the docs."""
+    """Save the artifact and its fit report (the docs are regenerated separately:
+    ``python -m betrokken.fit_areas docs``)."""
     out_dir = ARTIFACT_DIR if out is None else Path(out)
     if out_dir.suffix == ".json":
         out_dir = out_dir.parent
     save_model(profile_model, out_dir)
     report = fit_report_markdown(profile_model)
     (out_dir / "fit_report.md").write_text(report, encoding="utf-8")
-    if out is None and (REPO_ROOT / "docs").is_dir():
-        write_docs(profile_model, report, REPO_ROOT / "docs")
     return out_dir
 
 
@@ -504,7 +502,9 @@ def items_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fill(text: str, block: str, content: str) -> str:
+def fill_block(text: str, block: str, content: str) -> str:
+    """``text`` with the generated block ``<!-- BEGIN block -->…<!-- END block -->``
+    replaced by ``content`` (unchanged when the markers are absent)."""
     begin, end = f"<!-- BEGIN {block} -->", f"<!-- END {block} -->"
     if begin not in text or end not in text:
         return text
@@ -513,11 +513,8 @@ def _fill(text: str, block: str, content: str) -> str:
     return f"{head}{begin}\n{content}{end}{tail}"
 
 
-def write_docs(
-    model: ProfileModel, report: str | None = None, docs_dir: Path | None = None
-) -> None:
+def write_docs(model: ProfileModel, report: str | None, docs_dir: Path) -> None:
     """Regenerate docs/profiles.md and the generated blocks inside docs/method.md."""
-    docs_dir = REPO_ROOT / "docs" if docs_dir is None else docs_dir
     report = fit_report_markdown(model) if report is None else report
     (docs_dir / "profiles.md").write_text(
         cards_mod.render_cards_markdown(model.profiles, version=model.version), encoding="utf-8"
@@ -525,8 +522,8 @@ def write_docs(
     method = docs_dir / "method.md"
     if method.is_file():
         text = method.read_text(encoding="utf-8")
-        text = _fill(text, "fit-report", report)
-        text = _fill(text, "items", items_markdown())
+        text = fill_block(text, "fit-report", report)
+        text = fill_block(text, "items", items_markdown())
         method.write_text(text, encoding="utf-8")
 
 
@@ -537,18 +534,5 @@ def write_ess_comparison(data_dir: Path, docs_dir: Path) -> None:
     table = comparison_markdown(trust_comparison(frame, weights, data_dir))
     method = docs_dir / "method.md"
     if method.is_file():
-        method.write_text(
-            _fill(method.read_text(encoding="utf-8"), "ess-comparison", table), encoding="utf-8"
-        )
-
-
-if __name__ == "__main__":  # python -m betrokken.model.fit  -> regenerate docs from the artifact
-    import os
-
-    from betrokken.model.artifact import load_model
-
-    _model = load_model()
-    (ARTIFACT_DIR / "fit_report.md").write_text(fit_report_markdown(_model), encoding="utf-8")
-    write_docs(_model)
-    if os.environ.get("BETROKKEN_DATA"):  # the ESS check needs the survey files
-        write_ess_comparison(Path(os.environ["BETROKKEN_DATA"]), REPO_ROOT / "docs")
+        text = fill_block(method.read_text(encoding="utf-8"), "ess-comparison", table)
+        method.write_text(text, encoding="utf-8")

@@ -28,6 +28,7 @@ from scipy import stats
 
 from betrokken.errors import BetrokkenError, SourceError
 from betrokken.mergers import MERGERS
+from betrokken.reports.headline import headline_lines, headline_results, model_target_lines
 from betrokken.schema import ADULT_FRACTION_15_24
 from betrokken.sources.elections import (
     ANTI_ESTABLISHMENT_PARTIES,
@@ -172,7 +173,7 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
     out_dir = Path(out_dir)
     img_dir = out_dir / "img"
     img_dir.mkdir(parents=True, exist_ok=True)
-    gemeente, pc4, diagnostics, build, draws = _read_database(db_path)
+    gemeente, pc4, diagnostics, build, draws, profile_sd = _read_database(db_path)
     if gemeente.empty:
         raise BetrokkenError("De database bevat geen gepubliceerde gemeenteschattingen.")
     elections = load_elections(validation_dir, set(gemeente["area_code"]))
@@ -184,10 +185,10 @@ def run_validation(db_path: Path, data_dir: Path, out_dir: Path, *, console=None
     per_gemeente = _per_gemeente_spearman(within)
     _draw_plots(img_dir, joined, within)
 
-    headline = headline_results(joined, within, gemeente, draws)
+    headline = headline_results(joined, within, gemeente, draws, profile_sd)
     path = out_dir / "validation.md"
     path.write_text(_report(rows, elections, within, per_gemeente, diagnostics, build, db_path,
-                            out_dir, headline), encoding="utf-8")
+                            out_dir, headline, data_dir), encoding="utf-8")
     if console is not None:
         console.print(f"Validatie: {len(rows)} vergelijkingen, figuren in {img_dir}")
     return path
@@ -221,9 +222,10 @@ def _read_database(db_path: Path):
         build = (dict(con.execute("SELECT key, value FROM build_info").fetchall())
                  if table_exists(con, "build_info") else {})
         draws = load_index_draws(con)
+        profile_sd = profile_share_spread(con)
     finally:
         con.close()
-    return gemeente, pc4, diagnostics, build, draws
+    return gemeente, pc4, diagnostics, build, draws, profile_sd
 
 
 def _gemeente_comparisons(joined: dict[str, pd.DataFrame]) -> list[dict]:
@@ -311,6 +313,15 @@ def _short(value: str) -> str:
     return str(int(number)) if number.is_integer() else f"{number:.4g}"
 
 
+def profile_share_spread(con) -> float:
+    """Mean over profiles of the SD of the published share across gemeenten."""
+    if not table_exists(con, "profile_mix"):
+        return float("nan")
+    mix = con.execute("SELECT profile_id, share FROM profile_mix WHERE level = 'gemeente' "
+                      "AND share IS NOT NULL").df()
+    return float(mix.groupby("profile_id")["share"].std().mean())
+
+
 def load_index_draws(con) -> dict[tuple[str, str], pd.DataFrame]:
     """(level, measure) -> frame indexed by area_code with one column per bootstrap refit."""
     if not table_exists(con, "area_index_draws"):
@@ -323,144 +334,8 @@ def load_index_draws(con) -> dict[tuple[str, str], pd.DataFrame]:
     return out
 
 
-def partial_r(x, y, control) -> float:
-    """Pearson r of x and y after removing the linear effect of ``control`` from both."""
-    x, y, c = (np.asarray(v, float) for v in (x, y, control))
-    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(c)
-    if ok.sum() < 5:
-        return float("nan")
-    design = np.column_stack([np.ones(ok.sum()), c[ok]])
-    rx = x[ok] - design @ np.linalg.lstsq(design, x[ok], rcond=None)[0]
-    ry = y[ok] - design @ np.linalg.lstsq(design, y[ok], rcond=None)[0]
-    return float(np.corrcoef(rx, ry)[0, 1])
-
-
-HEADLINE_TARGETS: dict[str, float] = {
-    "TK2021": 0.78, "GR2022": 0.72, "PS2019": 0.70, "anti": 0.75, "anti_partial": 0.30,
-    "within": 0.35, "sd_engagement": 0.02,
-}
-"""The targets of issue #8 (set before this design existed; nothing is tuned to them)."""
-
-
-def _spread(values: list[float]) -> tuple[float, float]:
-    arr = np.asarray([v for v in values if np.isfinite(v)])
-    if arr.size == 0:
-        return (float("nan"), float("nan"))
-    return float(np.quantile(arr, 0.05)), float(np.quantile(arr, 0.95))
-
-
-def headline_results(joined: dict[str, pd.DataFrame], within: pd.DataFrame,
-                     gemeente: pd.DataFrame, draws: dict) -> list[dict]:
-    """Each headline number with its 5–95 % spread over the model's bootstrap refits and,
-    at gemeente level, the partial r beyond the share of low-educated residents."""
-    out: list[dict] = []
-
-    def per_draw(level: str, measure: str, codes) -> np.ndarray | None:
-        frame = draws.get((level, measure))
-        if frame is None:
-            return None
-        return frame.reindex(list(codes)).to_numpy(float)
-
-    for key in ("TK2021", "GR2022", "PS2019"):
-        data = joined[key]
-        d = per_draw("gemeente", "engagement_index", data["area_code"])
-        refits = [] if d is None else [
-            np.corrcoef(d[:, b], data["turnout"])[0, 1] for b in range(d.shape[1])]
-        out.append({
-            "name": f"{key}: engagement index vs turnout (gemeente)",
-            "r": correlation(data["engagement_index"], data["turnout"])["pearson"],
-            "spread": _spread(refits),
-            "partial": partial_r(data["engagement_index"], data["turnout"],
-                                 data["share_edu_laag"]),
-            "target": HEADLINE_TARGETS[key],
-        })
-    tk = joined["TK2021"]
-    d = per_draw("gemeente", "low_trust_share", tk["area_code"])
-    refits = [] if d is None else [
-        np.corrcoef(d[:, b], tk["anti_share"])[0, 1] for b in range(d.shape[1])]
-    partial_refits = [] if d is None else [
-        partial_r(d[:, b], tk["anti_share"], tk["share_edu_laag"]) for b in range(d.shape[1])]
-    out.append({
-        "name": "TK2021: low-trust share vs anti-establishment share (gemeente)",
-        "r": correlation(tk["low_trust_share"], tk["anti_share"])["pearson"],
-        "spread": _spread(refits),
-        "partial": partial_r(tk["low_trust_share"], tk["anti_share"], tk["share_edu_laag"]),
-        "partial_spread": _spread(partial_refits),
-        "target": HEADLINE_TARGETS["anti"],
-        "partial_target": HEADLINE_TARGETS["anti_partial"],
-    })
-    d = per_draw("pc4", "low_trust_share", within["area_code"])
-    refits = []
-    if d is not None:
-        groups = within["gemeente_code"].to_numpy()
-        for b in range(d.shape[1]):
-            col = pd.Series(d[:, b])
-            centred = col - col.groupby(groups).transform("mean").to_numpy()
-            refits.append(np.corrcoef(centred, within["anti_share_within"])[0, 1])
-    out.append({
-        "name": "GR2022: low-trust share vs anti-establishment share, PC4 within gemeente",
-        "r": correlation(within["low_trust_share_within"], within["anti_share_within"])["pearson"],
-        "spread": _spread(refits),
-        "partial": float("nan"),
-        "target": HEADLINE_TARGETS["within"],
-    })
-    d = per_draw("gemeente", "engagement_index", gemeente["area_code"])
-    refits = [] if d is None else list(np.nanstd(d, axis=0, ddof=1))
-    out.append({
-        "name": "spread: SD of the engagement index across gemeenten (0–1 scale)",
-        "r": float(gemeente["engagement_index"].std()),
-        "spread": _spread(refits),
-        "partial": float("nan"),
-        "target": HEADLINE_TARGETS["sd_engagement"],
-    })
-    return out
-
-
-def _headline_lines(headline: list[dict]) -> list[str]:
-    lines = [
-        "## Headline results and targets",
-        "",
-        "Spread: 5–95 % of the same number computed from each of the model's bootstrap refits",
-        "(survey respondents resampled, all area models refitted). Partial r: after removing",
-        "the linear effect of the share of low-educated residents from both sides.",
-        "",
-        "| number | value | spread over refits | partial r beyond low-educated share | "
-        "target | met? |",
-        "|---|---:|---|---:|---:|---|",
-    ]
-    for h in headline:
-        lo, hi = h["spread"]
-        partial = "–" if not np.isfinite(h["partial"]) else f"{h['partial']:+.2f}"
-        if "partial_spread" in h and np.isfinite(h["partial_spread"][0]):
-            partial += f" ({h['partial_spread'][0]:+.2f} to {h['partial_spread'][1]:+.2f})"
-        met = h["r"] >= h["target"]
-        status = "yes" if met else f"no (short by {h['target'] - h['r']:.3f})"
-        if "partial_target" in h:
-            p_met = np.isfinite(h["partial"]) and h["partial"] >= h["partial_target"]
-            status += (f"; partial ≥ {h['partial_target']:.2f}: "
-                       + ("yes" if p_met else "no"))
-        lines.append(f"| {h['name']} | {h['r']:.3f} | {lo:.3f} to {hi:.3f} | {partial} | "
-                     f"{h['target']:.2f} | {status} |")
-    return lines + [
-        "",
-        "Why targets are missed, as far as we can tell (nothing was tuned to close a gap):",
-        "",
-        "- Political engagement and low trust rest on four demographics (age, sex, education,",
-        "  migration background) from 1,814 respondents; their gradients are noisy (see the",
-        "  spread column) and no area context survived grouped cross-validation",
-        "  (docs/method.md). The targets were set next to a regression trained on the",
-        "  elections themselves (r ≈ 0.89), an upper bound for a model that may not see them.",
-        "- Below gemeente level, education is copied from the gemeente, so within-gemeente",
-        "  differences rest on age, sex and migration background only.",
-        "- The local component is measured (Gezondheidsmonitor 2020) and carries most of the",
-        "  new spread; its approximate standard errors are conservative below gemeente level.",
-        "- Low trust and the anti-establishment vote are different things (see below).",
-        "",
-    ]
-
-
 def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, out_dir,
-            headline=None) -> str:
+            headline=None, data_dir=None) -> str:
     lines = [
         "# Validation against election results",
         "",
@@ -512,7 +387,8 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "variance 1.06/(n−3); within-gemeente: effective n reduced by the number of",
         "gemeenten).",
         "",
-        *(_headline_lines(headline) if headline else []),
+        *(headline_lines(headline) if headline else []),
+        *(model_target_lines(data_dir) if data_dir is not None else []),
         "## All comparisons",
         "",
         "| comparison | predictor | n | Pearson r [95 % CI] | Spearman ρ [95 % CI] |",
@@ -534,9 +410,10 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "## Reading the numbers",
         "",
         "- A gemeente's low-trust share and political engagement depend on its demographic",
-        "  marginals (age, sex, education, migration background) through the direct models",
-        "  (area context was not kept by grouped cross-validation, see docs/method.md); its",
-        "  local engagement is measured (Gezondheidsmonitor). A correlation with turnout or",
+        "  marginals (age, sex, education, migration background; gradients anchored to CBS",
+        "  tables), its CBS and Gezondheidsmonitor predictors and a partially pooled gemeente",
+        "  intercept (multilevel models, see docs/method.md); its local engagement is",
+        "  measured (Gezondheidsmonitor). A correlation with turnout or",
         "  vote shares therefore measures how much of the geographic variation those carry;",
         "  the baselines show how much a single demographic already carries.",
         "- Low trust and the anti-establishment vote are different things: the vote also",
@@ -585,7 +462,8 @@ def _report(rows, elections, within, per_gemeente, diagnostics, build, db_path, 
         "- Gemeente estimates are the adult-population-weighted aggregate of their published",
         "  wijken (coherent by construction); intervals are bootstrap percentile intervals",
         "  re-centred on the point estimate (see `areas/mix.py`). They cover the survey's",
-        "  sampling noise through refits of all area models on resampled respondents, and the",
+        "  sampling noise through posterior draws of the area models (and bootstrap",
+        "  refits of the profile model), and the",
         "  local indicators' approximate sampling error; not the instability of the latent",
         "  classes themselves (see docs/method.md, stability).",
     ]

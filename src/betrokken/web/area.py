@@ -119,6 +119,7 @@ def area_page(
         "column_mixes": column_mixes,
         "compare_names": [d["name"] for d in comparisons],
         "index_details": [area, *comparisons],
+        "national_indices": national.get("indices") if national else None,
         "top_profiles": top_profiles,
         "demographic_groups": DEMOGRAPHIC_GROUPS,
         "child_level": None,

@@ -14,7 +14,7 @@ from betrokken.web.profile_text import profile_texts
 
 INDEX_MODES: dict[str, str] = {
     "i_engagement_index": "Betrokkenheid (index)",
-    "i_political_engagement": "Politieke betrokkenheid",
+    "i_political_engagement": "Politieke betrokkenheid (stemmen, kennis, nieuws)",
     "i_local_engagement": "Lokale betrokkenheid",
     "i_low_trust_share": "Laag vertrouwen",
 }
