@@ -502,6 +502,7 @@ def import_survey(
     from betrokken.areas import reach
     from betrokken.dutch_numbers import percent, percent_interval, points
     from betrokken.model.artifact import load_model
+    from betrokken.model.quiz import MIN_QUIZ_ANSWERS
     from betrokken.store.database import connect
     from betrokken.store.target_areas import TargetAreaReader
     from betrokken.survey import own
@@ -520,7 +521,8 @@ def import_survey(
     names = {p["id"]: p["name"] for p in model.profiles}
     console.print(
         f"[bold]{report['area_name']}[/]: {report['n_respondents']} respondenten, "
-        f"{report['n_with_quiz']} met antwoorden op de profielquiz."
+        f"{report['n_with_quiz']} met minstens {MIN_QUIZ_ANSWERS} antwoorden op de profielquiz "
+        "(de anderen: profielkansen uit leeftijd, geslacht en opleiding, voor zover bekend)."
     )
     mix = report["area_mix"]["mix"]
     if not mix:

@@ -20,7 +20,13 @@ from fastapi.responses import Response
 from betrokken.areas import reach
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
-from betrokken.model.quiz import check_answers, quiz_posterior
+from betrokken.model.quiz import (
+    MIN_QUIZ_ANSWERS,
+    QUIZ_ITEMS,
+    QuizAnswerError,
+    check_answers,
+    quiz_posterior,
+)
 from betrokken.reports.reach_check import read_participants, result_workbook, run_check
 from betrokken.uploads import participants_from_text
 from betrokken.web import limits
@@ -49,7 +55,13 @@ def _json_participants(rows: list) -> tuple[Any, Any]:
     if not with_answers:
         return participants, None
     model = load_model()
-    probs = np.array([quiz_posterior(model, check_answers(model, a)) for _, a in with_answers])
+    posteriors = []
+    for i, answers in with_answers:
+        try:
+            posteriors.append(quiz_posterior(model, check_answers(model, answers)))
+        except QuizAnswerError as exc:
+            raise QuizAnswerError(f"Deelnemer {i + 1}: {exc.message}", hint=exc.hint) from None
+    probs = np.array(posteriors)
     pc4 = participants["pc4"].to_numpy()[[i for i, _ in with_answers]]
     return participants, (pc4, probs)
 
@@ -81,7 +93,8 @@ async def post_bereikcheck(
             {
                 "area": "GM0344",
                 "participants": [
-                    {"postcode": "3511", "answers": {"trust_parliament": 2, "trust_eu": 1}}
+                    {"postcode": "3511",
+                     "answers": {item: 1 for item in QUIZ_ITEMS[:MIN_QUIZ_ANSWERS]}}
                 ],
             },
         ],
