@@ -105,6 +105,13 @@ def local_report_lines(local: dict | None) -> list[str]:
     return lines
 
 
+def quality_mark(check: dict) -> str:
+    """The build report's mark: 'OK' only for a check that ran and passed."""
+    if check.get("skipped"):
+        return "[cyan]OVERGESLAGEN[/]"
+    return "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
+
+
 @app.command()
 @friendly_errors
 def build(
@@ -141,8 +148,7 @@ def build(
         )
         raise typer.Exit(code=130) from None
     for check in report.quality:
-        mark = "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
-        console.print(f"{mark} {check.get('message', check.get('name'))}")
+        console.print(f"{quality_mark(check)} {check.get('message', check.get('name'))}")
     if report.area_changes:
         console.print("[bold]Wijzigingen in gebieden sinds de vorige database:[/]")
         for line in report.area_changes:
