@@ -131,6 +131,13 @@ def test_target_group_page(client, profile_ids):
     assert client.get("/doelgroep?profiel=bestaat_niet").status_code == 400
     # the count is of adults (18+) as computed; the page used to say "15 jaar en ouder"
     assert "18 jaar en ouder" in html and "15 jaar en ouder" not in html
+    # issue 20: the difference legend's outer classes read as signed points, once each
+    diff = client.get(f"/doelgroep?profiel={profile_ids[2]}&gebied={UTRECHT}&kleur=verschil")
+    legend = re.search(r'<div class="legend" id="kaart-legenda">.*?</div>', diff.text,
+                       re.S).group(0)
+    assert "of meer minder" not in legend and "of meer meer" not in legend
+    assert re.search(r"−[\d,]+ procentpunt of minder</li>", legend)
+    assert re.search(r"\+[\d,]+ procentpunt of meer</li>", legend)
 
 
 def test_compare_page_by_name_and_errors(client, profile_ids):

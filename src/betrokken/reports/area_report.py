@@ -25,7 +25,7 @@ from betrokken.dutch_numbers import MISSING, number, percent, percent_interval, 
 from betrokken.errors import BetrokkenError  # noqa: E402
 from betrokken.reports.approach import approach  # noqa: E402
 from betrokken.reports.national import national_sections  # noqa: E402
-from betrokken.reports.themes import theme_dossiers  # noqa: E402
+from betrokken.reports.themes import label_with_unit, theme_dossiers  # noqa: E402
 from betrokken.reports.trend_chart import trend_svg  # noqa: E402
 from betrokken.store import area_answers  # noqa: E402
 from betrokken.store.catalogue import load_catalogue  # noqa: E402
@@ -194,7 +194,7 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
             as_frac = ind.get("scale") == "fraction"
             f = (lambda v: _pct(v)) if as_frac else (lambda v, u=unit: _fmt(v, u))
             woz = ind["indicator"] == "woz_avg"
-            rows.append({"label": f"{ind['label']} ({unit})" if not as_frac and not woz
+            rows.append({"label": label_with_unit(ind["label"], unit) if not as_frac and not woz
                          else ind["label"], "year": str(ind["year"] or "–"),
                          "value": f(ind["value"]),
                          "gemeente": f(ind["gemeente"]) + (" *" if ind.get("note") else ""),
