@@ -363,7 +363,8 @@ def validate(
 @friendly_errors
 def report(
     db: Path | None = DbOption,
-    area: str | None = typer.Option(None, "--area", help="Gebiedscode, bijv. GM0344."),
+    area: str | None = typer.Option(
+        None, "--area", help="Gebied: code (GM0344) of naam (Utrecht, Overvecht)."),
     postcodes: str | None = typer.Option(
         None, "--postcodes", help="Eigen gebied: postcodes (PC4) gescheiden door komma's."),
     national: bool = typer.Option(False, "--national", help="Staat van Betrokkenheid (NL)."),
@@ -411,7 +412,9 @@ def bereikcheck(
         help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal]), of "
         "antwoorden op de profielquiz (kolommen als in het sjabloon).",
     ),
-    gebied: str = typer.Option(..., "--gebied", help="GM0344, WK034401[,…] of postcodes."),
+    gebied: str = typer.Option(
+        ..., "--gebied", help="Gemeente of wijk (naam of code: Utrecht, GM0344, WK034401[,…]) "
+        "of postcodes."),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Schrijf het resultaat als Excel."),
     db: Path | None = DbOption,
 ) -> None:
@@ -495,9 +498,10 @@ def import_survey(
         ..., help="Eigen enquête: Burgerpeiling (.sav) of profielquiz-antwoorden (.csv/.xlsx)."
     ),
     gebied: str = typer.Option(..., "--gebied", help="Gemeentecode (GM0344) of wijkcode(s)."),
-    uit: Path | None = typer.Option(
-        None, "--uit", help="Schrijf de aggregaten naar een .xlsx- of .csv-bestand."
+    out: Path | None = typer.Option(
+        None, "--out", help="Schrijf de aggregaten naar een .xlsx- of .csv-bestand."
     ),
+    uit: Path | None = typer.Option(None, "--uit", hidden=True),  # the old name of --out
     db: Path | None = DbOption,
 ) -> None:
     """Eigen enquête naast het model: profielmix per gebied en per wijk (Fay–Herriot).
@@ -513,8 +517,11 @@ def import_survey(
     from betrokken.store.target_areas import TargetAreaReader
     from betrokken.survey import own
 
-    if uit is not None:
-        check_output_file(uit, suffixes=(".xlsx", ".csv"), option="--uit")
+    if out is not None and uit is not None:
+        raise BetrokkenError("Geef --out één keer (--uit is de oude naam van --out).")
+    out = out if out is not None else uit
+    if out is not None:
+        check_output_file(out, suffixes=(".xlsx", ".csv"), option="--out")
     db_path = checked_db(db)
     respondents = own.read_own_survey(bestand)
     model = load_model()
@@ -563,9 +570,9 @@ def import_survey(
                 f"{names[g['profile_id'].iloc[k]]} {points(shift[k])}",
             )
         console.print(table)
-    if uit is not None:
-        write_file(uit, own.report_file(report, model, uit.name))
-        console.print(f"[bold green]Geschreven:[/] {uit}")
+    if out is not None:
+        write_file(out, own.report_file(report, model, out.name))
+        console.print(f"[bold green]Geschreven:[/] {out}")
 
 
 def main() -> None:  # pragma: no cover - entry point

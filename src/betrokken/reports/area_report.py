@@ -40,6 +40,7 @@ from betrokken.store.report_inputs import (  # noqa: E402
     profile_names,
     source_rows,
 )
+from betrokken.store.search import area_code_for  # noqa: E402
 
 TEMPLATE = "area_report.typ"
 GREYS = ("#000000", "#555555", "#999999")
@@ -349,8 +350,10 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
         elif postcodes is not None:
             pdf = area_report(con, cat, composed_area(compose_postcodes(con, postcodes), cat))
         else:
-            pdf = area_report(con, cat, area_answers.area_detail(cat, area_answers.canonical_code(
-                area_code)))
+            code = area_code.strip().replace(" ", "").upper()
+            if code not in cat.areas:  # a name: 'Utrecht', 'overvecht', 'Den Haag'
+                code = area_code_for(cat, area_code, option="--area")
+            pdf = area_report(con, cat, area_answers.area_detail(cat, code))
     finally:
         con.close()
     out = Path(out)
