@@ -197,8 +197,11 @@ def test_children_csv_and_xlsx_match_the_api(client, profile_ids):
     assert list(frame["gebiedscode"]) == [a["code"] for a in api["areas"]]
     first = next(a for a in api["areas"] if not a["suppressed"])
     row = frame.set_index("gebiedscode").loc[first["code"]]
-    for pid in profile_ids:
-        assert row[f"aandeel_{pid}"] == pytest.approx(first["shares"][pid])
+    names = {p["id"]: p["name"] for p in client.get("/api/profiles").json()["profiles"]}
+    for pid in profile_ids:  # issue 20: the column carries the profile's Dutch name
+        assert row[f"aandeel {names[pid]}"] == pytest.approx(first["shares"][pid])
+    if first.get("typical_profile"):
+        assert row["meest_kenmerkend_profiel"] == names[first["typical_profile"]]
     xlsx = client.get(f"/download/areas/{UTRECHT}/children.xlsx?level=wijk")
     sheet = pd.read_excel(io.BytesIO(xlsx.content))
     assert len(sheet) == len(frame)
