@@ -91,6 +91,9 @@ def test_xlsx_formats_percentages_and_explains_itself(exports, built_db):
     licences = {r[0] for r in con.execute("SELECT licence FROM sources").fetchall()}
     con.close()
     assert model in notes and all(lic in notes for lic in licences)
+    # issue 20: the official table before the copy the build read
+    line = next(ln for ln in notes.splitlines() if ln.startswith("Bron: kwb_2024_gwb_herkomst"))
+    assert line.index("85984NED") < line.index("Gelezen uit: kopie via")
     assert "_lo / …_hi" in notes and "90%-interval" in notes
     assert "politieke_betrokkenheid" in notes and "lokale_betrokkenheid" in notes
     # issue 20: the ids live in the Toelichting, beside each profile's column and name

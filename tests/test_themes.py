@@ -149,6 +149,11 @@ def test_area_report_pdf(built_db, tmp_path, cat):
         assert profile["name"] in text
     # issue 20: a label that names its unit does not get it a second time
     assert "per 1.000 inwoners" in text and "(per 1.000)" not in text
+    # issue 20: the PDF cites the official table first, the copy the build read second
+    assert "CBS StatLine 85984NED" in text
+    flat = " ".join(text.split())
+    start = flat.index("CBS StatLine 85984NED")
+    assert "gelezen uit kopie via" in flat[start:start + 300]
     nat = write_report(built_db, tmp_path / "nl.pdf", national=True, compare_to=built_db)
     assert "Staat van Betrokkenheid" in _pdf_text(nat.read_bytes())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import unescape
 
 import pandas as pd
 import pytest
@@ -180,6 +181,19 @@ def test_method_page_lists_sources_from_database(client, db):
     for name, licence in db.execute("SELECT name, licence FROM sources").fetchall():
         assert f">{name}<" in html
         assert str(escape(licence)) in html
+    # issue 20: each row names the official table first, the copy the build read second
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>',
+                      html)
+    by_name = {name: (official, copy) for name, official, copy in rows}
+    for name, origin in db.execute("SELECT name, origin FROM sources").fetchall():
+        official, copy = (unescape(v) for v in by_name[name])
+        if " (via " in origin:
+            table, repo = origin.split(" (via ")
+            assert table in official and repo.rstrip(")") in copy and "via" not in official
+    ids = {"kwb_2024_85984NED": "85984NED", "gezondheidsmonitor_2020": "50090NED"}
+    for name, ident in ids.items():
+        if name in by_name:
+            assert ident in by_name[name][0]
     assert "een model, geen hokje" in html.lower()
     for src in re.findall(r'src="(/methode/img/[^"]+)"', html):
         assert client.get(src).headers["content-type"].startswith("image/")

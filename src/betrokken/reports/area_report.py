@@ -29,6 +29,7 @@ from betrokken.reports.themes import label_with_unit, theme_dossiers  # noqa: E4
 from betrokken.reports.trend_chart import trend_svg  # noqa: E402
 from betrokken.store import area_answers  # noqa: E402
 from betrokken.store.catalogue import load_catalogue  # noqa: E402
+from betrokken.store.citations import citation  # noqa: E402
 from betrokken.store.database import connect, open_database  # noqa: E402
 from betrokken.store.pc4_estimates import compose_postcodes  # noqa: E402
 from betrokken.store.report_inputs import (  # noqa: E402
@@ -107,8 +108,11 @@ def _map(con, code: str, path: Path) -> bool:
 
 
 def _sources(con) -> list[str]:
-    rows = source_rows(con)
-    out = [f"{d} ({y}), {lic}" for d, y, lic in rows]
+    out = []
+    for source in source_rows(con):  # the official table first, the copy read second
+        cited = citation(source)
+        out.append(cited["official"] + (f" (gelezen uit {cited['read_from']})" if cited["read_from"]
+                                        else ""))
     out += ["Politie/CBS geregistreerde misdrijven 2012–2024 (47018NED), CC BY 4.0",
             "CBS energieverbruik per woning 2012–2022 (Kerncijfers wijken en buurten), "
             "CC BY 4.0",

@@ -15,6 +15,7 @@ import re
 import duckdb
 import pandas as pd
 
+from betrokken.store.citations import citation
 from betrokken.store.database import table_exists
 
 __all__ = [
@@ -214,10 +215,10 @@ def about_rows(con: duckdb.DuckDBPyConnection | None = None, *, build_info: dict
         ("Licentie van deze cijfers", "CC BY 4.0",
          "Vermeld: betrokken, op basis van CBS en de genoemde bronnen."),
     ]
-    for s in sources or []:
-        rows.append((f"Bron: {s.get('name')}",
-                     f"{s.get('description') or ''} ({s.get('year') or '?'})",
-                     f"Licentie: {s.get('licence') or 'onbekend'}"))
+    for s in sources or []:  # the official table first, the copy read second
+        cited = citation(s)
+        rows.append((f"Bron: {s.get('name')}", cited["official"],
+                     f"Gelezen uit: {cited['read_from']}" if cited["read_from"] else ""))
     return rows
 
 
