@@ -301,6 +301,8 @@ def test_adviser_flow(page, base_url):
         ("/methode", "09-methode"),
         ("/zoeken?q=Utrecht", "10-zoeken"),
         ("/gebied/GM9999", "11-niet-gevonden"),
+        ("/profielen/in-een-minuut", "16-profielen-in-een-minuut"),
+        (f"/gebied/{UTRECHT}?kleur=kenmerkend", "17-kenmerkend-met-let-op"),
     ],
 )
 def test_other_pages_pass_axe(page, path, name):

@@ -81,3 +81,18 @@ def test_quiz_works_without_javascript(browser, base_url):  # noqa: F811
         assert pg.locator(f"#{items[0]['id']}-{items[0]['options'][-1]['value']}").is_checked()
     finally:
         context.close()
+
+
+def test_quiz_with_too_few_answers_says_the_minimum_in_an_alert(page):  # noqa: F811
+    """Issue 20: the empty quiz used to answer 'Meest waarschijnlijk: …'; now the form
+    comes back with a Dutch alert that names the minimum, and stays axe-clean."""
+    page.goto("/quiz")
+    first = page.locator("fieldset").first.locator("input[type=radio]").first
+    first.check()
+    page.get_by_role("button", name="Bekijk mijn profiel").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "minstens 6 nodig" in alert.inner_text()
+    assert page.locator("#resultaat").count() == 0
+    assert first.is_checked()  # the answer given stays in the form
+    check_axe(page, "quiz-te-weinig")

@@ -126,7 +126,7 @@ def output_commands(out: Path, built_db: Path, root: Path) -> list[tuple[list[st
          ".xlsx"),
         (["quiz", "--pdf"], ".pdf"),
         (["quiz", "--sjabloon"], ".csv"),
-        (["import", str(root / "quiz.csv"), "--gebied", "GM0344", *db, "--uit"], ".xlsx"),
+        (["import", str(root / "quiz.csv"), "--gebied", "GM0344", *db, "--out"], ".xlsx"),
         (["build", "--n-boot", "5", "--db"], ".duckdb"),
         (["manifest", "--data-dir", os.environ.get("BETROKKEN_DATA", "."), "--out"], ".csv"),
     ]

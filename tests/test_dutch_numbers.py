@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from betrokken.dutch_numbers import number, percent, percent_interval, points, signed
+from betrokken.dutch_numbers import (
+    interval_adds,
+    number,
+    percent,
+    percent_interval,
+    points,
+    signed,
+)
 
 
 @pytest.mark.parametrize(("value", "digits", "expected"), [
@@ -36,6 +43,12 @@ def test_percent_interval():
     assert percent_interval(0.19, 0.27) == "19–27%"
     assert percent_interval(0.191, 0.2749, 1) == "19,1–27,5%"
     assert percent_interval(None, 0.3) == "–"
+    # issue 20: an interval that rounds to one value is that value, never '35–35%'
+    assert percent_interval(0.351, 0.354) == "35%"
+    assert percent_interval(0.351, 0.354, 1) == "35,1–35,4%"
+    assert not interval_adds(0.352, 0.351, 0.354)
+    assert interval_adds(0.352, 0.351, 0.354, 1) and interval_adds(0.35, 0.33, 0.37)
+    assert not interval_adds(0.35, None, 0.37)
 
 
 @pytest.mark.parametrize(("diff", "expected"), [

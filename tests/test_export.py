@@ -56,11 +56,20 @@ def export_db(tmp_path_factory, hand_tables):  # noqa: F811
     return path
 
 
-def _english(frame: pd.DataFrame) -> pd.DataFrame:
-    """People-facing formats have Dutch columns and ja/nee; back to the machine names."""
-    from betrokken.store.spreadsheet import DUTCH_NAMES
+def _english(frame: pd.DataFrame, db: Path) -> pd.DataFrame:
+    """People-facing formats have Dutch columns (profile columns by the profile's Dutch
+    name, issue 20) and ja/nee; back to the machine names."""
+    from betrokken.store.database import connect
+    from betrokken.store.spreadsheet import DUTCH_NAMES, profile_column, profile_names_of
 
     back = {v: k for k, v in DUTCH_NAMES.items()}
+    con = connect(db, read_only=True)
+    try:
+        names = profile_names_of(con)
+    finally:
+        con.close()
+    back.update({profile_column(name): f"share_{pid}" for pid, name in names.items()})
+    assert not any(str(c).startswith("aandeel_") for c in frame.columns)  # no ids in headers
 
     def name(col: str) -> str:
         for suffix in ("_lo", "_hi", ""):
@@ -69,8 +78,6 @@ def _english(frame: pd.DataFrame) -> pd.DataFrame:
                 continue
             if base in back:
                 return back[base] + suffix
-            if base.startswith("aandeel_"):
-                return "share_" + base.removeprefix("aandeel_") + suffix
         return col
 
     out = frame.rename(columns={c: name(c) for c in frame.columns})
@@ -79,7 +86,7 @@ def _english(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read(path: Path, fmt: str) -> pd.DataFrame:
+def _read(path: Path, fmt: str, db: Path) -> pd.DataFrame:
     if fmt == "csv":
         return pd.read_csv(path, dtype={"area_code": str})
     if fmt == "xlsx":
@@ -87,7 +94,8 @@ def _read(path: Path, fmt: str) -> pd.DataFrame:
 
         book = openpyxl.load_workbook(path, read_only=True)
         assert book.sheetnames == ["profielmix", "Toelichting"]
-        return _english(pd.read_excel(path, sheet_name="profielmix", dtype={"gebiedscode": str}))
+        return _english(pd.read_excel(path, sheet_name="profielmix", dtype={"gebiedscode": str}),
+                        db)
     if fmt == "parquet":
         return duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}')").df()
     import geopandas as gpd
@@ -95,13 +103,13 @@ def _read(path: Path, fmt: str) -> pd.DataFrame:
     frame = gpd.read_file(path)
     assert frame.crs.to_epsg() == 28992
     assert frame.geometry.notna().all() and frame.geometry.area.gt(0).all()
-    return _english(frame)
+    return _english(frame, db)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "gpkg"])
 def test_every_format_has_columns_and_nulls_for_suppressed(export_db, tmp_path, fmt):
     path = export_areas(export_db, level="wijk", fmt=fmt, out=tmp_path / f"wijk.{fmt}")
-    frame = _read(path, fmt).set_index("area_code")
+    frame = _read(path, fmt, export_db).set_index("area_code")
     required = [
         "area_name", "level", "population", "suppressed", "suppression_reason",
         "engagement_index", "engagement_index_lo", "engagement_index_hi",
@@ -172,7 +180,7 @@ def test_real_export_every_format_keeps_suppression(built_db, tmp_path, fmt):
     con.close()
     path = export_areas(built_db, level="wijk", gemeente=gemeente, fmt=fmt,
                         out=tmp_path / f"wijk.{fmt}")
-    frame = _read(path, fmt)
+    frame = _read(path, fmt, built_db)
     assert (frame["area_code"].str[:6] == "WK" + gemeente[2:]).all()
     share_cols = [f"share_{p}{s}" for p in ids for s in ("", "_lo", "_hi")]
     suppressed = frame["suppressed"].astype(bool)

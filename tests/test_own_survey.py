@@ -112,7 +112,7 @@ def test_cli_import_writes_only_aggregates_and_stores_nothing(utrecht, built_db,
     before = hashlib.sha256(built_db.read_bytes()).hexdigest()
     out = tmp_path / "uit.xlsx"
     result = runner.invoke(app, ["import", str(src), "--gebied", "GM0344", "--db", str(built_db),
-                                 "--uit", str(out)], env={"COLUMNS": "200"})
+                                 "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "weegt het zwaarst" in result.output and "Fay" in result.output
     assert hashlib.sha256(built_db.read_bytes()).hexdigest() == before
@@ -126,6 +126,11 @@ def test_cli_import_writes_only_aggregates_and_stores_nothing(utrecht, built_db,
     result = runner.invoke(app, ["import", str(src), "--gebied", "GM0344", "--db", str(built_db),
                                  "--uit", str(csv_out)])
     assert result.exit_code == 0 and csv_out.read_bytes().startswith(b"\xef\xbb\xbf")
+    # issue 20: one flag name per meaning (--out); --uit stays as a hidden alias
+    assert "--uit" not in runner.invoke(app, ["import", "--help"]).output
+    both = runner.invoke(app, ["import", str(src), "--gebied", "GM0344", "--db", str(built_db),
+                               "--out", str(out), "--uit", str(csv_out)])
+    assert both.exit_code != 0 and "--out één keer" in both.output
 
 
 @pytest.mark.parametrize(

@@ -122,7 +122,7 @@ def test_api_children_and_downloads_at_the_edge(client):
     assert csv.status_code == 200
     table = pd.read_csv(io.BytesIO(csv.content), dtype={"gebiedscode": str}).set_index(
         "gebiedscode")
-    share_cols = [c for c in table.columns if c.startswith("aandeel_")]
+    share_cols = [c for c in table.columns if c.startswith("aandeel ")]
     assert len(share_cols) == 24
     assert table.loc[HIDDEN, share_cols].isna().all().all()
     assert table.loc[HIDDEN, "onderdrukt"].all()

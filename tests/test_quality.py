@@ -73,3 +73,29 @@ def test_wrong_area_count(tables: AreaTables):
                                          & t.areas["is_current"]][:5])
     with pytest.raises(QualityError, match="337 gebieden op niveau gemeente"):
         run_quality_checks(t)
+
+
+def test_a_level_not_built_is_skipped_with_its_reason_never_ok(tables: AreaTables):
+    """Issue 20: the build report never says 'OK' for a check that could not run."""
+    from betrokken.areas.quality import quality_summary
+    from betrokken.cli import quality_mark
+
+    full = run_quality_checks(tables)
+    t = broken(tables)
+    t.areas = t.areas[t.areas["level"] != "pc4"]
+    checks = run_quality_checks(t)
+    skipped = {c["name"]: c for c in checks if c["skipped"]}
+    assert {"bevolking_pc4_gemeente", "pc4_volledig"} <= set(skipped)
+    for name in ("bevolking_pc4_gemeente", "pc4_volledig"):
+        assert "geen PC4-niveau" in skipped[name]["message"]  # the reason
+    for check in skipped.values():
+        assert "niet gecontroleerd" in check["message"]
+        assert "OK" not in quality_mark(check) and "OVERGESLAGEN" in quality_mark(check)
+    ran = [c for c in checks if not c["skipped"]]
+    assert all("OK" in quality_mark(c) for c in ran if c["ok"])
+    summary = quality_summary(checks)
+    assert summary == f"{len(ran)}/{len(ran)} in orde, {len(skipped)} overgeslagen"
+    assert len(skipped) > sum(c["skipped"] for c in full)
+    # the real data has no wijk file for 2022: said, with the reason, and not as OK
+    wijk_2022 = next(c for c in full if c["name"] == "aantal_wijk_2022")
+    assert wijk_2022["skipped"] and "geen bronbestand" in wijk_2022["message"]

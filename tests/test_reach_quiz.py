@@ -51,6 +51,10 @@ def test_api_answers_give_the_reached_mix(client, generated):
     bad = [{**rows[0], "answers": {"trust_eu": 9}}]
     assert client.post("/api/bereikcheck",
                        json={"area": "GM0344", "participants": bad}).status_code == 422
+    few = [rows[0], {**rows[1], "answers": {"trust_eu": 1}}]
+    refused = client.post("/api/bereikcheck", json={"area": "GM0344", "participants": few})
+    assert refused.status_code == 422
+    assert refused.json()["fout"].startswith("Deelnemer 2: Te weinig antwoorden")
 
 
 def test_page_upload_of_quiz_file_and_its_download(client, generated):
@@ -97,8 +101,16 @@ def test_quiz_page_shows_every_question_with_its_options(client):
         assert item["text"] in page
         for opt in item["options"]:
             assert f'id="{item["id"]}-{opt["value"]}"' in page
-    done = unescape(client.post("/quiz", data={items[0]["id"]: "1"}).text)
-    assert f"1 van de {len(items)} vragen" in done
+    assert "Beantwoord er minstens 6" in page
+    done = unescape(client.post("/quiz", data={it["id"]: "1" for it in items[:7]}).text)
+    assert f"7 van de {len(items)} vragen" in done and "Kans per profiel" in done
+    # the quiz with no or too few answers gives no profile, but a Dutch 422 on the form
+    for data in ({}, {items[0]["id"]: "1"}):
+        refused = client.post("/quiz", data=data)
+        text = unescape(refused.text)
+        assert refused.status_code == 422 and "Meest waarschijnlijk" not in text
+        assert f"{len(data)} van de {len(items)} vragen beantwoord" in text
+        assert "minstens 6 nodig" in text
 
 
 def test_printable_quiz_pdf_and_csv_template_from_page_and_cli(client, tmp_path):

@@ -40,8 +40,11 @@ def test_csv_for_excel_has_bom_semicolons_and_decimal_commas(exports):
     frame = pd.read_csv(exports["csv-excel"], sep=";", decimal=",", encoding="utf-8-sig")
     assert len(frame.columns) > 20 and frame["gebiedscode"].str.startswith("WK0344").all()
     assert set(frame["onderdrukt"]) <= {"ja", "nee"}
-    shares = [c for c in frame.columns if c.startswith("aandeel_") and c[-3:] not in ("_lo", "_hi")]
+    shares = [c for c in frame.columns if c.startswith("aandeel") and c[-3:] not in ("_lo", "_hi")]
     assert len(shares) == 8
+    # issue 20: the profile columns carry the Dutch names people read on the site
+    assert "aandeel Teleurgestelde toeschouwers" in shares
+    assert not any(c.startswith("aandeel_") for c in frame.columns)
     assert pd.api.types.is_float_dtype(frame[shares[0]])  # decimal comma parsed as numbers
     published = frame[frame["onderdrukt"] == "nee"]
     assert published[shares].sum(axis=1).between(0.999, 1.001).all()
@@ -88,8 +91,19 @@ def test_xlsx_formats_percentages_and_explains_itself(exports, built_db):
     licences = {r[0] for r in con.execute("SELECT licence FROM sources").fetchall()}
     con.close()
     assert model in notes and all(lic in notes for lic in licences)
+    # issue 20: the official table before the copy the build read
+    line = next(ln for ln in notes.splitlines() if ln.startswith("Bron: kwb_2024_gwb_herkomst"))
+    assert line.index("85984NED") < line.index("Gelezen uit: kopie via")
     assert "_lo / …_hi" in notes and "90%-interval" in notes
     assert "politieke_betrokkenheid" in notes and "lokale_betrokkenheid" in notes
+    # issue 20: the ids live in the Toelichting, beside each profile's column and name
+    con = connect(built_db, read_only=True)
+    profiles = con.execute("SELECT id, name FROM profiles").fetchall()
+    con.close()
+    rows = {r[0]: r for r in book["Toelichting"].iter_rows(values_only=True) if r[0]}
+    for pid, name in profiles:
+        assert rows[f"aandeel {name}"][1:] == (name, f"profiel-id: {pid}")
+        assert f"aandeel {name}" in header
 
 
 def test_cli_refuses_an_unknown_format_in_dutch(built_db, tmp_path):

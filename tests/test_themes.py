@@ -147,6 +147,13 @@ def test_area_report_pdf(built_db, tmp_path, cat):
         assert title in text
     for profile in cat.profiles:
         assert profile["name"] in text
+    # issue 20: a label that names its unit does not get it a second time
+    assert "per 1.000 inwoners" in text and "(per 1.000)" not in text
+    # issue 20: the PDF cites the official table first, the copy the build read second
+    assert "CBS StatLine 85984NED" in text
+    flat = " ".join(text.split())
+    start = flat.index("CBS StatLine 85984NED")
+    assert "gelezen uit kopie via" in flat[start:start + 300]
     nat = write_report(built_db, tmp_path / "nl.pdf", national=True, compare_to=built_db)
     assert "Staat van Betrokkenheid" in _pdf_text(nat.read_bytes())
 
@@ -176,6 +183,15 @@ def test_suppressed_area_gets_no_figures(con, cat):
     assert dossier["suppressed"] and dossier["themes"] == [] and "geen cijfers" in \
         dossier["message"]
     assert approach(area, cat)["sections"] == []
+
+
+def test_label_names_its_unit_once():
+    from betrokken.reports.themes import label_with_unit
+
+    assert label_with_unit("vernielingen per 1.000 inwoners", "per 1.000") == \
+        "vernielingen per 1.000 inwoners"
+    assert label_with_unit("gasverbruik", "m³") == "gasverbruik (m³)"
+    assert label_with_unit("Gini", "index") == "Gini"
 
 
 def test_report_numbers_use_dutch_notation():

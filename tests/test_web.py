@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import unescape
 
 import pandas as pd
 import pytest
@@ -131,6 +132,13 @@ def test_target_group_page(client, profile_ids):
     assert client.get("/doelgroep?profiel=bestaat_niet").status_code == 400
     # the count is of adults (18+) as computed; the page used to say "15 jaar en ouder"
     assert "18 jaar en ouder" in html and "15 jaar en ouder" not in html
+    # issue 20: the difference legend's outer classes read as signed points, once each
+    diff = client.get(f"/doelgroep?profiel={profile_ids[2]}&gebied={UTRECHT}&kleur=verschil")
+    legend = re.search(r'<div class="legend" id="kaart-legenda">.*?</div>', diff.text,
+                       re.S).group(0)
+    assert "of meer minder" not in legend and "of meer meer" not in legend
+    assert re.search(r"−[\d,]+ procentpunt of minder</li>", legend)
+    assert re.search(r"\+[\d,]+ procentpunt of meer</li>", legend)
 
 
 def test_compare_page_by_name_and_errors(client, profile_ids):
@@ -173,6 +181,19 @@ def test_method_page_lists_sources_from_database(client, db):
     for name, licence in db.execute("SELECT name, licence FROM sources").fetchall():
         assert f">{name}<" in html
         assert str(escape(licence)) in html
+    # issue 20: each row names the official table first, the copy the build read second
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>',
+                      html)
+    by_name = {name: (official, copy) for name, official, copy in rows}
+    for name, origin in db.execute("SELECT name, origin FROM sources").fetchall():
+        official, copy = (unescape(v) for v in by_name[name])
+        if " (via " in origin:
+            table, repo = origin.split(" (via ")
+            assert table in official and repo.rstrip(")") in copy and "via" not in official
+    ids = {"kwb_2024_85984NED": "85984NED", "gezondheidsmonitor_2020": "50090NED"}
+    for name, ident in ids.items():
+        if name in by_name:
+            assert ident in by_name[name][0]
     assert "een model, geen hokje" in html.lower()
     for src in re.findall(r'src="(/methode/img/[^"]+)"', html):
         assert client.get(src).headers["content-type"].startswith("image/")
@@ -190,8 +211,11 @@ def test_children_csv_and_xlsx_match_the_api(client, profile_ids):
     assert list(frame["gebiedscode"]) == [a["code"] for a in api["areas"]]
     first = next(a for a in api["areas"] if not a["suppressed"])
     row = frame.set_index("gebiedscode").loc[first["code"]]
-    for pid in profile_ids:
-        assert row[f"aandeel_{pid}"] == pytest.approx(first["shares"][pid])
+    names = {p["id"]: p["name"] for p in client.get("/api/profiles").json()["profiles"]}
+    for pid in profile_ids:  # issue 20: the column carries the profile's Dutch name
+        assert row[f"aandeel {names[pid]}"] == pytest.approx(first["shares"][pid])
+    if first.get("typical_profile"):
+        assert row["meest_kenmerkend_profiel"] == names[first["typical_profile"]]
     xlsx = client.get(f"/download/areas/{UTRECHT}/children.xlsx?level=wijk")
     sheet = pd.read_excel(io.BytesIO(xlsx.content))
     assert len(sheet) == len(frame)

@@ -19,7 +19,12 @@ def test_quiz_contract(client):
     assert sum(out["probabilities"].values()) == pytest.approx(1.0)
     assert client.post("/api/quiz", json={"answers": {"x": 1}}).status_code == 422
     assert client.post("/api/quiz", json={"answers": {items[0]["id"]: 9}}).status_code == 422
-    page = client.post("/quiz", data={items[0]["id"]: "0"})
+    enough = dict(list(answers.items())[:6])
+    assert client.post("/api/quiz", json={"answers": enough}).status_code == 200
+    few = client.post("/api/quiz", json={"answers": dict(list(answers.items())[:5])})
+    assert few.status_code == 422 and "minstens 6 nodig" in few.json()["fout"]
+    assert client.post("/api/quiz", json={"answers": {}}).status_code == 422
+    page = client.post("/quiz", data={k: str(v) for k, v in enough.items()})
     assert page.status_code == 200 and "Kans per profiel" in page.text
 
 

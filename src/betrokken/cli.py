@@ -105,6 +105,13 @@ def local_report_lines(local: dict | None) -> list[str]:
     return lines
 
 
+def quality_mark(check: dict) -> str:
+    """The build report's mark: 'OK' only for a check that ran and passed."""
+    if check.get("skipped"):
+        return "[cyan]OVERGESLAGEN[/]"
+    return "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
+
+
 @app.command()
 @friendly_errors
 def build(
@@ -141,8 +148,7 @@ def build(
         )
         raise typer.Exit(code=130) from None
     for check in report.quality:
-        mark = "[green]OK[/]" if check.get("ok") else "[yellow]LET OP[/]"
-        console.print(f"{mark} {check.get('message', check.get('name'))}")
+        console.print(f"{quality_mark(check)} {check.get('message', check.get('name'))}")
     if report.area_changes:
         console.print("[bold]Wijzigingen in gebieden sinds de vorige database:[/]")
         for line in report.area_changes:
@@ -357,7 +363,8 @@ def validate(
 @friendly_errors
 def report(
     db: Path | None = DbOption,
-    area: str | None = typer.Option(None, "--area", help="Gebiedscode, bijv. GM0344."),
+    area: str | None = typer.Option(
+        None, "--area", help="Gebied: code (GM0344) of naam (Utrecht, Overvecht)."),
     postcodes: str | None = typer.Option(
         None, "--postcodes", help="Eigen gebied: postcodes (PC4) gescheiden door komma's."),
     national: bool = typer.Option(False, "--national", help="Staat van Betrokkenheid (NL)."),
@@ -405,7 +412,9 @@ def bereikcheck(
         help="Deelnemers: .csv/.txt/.xlsx (postcode[;leeftijd;geslacht;aantal]), of "
         "antwoorden op de profielquiz (kolommen als in het sjabloon).",
     ),
-    gebied: str = typer.Option(..., "--gebied", help="GM0344, WK034401[,…] of postcodes."),
+    gebied: str = typer.Option(
+        ..., "--gebied", help="Gemeente of wijk (naam of code: Utrecht, GM0344, WK034401[,…]) "
+        "of postcodes."),
     xlsx: Path | None = typer.Option(None, "--xlsx", help="Schrijf het resultaat als Excel."),
     db: Path | None = DbOption,
 ) -> None:
@@ -489,9 +498,10 @@ def import_survey(
         ..., help="Eigen enquête: Burgerpeiling (.sav) of profielquiz-antwoorden (.csv/.xlsx)."
     ),
     gebied: str = typer.Option(..., "--gebied", help="Gemeentecode (GM0344) of wijkcode(s)."),
-    uit: Path | None = typer.Option(
-        None, "--uit", help="Schrijf de aggregaten naar een .xlsx- of .csv-bestand."
+    out: Path | None = typer.Option(
+        None, "--out", help="Schrijf de aggregaten naar een .xlsx- of .csv-bestand."
     ),
+    uit: Path | None = typer.Option(None, "--uit", hidden=True),  # the old name of --out
     db: Path | None = DbOption,
 ) -> None:
     """Eigen enquête naast het model: profielmix per gebied en per wijk (Fay–Herriot).
@@ -502,12 +512,16 @@ def import_survey(
     from betrokken.areas import reach
     from betrokken.dutch_numbers import percent, percent_interval, points
     from betrokken.model.artifact import load_model
+    from betrokken.model.quiz import MIN_QUIZ_ANSWERS
     from betrokken.store.database import connect
     from betrokken.store.target_areas import TargetAreaReader
     from betrokken.survey import own
 
-    if uit is not None:
-        check_output_file(uit, suffixes=(".xlsx", ".csv"), option="--uit")
+    if out is not None and uit is not None:
+        raise BetrokkenError("Geef --out één keer (--uit is de oude naam van --out).")
+    out = out if out is not None else uit
+    if out is not None:
+        check_output_file(out, suffixes=(".xlsx", ".csv"), option="--out")
     db_path = checked_db(db)
     respondents = own.read_own_survey(bestand)
     model = load_model()
@@ -520,7 +534,8 @@ def import_survey(
     names = {p["id"]: p["name"] for p in model.profiles}
     console.print(
         f"[bold]{report['area_name']}[/]: {report['n_respondents']} respondenten, "
-        f"{report['n_with_quiz']} met antwoorden op de profielquiz."
+        f"{report['n_with_quiz']} met minstens {MIN_QUIZ_ANSWERS} antwoorden op de profielquiz "
+        "(de anderen: profielkansen uit leeftijd, geslacht en opleiding, voor zover bekend)."
     )
     mix = report["area_mix"]["mix"]
     if not mix:
@@ -555,9 +570,9 @@ def import_survey(
                 f"{names[g['profile_id'].iloc[k]]} {points(shift[k])}",
             )
         console.print(table)
-    if uit is not None:
-        write_file(uit, own.report_file(report, model, uit.name))
-        console.print(f"[bold green]Geschreven:[/] {uit}")
+    if out is not None:
+        write_file(out, own.report_file(report, model, out.name))
+        console.print(f"[bold green]Geschreven:[/] {out}")
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -57,10 +57,23 @@ def percent(share, digits: int | None = None, *, optional: bool = False) -> str:
 
 
 def percent_interval(lo, hi, digits: int | None = None) -> str:
-    """(0.19, 0.27) -> '19–27%'."""
+    """(0.19, 0.27) -> '19–27%'; an interval whose ends round alike is that one value
+    ((0.351, 0.354) -> '35%', never '35–35%')."""
     if lo is None or hi is None:
         return MISSING
-    return f"{percent(lo, digits).removesuffix('%')}–{percent(hi, digits)}"
+    low, high = percent(lo, digits), percent(hi, digits)
+    if low == high:
+        return high
+    return f"{low.removesuffix('%')}–{high}"
+
+
+def interval_adds(point, lo, hi, digits: int | None = None) -> bool:
+    """Whether writing the interval next to the point says anything: False when both ends
+    round to the point itself ('35% (35–35%)' is shown as '35%')."""
+    if lo is None or hi is None:
+        return False
+    shown = percent(point, digits)
+    return not (percent(lo, digits) == shown == percent(hi, digits))
 
 
 def signed(value, digits: int = 1, *, optional: bool = False) -> str:

@@ -1,10 +1,11 @@
 """Build-time data quality checks on the harmonised area tables.
 
-``run_quality_checks(tables)`` returns one ``{"name", "ok", "message", "hard"}`` dict
-per check (Dutch messages, printed by ``betrokken build``). Hard checks guard against
-real errors (a broken file, a wrong join); when one fails the build stops with a
-``QualityError`` that names the area and the field. Soft checks report differences
-that follow from the sources themselves, e.g. PC4 population of 2021 against gemeente
+``run_quality_checks(tables)`` returns one ``{"name", "ok", "message", "hard",
+"skipped"}`` dict per check (Dutch messages, printed by ``betrokken build``; a skipped
+check, whose level or column is not in the build, says why and is never shown as OK).
+Hard checks guard against real errors (a broken file, a wrong join); when one fails the
+build stops with a ``QualityError`` that names the area and the field. Soft checks report
+differences that follow from the sources themselves, e.g. PC4 population of 2021 against gemeente
 population of 2024, and say which areas and why.
 """
 
@@ -71,8 +72,22 @@ def run_quality_checks(tables) -> list[dict]:
     return checks
 
 
+def quality_summary(checks: list[dict]) -> str:
+    """'12/12 in orde, 3 overgeslagen': a skipped check is neither passed nor failed."""
+    ran = [c for c in checks if not c.get("skipped")]
+    text = f"{sum(bool(c.get('ok')) for c in ran)}/{len(ran)} in orde"
+    skipped = len(checks) - len(ran)
+    return text + (f", {skipped} overgeslagen" if skipped else "")
+
+
 def _check(name: str, ok: bool, message: str, *, hard: bool = True) -> dict:
-    return {"name": name, "ok": bool(ok), "message": message, "hard": hard}
+    return {"name": name, "ok": bool(ok), "message": message, "hard": hard, "skipped": False}
+
+
+def _skipped(name: str, message: str) -> dict:
+    """A check that could not run (its level or column is not in this build): not failed,
+    and not passed either; ``message`` says why."""
+    return {"name": name, "ok": True, "message": message, "hard": False, "skipped": True}
 
 
 def check_area_counts(areas: pd.DataFrame) -> list[dict]:
@@ -87,9 +102,10 @@ def check_area_counts(areas: pd.DataFrame) -> list[dict]:
     for (level, year), (lo, hi) in EXPECTED_AREAS.items():
         n = int(counts.get((level, year), 0))
         if n == 0 and (level, year) not in required:
-            out.append(_check(f"aantal_{level}_{year}", True,
-                              f"Niveau {level} ({year}) niet gebouwd: bronbestanden ontbreken "
-                              "(download zonder mirror).", hard=False))
+            out.append(_skipped(f"aantal_{level}_{year}",
+                                f"Niveau {level} ({year}) niet gebouwd, dus niet gecontroleerd: "
+                                "er is geen bronbestand voor dat niveau en jaar (niet in de "
+                                "datamap of de download)."))
             continue
         expected = f"{lo}" if lo == hi else f"{lo}-{hi}"
         out.append(_check(
@@ -134,9 +150,9 @@ def check_share_groups(areas: pd.DataFrame) -> list[dict]:
                               f"Aandelen {label} tellen overal op tot 1 "
                               f"(max. afwijking {dev.max():.3f}, afronding CBS)."))
         else:  # e.g. migration background in an older KWB layout: say so, not 'nan'
-            out.append(_check(f"som_{label}", True,
-                              f"Aandelen {label} ontbreken in deze bron; het model rekent "
-                              f"daar met de landelijke verdeling."))
+            out.append(_skipped(f"som_{label}",
+                                f"Aandelen {label} niet gecontroleerd: ze ontbreken in deze "
+                                "bron; het model rekent daar met de landelijke verdeling."))
     return out
 
 
@@ -167,8 +183,8 @@ def check_pc4_population(areas: pd.DataFrame, crosswalk: pd.DataFrame) -> dict:
     gm = _current(areas, "gemeente").set_index("area_code")["population"]
     pc4 = _current(areas, "pc4").set_index("area_code")["population"].fillna(0)
     if pc4.empty:
-        return _check("bevolking_pc4_gemeente", True, "Geen PC4-niveau in deze bouw.",
-                      hard=False)
+        return _skipped("bevolking_pc4_gemeente",
+                        "PC4-bevolking niet gecontroleerd: geen PC4-niveau in deze bouw.")
     share = crosswalk.groupby(["pc4", "gemeente_code"])["n_addresses"].sum()
     share = share / share.groupby(level="pc4").transform("sum")
     share = share.reset_index(name="share")
@@ -323,8 +339,8 @@ def check_pc4_complete(areas: pd.DataFrame, crosswalk: pd.DataFrame) -> dict:
     drops postcodes that would otherwise look like CBS gaps."""
     pc4 = set(_current(areas, "pc4")["area_code"].astype(str))
     if not pc4 or crosswalk is None or crosswalk.empty:
-        return _check("pc4_volledig", True, "Geen PC4-niveau of adressentabel in deze bouw.",
-                      hard=False)
+        return _skipped("pc4_volledig", "Volledigheid PC4 niet gecontroleerd: geen PC4-niveau "
+                        "of adressentabel in deze bouw.")
     addresses = crosswalk.groupby("pc4")["n_addresses"].sum()
     lost = addresses[(addresses >= PC4_MISSING_ADDRESSES)
                      & ~addresses.index.astype(str).isin(pc4)]

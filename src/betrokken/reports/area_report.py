@@ -25,10 +25,11 @@ from betrokken.dutch_numbers import MISSING, number, percent, percent_interval, 
 from betrokken.errors import BetrokkenError  # noqa: E402
 from betrokken.reports.approach import approach  # noqa: E402
 from betrokken.reports.national import national_sections  # noqa: E402
-from betrokken.reports.themes import theme_dossiers  # noqa: E402
+from betrokken.reports.themes import label_with_unit, theme_dossiers  # noqa: E402
 from betrokken.reports.trend_chart import trend_svg  # noqa: E402
 from betrokken.store import area_answers  # noqa: E402
 from betrokken.store.catalogue import load_catalogue  # noqa: E402
+from betrokken.store.citations import citation  # noqa: E402
 from betrokken.store.database import connect, open_database  # noqa: E402
 from betrokken.store.pc4_estimates import compose_postcodes  # noqa: E402
 from betrokken.store.report_inputs import (  # noqa: E402
@@ -40,6 +41,7 @@ from betrokken.store.report_inputs import (  # noqa: E402
     profile_names,
     source_rows,
 )
+from betrokken.store.search import area_code_for  # noqa: E402
 
 TEMPLATE = "area_report.typ"
 GREYS = ("#000000", "#555555", "#999999")
@@ -106,8 +108,11 @@ def _map(con, code: str, path: Path) -> bool:
 
 
 def _sources(con) -> list[str]:
-    rows = source_rows(con)
-    out = [f"{d} ({y}), {lic}" for d, y, lic in rows]
+    out = []
+    for source in source_rows(con):  # the official table first, the copy read second
+        cited = citation(source)
+        out.append(cited["official"] + (f" (gelezen uit {cited['read_from']})" if cited["read_from"]
+                                        else ""))
     out += ["Politie/CBS geregistreerde misdrijven 2012–2024 (47018NED), CC BY 4.0",
             "CBS energieverbruik per woning 2012–2022 (Kerncijfers wijken en buurten), "
             "CC BY 4.0",
@@ -194,7 +199,7 @@ def report_data(con, cat, area: dict, *, workdir: Path, compare: dict | None = N
             as_frac = ind.get("scale") == "fraction"
             f = (lambda v: _pct(v)) if as_frac else (lambda v, u=unit: _fmt(v, u))
             woz = ind["indicator"] == "woz_avg"
-            rows.append({"label": f"{ind['label']} ({unit})" if not as_frac and not woz
+            rows.append({"label": label_with_unit(ind["label"], unit) if not as_frac and not woz
                          else ind["label"], "year": str(ind["year"] or "–"),
                          "value": f(ind["value"]),
                          "gemeente": f(ind["gemeente"]) + (" *" if ind.get("note") else ""),
@@ -349,8 +354,10 @@ def write_report(db_path: Path, out: Path, *, area_code: str | None = None,
         elif postcodes is not None:
             pdf = area_report(con, cat, composed_area(compose_postcodes(con, postcodes), cat))
         else:
-            pdf = area_report(con, cat, area_answers.area_detail(cat, area_answers.canonical_code(
-                area_code)))
+            code = area_code.strip().replace(" ", "").upper()
+            if code not in cat.areas:  # a name: 'Utrecht', 'overvecht', 'Den Haag'
+                code = area_code_for(cat, area_code, option="--area")
+            pdf = area_report(con, cat, area_answers.area_detail(cat, code))
     finally:
         con.close()
     out = Path(out)

@@ -8,14 +8,19 @@ API and ``betrokken bereikcheck`` alike.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
 
+from betrokken import schema
 from betrokken.areas import reach
+from betrokken.areas.postcodes import pc4_from_token
 from betrokken.limits import LOCAL_FILE, MAX_PARTICIPANT_ROWS, WEB_UPLOAD
 from betrokken.model.artifact import load_model
+from betrokken.store.catalogue import load_catalogue
+from betrokken.store.search import area_code_for
 from betrokken.store.target_areas import TargetAreaReader
 from betrokken.survey import own
 from betrokken.uploads import read_rows
@@ -45,10 +50,27 @@ def read_participants(data: bytes, name: str, *, source: str, web: bool = True):
     )
 
 
-def run_check(cur, area: str, participants, reached=None) -> dict[str, Any]:
+_CODE_TOKEN = re.compile(rf"^(?:{schema.GEMEENTE_CODE}|{schema.WIJK_CODE})$")
+
+
+def target_text(cur, area: str, cat=None) -> str:
+    """The Bereikcheck's target as codes: codes and postcodes as given, a gemeente or
+    wijk name ('Utrecht', 'overvecht') as its code; an ambiguous or unknown name raises
+    a Dutch question or message (``store.search.area_code_for``). ``cat`` is the web
+    app's catalogue; without it the catalogue is read only when a name must be looked up."""
+    tokens = [t for t in re.split(r"[\s,;]+", (area or "").strip().upper()) if t]
+    if not tokens or all(_CODE_TOKEN.match(t) or pc4_from_token(t) for t in tokens):
+        return area
+    return area_code_for(cat if cat is not None else load_catalogue(cur), area,
+                         levels=("gemeente", "wijk"), option="het doelgebied")
+
+
+def run_check(cur, area: str, participants, reached=None, cat=None) -> dict[str, Any]:
     """The check; ``reached`` is ``(pc4 codes, posteriors)`` of participants with quiz
     answers (only those living in the target area count), or a (1, 8) array of summed
-    posteriors (the download, which carries only that aggregate)."""
+    posteriors (the download, which carries only that aggregate). ``area`` may be a
+    gemeente or wijk name (``target_text``)."""
+    area = target_text(cur, area, cat)
     model = load_model()
     target = reach.load_target(TargetAreaReader(cur), area, model.profile_ids)
     profiles = None

@@ -73,6 +73,14 @@ UNKNOWN = {
 }
 
 
+def label_with_unit(label: str, unit: str | None) -> str:
+    """'vernielingen per 1.000 inwoners' stays as it is; 'gasverbruik' + 'm³' becomes
+    'gasverbruik (m³)': the unit once, never twice, and no '(index)'."""
+    if not unit or unit == "index" or unit in label:
+        return label
+    return f"{label} ({unit})"
+
+
 def _pct(x: float | None, digits: int = 0) -> str:
     return percent(x, digits)
 

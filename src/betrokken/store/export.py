@@ -23,7 +23,13 @@ import pandas as pd
 from betrokken.errors import BetrokkenError, UnknownAreaError
 from betrokken.schema import INDEX_COLUMNS, LEVEL_LABELS_NL, LEVELS
 from betrokken.store.database import connect, table_exists
-from betrokken.store.spreadsheet import about_rows, dutch_frame, excel_csv_bytes, xlsx_bytes
+from betrokken.store.spreadsheet import (
+    about_rows,
+    dutch_frame,
+    excel_csv_bytes,
+    profile_names_of,
+    xlsx_bytes,
+)
 
 __all__ = ["EXPORT_FORMATS", "export_areas", "export_frame"]
 
@@ -171,7 +177,7 @@ def export_areas(
 
             by_code, _ = _geometries(con, level.lower(), frame["area_code"].tolist())
             geo = gpd.GeoDataFrame(
-                dutch_frame(frame),
+                dutch_frame(frame, profile_names=profile_names_of(con)),
                 geometry=gpd.GeoSeries(frame["area_code"].map(by_code), crs=GEOMETRY_CRS),
             )
             path.unlink(missing_ok=True)
@@ -179,9 +185,12 @@ def export_areas(
         elif fmt == "csv":
             frame.to_csv(path, index=False, encoding="utf-8")
         elif fmt == "csv-excel":
-            path.write_bytes(excel_csv_bytes(dutch_frame(frame)))
+            path.write_bytes(excel_csv_bytes(dutch_frame(frame,
+                                                         profile_names=profile_names_of(con))))
         elif fmt == "xlsx":
-            path.write_bytes(xlsx_bytes(dutch_frame(frame), "profielmix", about_rows(con)))
+            names = profile_names_of(con)
+            path.write_bytes(xlsx_bytes(dutch_frame(frame, profile_names=names), "profielmix",
+                                        about_rows(con), profile_names=names))
         else:  # parquet, written by DuckDB (no pyarrow needed)
             con.register("_export", frame)
             escaped = str(path).replace("'", "''")

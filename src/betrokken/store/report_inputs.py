@@ -21,9 +21,11 @@ def area_outline_wkb(con, code: str) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-def source_rows(con) -> list[tuple]:
-    """``(description, year, licence)`` of every source of the build, by name."""
-    return con.execute("SELECT description, year, licence FROM sources ORDER BY name").fetchall()
+def source_rows(con) -> list[dict]:
+    """Every source of the build (name, description, year, licence, origin), by name."""
+    rel = con.execute("SELECT name, description, year, licence, origin FROM sources ORDER BY name")
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
 
 
 def build_facts(con) -> dict:

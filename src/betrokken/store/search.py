@@ -15,8 +15,16 @@ import unicodedata
 from dataclasses import dataclass
 
 from betrokken import schema
+from betrokken.errors import BetrokkenError, UnknownAreaError
 
-__all__ = ["GEMEENTE_ALIASES", "normalise", "resolve_name", "search_catalogue"]
+__all__ = [
+    "AmbiguousAreaError",
+    "GEMEENTE_ALIASES",
+    "area_code_for",
+    "normalise",
+    "resolve_name",
+    "search_catalogue",
+]
 
 GEMEENTE_ALIASES: dict[str, str] = {
     "den haag": "s gravenhage",
@@ -140,8 +148,36 @@ def search_catalogue(cat, q: str, limit: int) -> list[dict]:
             if e.level == "pc4" and tier >= WORD:
                 rank = 4
             scored.append(((rank, tier, -e.population, e.name), e))
+        seen = {e.code for _, e in scored}
+        for tier, e in _within_gemeente(entries, normalise(q)):
+            if e.code not in seen:
+                seen.add(e.code)
+                scored.append(((_LEVEL_RANK[e.level], tier, -e.population, e.name), e))
     scored.sort(key=lambda item: item[0])
     return [_result(cat, e, key[1] if not pc else EXACT) for key, e in scored[:limit]]
+
+
+def _within_gemeente(entries: list[_Entry], base: str) -> list[tuple[int, _Entry]]:
+    """'amsterdam zuid', 'Den Haag centrum', 'zuid amsterdam': a gemeente's name (or common
+    name) before or after the rest of the query; the rest is matched against the names of
+    that gemeente's wijken and buurten only."""
+    words = base.split()
+    if len(words) < 2:
+        return []
+    gemeenten = {e.key: e.code for e in entries if e.level == "gemeente"}
+    out = []
+    for k in range(1, len(words)):
+        for head, rest in ((words[:k], words[k:]), (words[k:], words[:k])):
+            codes = {gemeenten[t] for t in _terms(" ".join(head)) if t in gemeenten}
+            if not codes:
+                continue
+            term = " ".join(rest)
+            for e in entries:
+                if e.level in ("wijk", "buurt") and e.gemeente_code in codes:
+                    tier = _tier(e.key, [term])
+                    if tier is not None:
+                        out.append((tier, e))
+    return out
 
 
 MATCH_WORDS = {EXACT: "naam", PREFIX: "begin", WORD: "woord", PART: "deel",
@@ -179,3 +215,51 @@ def resolve_name(cat, text: str, limit: int) -> tuple[dict | None, list[dict]]:
     if len(hits) == 1 or (first["match"] in ("naam", "begin") and not rivals):
         return first, []
     return None, hits
+
+
+class AmbiguousAreaError(BetrokkenError):
+    """A name that several areas carry: the message asks which one is meant."""
+
+
+MAX_CANDIDATES_SHOWN = 8
+
+
+def _candidate(hit: dict) -> str:
+    where = f" in {hit['gemeente_name']}" if hit.get("gemeente_name") and \
+        hit["level"] != "gemeente" else ""
+    return f"{hit['name']} ({hit['level_label'].lower()}{where}, {hit['code']})"
+
+
+def area_code_for(cat, text: str, *, levels: tuple[str, ...] = ("gemeente", "wijk", "buurt"),
+                  option: str = "het gebied") -> str:
+    """The code of the area ``text`` names: a code as given, or a name (any case, common
+    spellings as in search). A name several areas of one level carry raises
+    ``AmbiguousAreaError`` asking which one, with the candidates and their codes; a name
+    that matches nothing raises ``UnknownAreaError``. ``option`` names the input in the
+    hint ('--area')."""
+    raw = " ".join((text or "").split())
+    code = raw.replace(" ", "").upper()
+    if code in cat.areas and cat.areas[code].get("level") in levels:
+        return code
+    labels = [schema.LEVEL_LABELS_NL.get(lv, lv).lower() for lv in levels]
+    words = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " of " + labels[-1]
+    if not raw:
+        raise BetrokkenError(f"Geef {option} op: een naam of code van een {words}.")
+    hits = [h for h in search_catalogue(cat, raw, 200) if h["level"] in levels]
+    if not hits:
+        raise UnknownAreaError(
+            f"Geen {words} gevonden met de naam of code '{raw[:60]}'.",
+            hint="Controleer de spelling, of geef de code (bijvoorbeeld GM0344 of WK034401).",
+        )
+    first = hits[0]
+    rivals = [h for h in hits[1:] if h["level"] == first["level"] and h["match"] == first["match"]]
+    if first["match"] in ("naam", "begin") and not rivals:
+        return first["code"]
+    shown = hits[:MAX_CANDIDATES_SHOWN]
+    more = f" (en nog {len(hits) - len(shown)})" if len(hits) > len(shown) else ""
+    raise AmbiguousAreaError(
+        f"Welk gebied bedoelt u met '{raw[:60]}'? Er passen meerdere: "
+        + "; ".join(_candidate(h) for h in shown) + more + ".",
+        hint=f"Geef voor {option} de code van het gebied dat u bedoelt, of een "
+        "preciezere naam.",
+    )

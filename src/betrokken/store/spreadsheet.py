@@ -3,7 +3,8 @@
 Machine formats (``csv``, ``parquet``, the API) keep the English column names and plain
 numbers. Everything a person opens in Excel or QGIS (``csv-excel``, ``xlsx``, ``gpkg``,
 from the CLI and from the dashboard) uses one Dutch naming: ``gebiedscode``, ``naam``,
-``aandeel_<profiel>`` with ``_lo``/``_hi`` for the 90 % interval, ``ja``/``nee`` for flags.
+``aandeel <profielnaam>`` ('aandeel Teleurgestelde toeschouwers') with ``_lo``/``_hi`` for
+the 90 % interval, ``ja``/``nee`` for flags; the profile ids are in the Toelichting.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import duckdb
 import pandas as pd
 
+from betrokken.store.citations import citation
 from betrokken.store.database import table_exists
 
 __all__ = [
@@ -24,6 +26,9 @@ __all__ = [
     "dutch_frame",
     "excel_csv_bytes",
     "fraction_columns",
+    "profile_column",
+    "profile_names_of",
+    "profile_rows",
     "xlsx_bytes",
 ]
 
@@ -80,7 +85,10 @@ _COLUMN_NOTES: dict[str, str] = {
     "laag_vertrouwen": (
         "Geschat aandeel volwassenen met laag vertrouwen in politiek en overheid"
     ),
-    "aandeel_<profiel>": "Geschat aandeel volwassenen in dit profiel",
+    "aandeel_<profiel>": (
+        "Geschat aandeel volwassenen in dit profiel (kolom 'aandeel <naam van het profiel>'; "
+        "de profiel-id's staan hieronder)"
+    ),
     "profiel_id / profiel": "Code en naam van het profiel",
     "aandeel": "Geschat aandeel volwassenen in dit profiel",
     "postcode": "Postcode (4 cijfers) van het eigen gebied",
@@ -93,21 +101,39 @@ _COLUMN_NOTES: dict[str, str] = {
 }
 
 
-def _dutch_name(col: str) -> str:
+_PROFILE_VALUE_COLUMNS = ("meest_voorkomend_profiel", "meest_kenmerkend_profiel")
+
+
+def _dutch_name(col: str, names: dict[str, str]) -> str:
     for suffix in ("_lo", "_hi", ""):
         base = col[: len(col) - len(suffix)] if suffix else col
         if suffix and not col.endswith(suffix):
             continue
         if base in DUTCH_NAMES:
             return DUTCH_NAMES[base] + suffix
-        if base.startswith("share_"):
-            return "aandeel_" + base.removeprefix("share_") + suffix
+        for prefix in ("share_", "aandeel_"):
+            if base.startswith(prefix):
+                pid = base.removeprefix(prefix)
+                return (f"aandeel {names[pid]}" if pid in names else f"aandeel_{pid}") + suffix
     return col
 
 
-def dutch_frame(frame: pd.DataFrame, round_fractions: bool = True) -> pd.DataFrame:
-    """Export columns renamed to Dutch, flags as ja/nee, fractions rounded (for people)."""
-    out = frame.rename(columns={c: _dutch_name(c) for c in frame.columns}).copy()
+def profile_column(name: str) -> str:
+    """The Dutch column of one profile's share: 'aandeel Teleurgestelde toeschouwers'."""
+    return f"aandeel {name}"
+
+
+def dutch_frame(frame: pd.DataFrame, round_fractions: bool = True,
+                profile_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Export columns renamed to Dutch, flags as ja/nee, fractions rounded (for people).
+    With ``profile_names`` (id -> Dutch name) the profile columns and the 'meest …
+    profiel' values carry the names people read on the site; the ids go in the
+    Toelichting (``profile_rows``)."""
+    names = profile_names or {}
+    out = frame.rename(columns={c: _dutch_name(c, names) for c in frame.columns}).copy()
+    for col in _PROFILE_VALUE_COLUMNS:
+        if col in out and names:
+            out[col] = out[col].map(lambda v: names.get(v, v))
     for col in out.columns:
         if out[col].dtype == bool or col == "onderdrukt":
             out[col] = out[col].map({True: "ja", False: "nee"}).fillna(out[col])
@@ -124,7 +150,7 @@ def dutch_frame(frame: pd.DataFrame, round_fractions: bool = True) -> pd.DataFra
 
 
 _FRACTION = re.compile(
-    r"^(aandeel(_.*)?|betrokkenheidsindex|politieke_betrokkenheid|lokale_betrokkenheid|"
+    r"^(aandeel([_ ].*)?|betrokkenheidsindex|politieke_betrokkenheid|lokale_betrokkenheid|"
     r"laag_vertrouwen)"
     r"(_lo|_hi)?$"
 )
@@ -149,13 +175,20 @@ def column_notes(columns: list[str]) -> list[tuple[str, str]]:
     for col in columns:
         base = re.sub(r"_(lo|hi)$", "", str(col))
         key = base if base in _COLUMN_NOTES else (
-            "aandeel_<profiel>" if base.startswith("aandeel_") else None)
+            "aandeel_<profiel>" if base.startswith(("aandeel_", "aandeel ")) else None)
         if key and key not in seen:
             seen.add(key)
             rows.append((key, _COLUMN_NOTES[key]))
     if any(str(c).endswith(("_lo", "_hi")) for c in columns):
         rows.append(("…_lo / …_hi", _COLUMN_NOTES["…_lo / …_hi"]))
     return rows
+
+
+def profile_names_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Profile id -> Dutch name, in card order (empty when the build has no profiles)."""
+    if not table_exists(con, "profiles"):
+        return {}
+    return dict(con.execute("SELECT id, name FROM profiles ORDER BY position").fetchall())
 
 
 def about_rows(con: duckdb.DuckDBPyConnection | None = None, *, build_info: dict | None = None,
@@ -182,16 +215,25 @@ def about_rows(con: duckdb.DuckDBPyConnection | None = None, *, build_info: dict
         ("Licentie van deze cijfers", "CC BY 4.0",
          "Vermeld: betrokken, op basis van CBS en de genoemde bronnen."),
     ]
-    for s in sources or []:
-        rows.append((f"Bron: {s.get('name')}",
-                     f"{s.get('description') or ''} ({s.get('year') or '?'})",
-                     f"Licentie: {s.get('licence') or 'onbekend'}"))
+    for s in sources or []:  # the official table first, the copy read second
+        cited = citation(s)
+        rows.append((f"Bron: {s.get('name')}", cited["official"],
+                     f"Gelezen uit: {cited['read_from']}" if cited["read_from"] else ""))
     return rows
 
 
+def profile_rows(profile_names: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Toelichting rows: each profile's column, name and id (the id the machine CSV, the
+    parquet export and the API use)."""
+    return [(profile_column(name), name, f"profiel-id: {pid}")
+            for pid, name in profile_names.items()]
+
+
 def xlsx_bytes(frame: pd.DataFrame, sheet: str, about: list[tuple[str, str, str]],
-               extra: dict[str, pd.DataFrame] | None = None) -> bytes:
-    """A workbook: the data sheet(s) with percentages formatted, then 'Toelichting'."""
+               extra: dict[str, pd.DataFrame] | None = None,
+               profile_names: dict[str, str] | None = None) -> bytes:
+    """A workbook: the data sheet(s) with percentages formatted, then 'Toelichting' (with
+    each profile's column, name and id when ``profile_names`` is given)."""
     buf = io.BytesIO()
     sheets = {sheet: frame, **(extra or {})}
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
@@ -210,6 +252,9 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str, about: list[tuple[str, str, str]
                  ("Kolom", "Betekenis", "")]
         columns = [c for data in sheets.values() for c in data.columns]
         notes += [(k, v, "") for k, v in column_notes(list(dict.fromkeys(columns)))]
+        if profile_names:
+            notes += [("", "", ""), ("Profielkolom", "Profiel", "Id"),
+                      *profile_rows(profile_names)]
         pd.DataFrame(notes[1:], columns=list(notes[0])).to_excel(
             writer, sheet_name="Toelichting", index=False)
         ws = writer.sheets["Toelichting"]

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from betrokken import schema
+from betrokken.areas.quality import quality_summary
 from betrokken.version import code_version
 
 DISPLAY_TOLERANCE_M = {"gemeente": 100.0, "wijk": 30.0, "buurt": 15.0, "pc4": 30.0}
@@ -118,7 +119,7 @@ def write_build_info(con: duckdb.DuckDBPyConnection, *, data_dir: Path | None, r
         "code_version": code_version(),
         "data_dir": str(data_dir) if data_dir is not None else "download (CBS/PDOK)",
         "level_counts": json.dumps(getattr(report, "level_counts", {})),
-        "quality_checks": f"{sum(bool(c.get('ok')) for c in quality)}/{len(quality)} in orde",
+        "quality_checks": quality_summary(quality),
         "timings_s": json.dumps({k: round(v, 2) for k, v in
                                  getattr(report, "timings", {}).items()}),
         "duckdb_version": duckdb.__version__,

@@ -4,8 +4,8 @@ Two inputs: a CSV/XLSX with the quiz items (ids and option values as in ``GET /a
 ``leeftijd``, ``geslacht`` and ``postcode`` (PC4) or ``wijk`` per respondent; or a VNG
 Burgerpeiling ``.sav`` (``survey.burgerpeiling``). A Burgerpeiling has none of the quiz
 items unless the municipality added them (as variables named like the quiz item ids, with
-the template's values 0/1/2): respondents with at least one quiz answer get the LCA
-posterior over their answers; respondents without any get P(profile | age, sex, education)
+the template's values 0/1/2): respondents with at least ``MIN_QUIZ_ANSWERS`` quiz answers
+get the LCA posterior over their answers; the others get P(profile | age, sex, education)
 from the membership model, migration background summed out over the national cells (the
 Burgerpeiling does not ask it).
 
@@ -37,7 +37,7 @@ from betrokken.areas.fay_herriot import fay_herriot
 from betrokken.areas.postcodes import pc4_from_token
 from betrokken.areas.reach import ReachError, normalise_age_band, normalise_sex
 from betrokken.limits import LOCAL_FILE, MAX_RESPONDENT_ROWS, TableBudget
-from betrokken.model.quiz import QUIZ_ITEMS
+from betrokken.model.quiz import MIN_QUIZ_ANSWERS, QUIZ_ITEMS
 from betrokken.store.spreadsheet import excel_csv_bytes, xlsx_bytes
 from betrokken.survey.burgerpeiling import read_burgerpeiling
 from betrokken.uploads import read_rows
@@ -192,17 +192,26 @@ def read_own_survey(path: Path) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def respondent_probabilities(respondents: pd.DataFrame, model) -> np.ndarray:
-    """(n, 8): quiz posterior where a respondent answered a quiz item, else demographics."""
-    probs = profile_probabilities(respondents, model)
+def enough_quiz_answers(respondents: pd.DataFrame) -> np.ndarray:
+    """Per respondent: answered at least ``MIN_QUIZ_ANSWERS`` quiz items (the quiz's own
+    minimum; with fewer the quiz places a person too unreliably)."""
     items = [c for c in QUIZ_ITEMS if c in respondents]
-    answered = (
-        respondents[items].notna().any(axis=1).to_numpy()
-        if items
-        else np.zeros(len(respondents), bool)
-    )
-    if (~answered).any() and {"age_band", "sex", "education"} <= set(respondents.columns):
+    if not items:
+        return np.zeros(len(respondents), bool)
+    return (respondents[items].notna().sum(axis=1) >= MIN_QUIZ_ANSWERS).to_numpy()
+
+
+def respondent_probabilities(respondents: pd.DataFrame, model) -> np.ndarray:
+    """(n, 8): quiz posterior where a respondent answered enough quiz items (at least
+    ``MIN_QUIZ_ANSWERS``), else demographics."""
+    probs = profile_probabilities(respondents, model)
+    answered = enough_quiz_answers(respondents)
+    if (~answered).any():
+        # a quiz file has no education: the cell falls back to the national mix
         rest = respondents.loc[~answered].rename(columns={"age_band": "age"})
+        for column in ("age", "sex", "education"):
+            if column not in rest:
+                rest = rest.assign(**{column: None})
         probs[~answered] = demographic_probabilities(rest, model)
     return probs
 
@@ -399,8 +408,7 @@ def wijk_composites(probs: np.ndarray, respondents: pd.DataFrame, target, model)
 def own_survey_report(respondents: pd.DataFrame, target, model) -> dict:
     """Everything ``betrokken import`` shows: the area mix and the per-wijk composites."""
     probs = respondent_probabilities(respondents, model)
-    items = [c for c in QUIZ_ITEMS if c in respondents]
-    n_quiz = int(respondents[items].notna().any(axis=1).sum()) if items else 0
+    n_quiz = int(enough_quiz_answers(respondents).sum())
     units = assign_units(respondents, target)
     return {
         "area": target.code,
@@ -479,7 +487,8 @@ def report_file(report: dict, model, name: str) -> bytes:
          f"{report['min_respondents']} respondenten; het bestand zelf is niet bewaard."),
         ("Doelgebied", f"{report['area_name']} ({report['area']})", ""),
         ("Respondenten", str(report["n_respondents"]),
-         f"waarvan {report['n_with_quiz']} met antwoorden op de profielquiz"),
+         f"waarvan {report['n_with_quiz']} met minstens {MIN_QUIZ_ANSWERS} antwoorden "
+         "op de profielquiz"),
         ("Samengesteld", "Fay–Herriot (EBLUP, REML)",
          "per profiel: directe schatting en modelschatting gewogen naar hun precisie"),
     ]
@@ -497,9 +506,9 @@ def quiz_participants(
     """Participants with quiz answers: the Bereikcheck frame and their reached profiles.
 
     Returns ``(participants, pc4, probabilities)``: one row per participant (``pc4,
-    age_band, sex, count``), and the PC4 and (n, 8) posteriors of those who answered at
-    least one quiz item (the reached mix). Participants without a postcode cannot be
-    placed and are refused.
+    age_band, sex, count``), and the PC4 and (n, 8) posteriors of those who answered
+    at least ``MIN_QUIZ_ANSWERS`` quiz items (the reached mix). Participants without a
+    postcode cannot be placed and are refused.
     """
     respondents = quiz_answers_from_rows(rows, name)
     missing = respondents["pc4"].isna()
@@ -509,10 +518,14 @@ def quiz_participants(
             hint="De Bereikcheck heeft per deelnemer een postcode nodig (3511 of 3511AB).",
         )
     participants = respondents[["pc4", "age_band", "sex"]].assign(count=1.0)
-    items = [c for c in QUIZ_ITEMS if c in respondents]
-    answered = respondents[items].notna().any(axis=1).to_numpy()
+    answered = enough_quiz_answers(respondents)
     if not answered.any():
-        raise ReachError(f"In '{name}' heeft niemand een quizvraag beantwoord.")
+        raise ReachError(
+            f"In '{name}' beantwoordde niemand minstens {MIN_QUIZ_ANSWERS} van de "
+            f"{len(QUIZ_ITEMS)} quizvragen.",
+            hint=f"De quiz heeft per deelnemer minstens {MIN_QUIZ_ANSWERS} antwoorden nodig; "
+            "zonder antwoorden toont de Bereikcheck de verwachte profielmix.",
+        )
     probs = profile_probabilities(respondents.loc[answered], model)
     return (participants.reset_index(drop=True), respondents["pc4"].to_numpy()[answered],
             probs)

@@ -112,15 +112,18 @@ def table_response(
 
     ``extra`` sheets go into the XLSX only (the CSV holds the main table).
     """
+    names = {p["id"]: p["name"] for p in cat.profiles}
     if fmt == "csv":
-        body = dutch_frame(frame, round_fractions=False).to_csv(index=False).encode("utf-8-sig")
+        body = dutch_frame(frame, round_fractions=False, profile_names=names).to_csv(
+            index=False).encode("utf-8-sig")
     elif fmt == "csv-excel":
-        body = excel_csv_bytes(dutch_frame(frame))
+        body = excel_csv_bytes(dutch_frame(frame, profile_names=names))
     else:
         about = about_rows(build_info=cat.build_info, sources=cat.sources)
         body = xlsx_bytes(
-            dutch_frame(frame), "betrokken", about,
-            {name: dutch_frame(f) for name, f in (extra or {}).items()},
+            dutch_frame(frame, profile_names=names), "betrokken", about,
+            {name: dutch_frame(f, profile_names=names) for name, f in (extra or {}).items()},
+            profile_names=names,
         )
     filename = f"{stem}_excel.csv" if fmt == "csv-excel" else f"{stem}.{fmt}"
     return Response(
@@ -188,7 +191,8 @@ def _geopackage_bytes(cur, cat, code: str, level: str, kids: dict) -> bytes:
     import geopandas as gpd
     import shapely
 
-    frame = dutch_frame(children_frame(kids, cat.profile_ids))
+    frame = dutch_frame(children_frame(kids, cat.profile_ids),
+                        profile_names={p["id"]: p["name"] for p in cat.profiles})
     outlines = rd_outlines_wkb(cur, level, frame["gebiedscode"].tolist())
     geoms = {c: shapely.from_wkb(w) for c, w in outlines.items()}
     frame["geometry"] = frame["gebiedscode"].map(geoms)

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from betrokken import schema
-from betrokken.dutch_numbers import number, percent, percent_interval, points
+from betrokken.dutch_numbers import interval_adds, number, percent, percent_interval, points
+from betrokken.store.citations import citation
 
 DEMOGRAPHIC_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
@@ -135,6 +136,8 @@ FILTERS = {
     "card_items": card_items,
     "pct": percent,
     "pct_interval": percent_interval,
+    "interval_adds": interval_adds,
+    "citation": citation,
     "number": number,
     "demographic": demographic_value,
     "level_label": level_label,

@@ -15,7 +15,14 @@ from fastapi.responses import Response
 
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
-from betrokken.model.quiz import QuizAnswerError, check_answers, quiz_items, quiz_posterior
+from betrokken.model.quiz import (
+    MIN_QUIZ_ANSWERS,
+    QUIZ_ITEMS,
+    QuizAnswerError,
+    check_answers,
+    quiz_items,
+    quiz_posterior,
+)
 from betrokken.reports.quiz_print import quiz_pdf, quiz_template_csv
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES
 
@@ -23,7 +30,11 @@ api_router = APIRouter(prefix="/api", tags=["quiz"],
                        responses={**ERROR_RESPONSES, **UPLOAD_RESPONSES})
 page_router = APIRouter(include_in_schema=False)
 
-_QUIZ_ERRORS = {422: {"description": "Onbekende vraag of ongeldig antwoord (JSON: fout, tip)"}}
+_QUIZ_ERRORS = {422: {"description": "Onbekende vraag, ongeldig antwoord of minder dan "
+                        f"{MIN_QUIZ_ANSWERS} antwoorden (JSON: fout, tip)"}}
+
+
+_EXAMPLE = {item: 1 for item in QUIZ_ITEMS[:MIN_QUIZ_ANSWERS]}
 
 
 def _model():
@@ -48,10 +59,12 @@ def get_quiz() -> dict[str, Any]:
 
 
 @api_router.post(
-    "/quiz", summary="Profielkansen uit de antwoorden op de quiz", responses=_QUIZ_ERRORS
+    "/quiz", summary="Profielkansen uit de antwoorden op de quiz", responses=_QUIZ_ERRORS,
+    description=f"Minstens {MIN_QUIZ_ANSWERS} van de vragen beantwoorden; met minder antwoordt "
+    "de quiz 422.",
 )
 def post_quiz(
-    payload: dict[str, Any] = Body(..., examples=[{"answers": {"trust_parliament": 2}}],
+    payload: dict[str, Any] = Body(..., examples=[{"answers": _EXAMPLE}],
                                    json_schema_extra={
                                        "required": ["answers"],
                                        "properties": {"answers": {"type": "object"}}}),
@@ -59,7 +72,7 @@ def post_quiz(
     if not isinstance(payload, dict) or "answers" not in payload:
         raise QuizAnswerError(
             "Verplicht veld ontbreekt: answers.",
-            hint='Bijvoorbeeld {"answers": {"trust_parliament": 2}}.',
+            hint='Bijvoorbeeld {"answers": {"trust_parliament": 2, …}}.',
         )
     return quiz_result(payload["answers"])
 
@@ -75,6 +88,7 @@ def _render(request: Request, **context):
             "questions": quiz_items(model),  # not "items": base.html sets that name (nav)
             "cards": {p["id"]: p for p in model.profiles},
             "order": model.profile_ids,
+            "minimum": MIN_QUIZ_ANSWERS,
             **context,
         },
         status_code=422 if context.get("error") else 200,

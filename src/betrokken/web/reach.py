@@ -20,11 +20,17 @@ from fastapi.responses import Response
 from betrokken.areas import reach
 from betrokken.errors import BetrokkenError
 from betrokken.model.artifact import load_model
-from betrokken.model.quiz import check_answers, quiz_posterior
+from betrokken.model.quiz import (
+    MIN_QUIZ_ANSWERS,
+    QUIZ_ITEMS,
+    QuizAnswerError,
+    check_answers,
+    quiz_posterior,
+)
 from betrokken.reports.reach_check import read_participants, result_workbook, run_check
 from betrokken.uploads import participants_from_text
 from betrokken.web import limits
-from betrokken.web.deps import cursor_dependency
+from betrokken.web.deps import catalogue_of, cursor_dependency
 from betrokken.web.errors import ERROR_RESPONSES, UPLOAD_RESPONSES, status_for
 
 api_router = APIRouter(prefix="/api", tags=["bereikcheck"],
@@ -49,7 +55,13 @@ def _json_participants(rows: list) -> tuple[Any, Any]:
     if not with_answers:
         return participants, None
     model = load_model()
-    probs = np.array([quiz_posterior(model, check_answers(model, a)) for _, a in with_answers])
+    posteriors = []
+    for i, answers in with_answers:
+        try:
+            posteriors.append(quiz_posterior(model, check_answers(model, answers)))
+        except QuizAnswerError as exc:
+            raise QuizAnswerError(f"Deelnemer {i + 1}: {exc.message}", hint=exc.hint) from None
+    probs = np.array(posteriors)
     pc4 = participants["pc4"].to_numpy()[[i for i, _ in with_answers]]
     return participants, (pc4, probs)
 
@@ -65,6 +77,7 @@ def _json_participants(rows: list) -> tuple[Any, Any]:
     responses=_ERRORS,
 )
 async def post_bereikcheck(
+    request: Request,
     cur: Cursor,
     payload: dict[str, Any] = Body(
         ...,
@@ -81,7 +94,8 @@ async def post_bereikcheck(
             {
                 "area": "GM0344",
                 "participants": [
-                    {"postcode": "3511", "answers": {"trust_parliament": 2, "trust_eu": 1}}
+                    {"postcode": "3511",
+                     "answers": {item: 1 for item in QUIZ_ITEMS[:MIN_QUIZ_ANSWERS]}}
                 ],
             },
         ],
@@ -95,7 +109,8 @@ async def post_bereikcheck(
     if not isinstance(rows, list):
         raise reach.ReachError("Geef 'participants' (lijst van objecten) of 'postcodes' (lijst).")
     participants, reached = await run_in_threadpool(_json_participants, rows)
-    return await run_in_threadpool(run_check, cur, str(payload["area"]), participants, reached)
+    return await run_in_threadpool(run_check, cur, str(payload["area"]), participants, reached,
+                                   catalogue_of(request))
 
 
 def _render(request: Request, **context):
@@ -142,7 +157,8 @@ async def bereikcheck_result(
         participants, reached = await run_in_threadpool(
             read_participants, data, name, source=source
         )
-        result = await run_in_threadpool(run_check, cur, gebied, participants, reached)
+        result = await run_in_threadpool(run_check, cur, gebied, participants, reached,
+                                         catalogue_of(request))
     except BetrokkenError as exc:
         return _render(request, result=None, area=gebied, text=deelnemers, error=exc)
     reached_counts = ""
@@ -164,6 +180,7 @@ async def bereikcheck_result(
 
 @page_router.post("/download/bereikcheck.xlsx")
 async def bereikcheck_xlsx(
+    request: Request,
     cur: Cursor,
     gebied: Annotated[str, Form(max_length=2000)],
     deelnemers: Annotated[str, Form(max_length=limits.MAX_PASTE_CHARS)],
@@ -183,7 +200,8 @@ async def bereikcheck_xlsx(
             raise reach.ReachError("Onleesbare profieltelling in het formulier.") from None
         if len(reached) != len(load_model().profile_ids) or min(reached) < 0:
             raise reach.ReachError("Onleesbare profieltelling in het formulier.")
-    result = await run_in_threadpool(run_check, cur, gebied, participants, reached)
+    result = await run_in_threadpool(run_check, cur, gebied, participants, reached,
+                                     catalogue_of(request))
     data = await run_in_threadpool(result_workbook, result)
     return Response(
         data,

@@ -20,7 +20,7 @@ from betrokken.dutch_numbers import number, percent, points
 from betrokken.errors import BetrokkenError
 from betrokken.reports.approach import MIN_SHARE, approach_with_theme
 from betrokken.reports.area_report import area_report, composed_area, national_area
-from betrokken.reports.themes import theme_dossiers
+from betrokken.reports.themes import label_with_unit, theme_dossiers
 from betrokken.reports.trend_chart import trend_svg
 from betrokken.store import area_answers
 from betrokken.store.catalogue import NATIONAL_CODE
@@ -166,9 +166,8 @@ def _theme_view(theme: dict, area: dict, gem_name: str | None) -> dict:
                 cells.append(value_text(ind, hit and hit["value"])
                              + (" *" if hit and not hit["comparable"] else ""))
             table.append({"year": year, "cells": cells})
-        unit = ind.get("unit")
-        label = (f"{ind['label']} ({unit})" if ind.get("scale") == "number" and unit
-                 and unit not in ind["label"] and unit != "index" else ind["label"])
+        label = (label_with_unit(ind["label"], ind.get("unit"))
+                 if ind.get("scale") == "number" else ind["label"])
         rows.append({**ind, "display_label": label,
                      "value_text": value_text(ind, ind["value"]),
                      "gemeente_text": value_text(ind, ind["gemeente"]),
