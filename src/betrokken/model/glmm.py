@@ -57,6 +57,20 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+
+def _hessian(F, v, g, s2, inv_tau2, n_groups):
+    """Negative log-posterior Hessian in (fixed effects, group intercepts): the
+    weighted Fisher information plus the prior precisions."""
+    p = F.shape[1]
+    hess = np.zeros((p + n_groups, p + n_groups))
+    hess[:p, :p] = (F * v[:, None]).T @ F + np.diag(1.0 / s2)
+    fu = np.zeros((n_groups, p))
+    np.add.at(fu, g, F * v[:, None])
+    hess[p:, :p] = fu
+    hess[:p, p:] = fu.T
+    hess[p:, p:] = np.diag(np.bincount(g, weights=v, minlength=n_groups) + inv_tau2)
+    return hess
+
 def _mode(F, y, w, g, n_groups, m, s2, tau, start=None, max_iter=50):
     """Newton's method on the negative log posterior; returns mode, factor, value."""
     p = F.shape[1]
@@ -76,13 +90,7 @@ def _mode(F, y, w, g, n_groups, m, s2, tau, start=None, max_iter=50):
         v = w * mu * (1.0 - mu)
         grad_b = F.T @ r + (theta[:p] - m) / s2
         grad_u = np.bincount(g, weights=r, minlength=n_groups) + theta[p:] * inv_tau2
-        hess = np.zeros((p + n_groups, p + n_groups))
-        hess[:p, :p] = (F * v[:, None]).T @ F + np.diag(1.0 / s2)
-        fu = np.zeros((n_groups, p))
-        np.add.at(fu, g, F * v[:, None])
-        hess[p:, :p] = fu
-        hess[:p, p:] = fu.T
-        hess[p:, p:] = np.diag(np.bincount(g, weights=v, minlength=n_groups) + inv_tau2)
+        hess = _hessian(F, v, g, s2, inv_tau2, n_groups)
         factor = cho_factor(hess, lower=False)
         step = cho_solve(factor, np.concatenate([grad_b, grad_u]))
         t = 1.0
@@ -100,13 +108,7 @@ def _mode(F, y, w, g, n_groups, m, s2, tau, start=None, max_iter=50):
     eta = F @ theta[:p] + theta[p:][g]
     mu = _sigmoid(eta)
     v = w * mu * (1.0 - mu)
-    hess = np.zeros((p + n_groups, p + n_groups))
-    hess[:p, :p] = (F * v[:, None]).T @ F + np.diag(1.0 / s2)
-    fu = np.zeros((n_groups, p))
-    np.add.at(fu, g, F * v[:, None])
-    hess[p:, :p] = fu
-    hess[:p, p:] = fu.T
-    hess[p:, p:] = np.diag(np.bincount(g, weights=v, minlength=n_groups) + inv_tau2)
+    hess = _hessian(F, v, g, s2, inv_tau2, n_groups)
     upper = np.linalg.cholesky(hess).T
     return theta, upper, current
 
